@@ -1,0 +1,124 @@
+"""Typed run settings, loaded and validated once per run from one YAML file.
+
+The packaged default (`pipelines/credsweep.yaml`) runs everything on the embedded store: DuckDB
+files and local folders. A deployment points `CREDSWEEP_SETTINGS` at its own file; nothing in
+code changes.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DEFAULT_SETTINGS = Path(__file__).with_name("credsweep.yaml")
+Role = Literal["guest", "guardian", "guardian2", "applicant", "legal_rep", "candidate"]
+Agency = Literal["hotel_booking", "school_enrollment", "subsidy_application", "civil_service_candidate"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageSettings(_Model):
+    """Where state and files live."""
+
+    warehouse: str = Field("var/warehouse.duckdb", description="DuckDB file (or `:memory:`) holding all state.")
+    outbox: str = Field("var/outbox", description="Folder with one sub-folder of hit reports per agency.")
+    data_docs: str = Field("var/data_docs", description="Folder where Great Expectations writes Data Docs per run.")
+    landing: str = Field("var/landing", description="Folder the nightly DAGs read source files from.")
+
+
+class RoleSpec(_Model):
+    """How one role of an agency record maps onto a party to screen."""
+
+    role: Role
+    name: str = Field(description="Column with the party's name.")
+    id_number: str | None = Field(None, description="Column with the party's document number.")
+    id_type: str | None = Field(None, description="Column with the document type (hotel guests).")
+    party_type: str = Field("person", description="`person`, `org`, or the name of a column holding it.")
+    gender: str | None = Field(None, description="Column with the declared gender, if any.")
+    birth_date: str | None = Field(None, description="Column with the declared birth date, if any.")
+    when: str | None = Field(None, description="Only screen this role when this column equals `when_value`.")
+    when_value: str | None = None
+
+
+class Condition(_Model):
+    """One clause of a sanction rule on an agency record's column."""
+
+    column: str
+    op: Literal["between", "in", "ge", "eq"]
+    value: float | str | list[float] | list[str]
+    reason_zh: str = Field(description="Reason text when the clause is satisfied.")
+
+
+class SanctionRule(_Model):
+    """What an agency must do with a hit, and why (DOMAIN.md section 4)."""
+
+    rule_id: str
+    roles: tuple[Role, ...] = Field(description="Roles the rule applies to.")
+    list_types: tuple[Literal["dishonest", "consumption_restriction"], ...]
+    legal_rep_counts: bool = Field(description="A legal rep of a listed org is barred as well.")
+    conditions: tuple[Condition, ...] = ()
+    legal_basis_zh: str
+    action_zh: str = Field(description="Required action, shown to the agency.")
+    deadline_working_days: int = Field(1, ge=1, le=30)
+
+
+class AgencySettings(_Model):
+    """One agency: its dataset, the roles screened, and its sanction rule."""
+
+    title_zh: str
+    date_column: str = Field(description="Column that dates a record (used for run-date partitioning).")
+    roles: tuple[RoleSpec, ...]
+    rule: SanctionRule
+    needs_full_id: bool = Field(False, description="Whether the agency's report shows full ID numbers.")
+
+
+class MatchThresholds(_Model):
+    """Probability cut-offs, chosen from a target precision (docs/matching.md)."""
+
+    match: float = Field(0.97, ge=0, le=1, description="At or above: acted on automatically.")
+    review: float = Field(0.60, ge=0, le=1, description="At or above (below match): sent to analysts.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MatchThresholds:
+        if self.review > self.match:
+            raise ValueError("review threshold must not exceed match threshold")
+        return self
+
+
+class ContractSettings(_Model):
+    """Dataset-level limits of the data contracts."""
+
+    max_invalid_id_fraction: float = Field(0.5, description="Above this share of unusable IDs the dataset is refused.")
+    min_date: str = Field("1900-01-01", description="Earliest plausible date in any date column.")
+
+
+class Settings(_Model):
+    """Everything one run needs."""
+
+    storage: StorageSettings = StorageSettings()
+    thresholds: MatchThresholds = MatchThresholds()
+    contracts: ContractSettings = ContractSettings()
+    agencies: dict[Agency, AgencySettings]
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Load settings from `path`, `$CREDSWEEP_SETTINGS`, or the packaged default."""
+    chosen = Path(path or os.environ.get("CREDSWEEP_SETTINGS") or DEFAULT_SETTINGS)
+    try:
+        raw = yaml.safe_load(chosen.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"cannot read settings file {chosen}: {exc.strerror}") from None
+    return Settings.model_validate(raw)
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> Settings:
+    """The packaged default settings, parsed once per process."""
+    return load_settings(DEFAULT_SETTINGS)
