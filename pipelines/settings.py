@@ -25,12 +25,27 @@ class _Model(BaseModel):
 
 
 class StorageSettings(_Model):
-    """Where state and files live."""
+    """Where state and files live. Relative paths are taken under `home`."""
 
-    warehouse: str = Field("var/warehouse.duckdb", description="DuckDB file (or `:memory:`) holding all state.")
-    outbox: str = Field("var/outbox", description="Folder with one sub-folder of hit reports per agency.")
-    data_docs: str = Field("var/data_docs", description="Folder where Great Expectations writes Data Docs per run.")
-    landing: str = Field("var/landing", description="Folder the nightly DAGs read source files from.")
+    home: str = Field("var", description="Root of the embedded store; `$CREDSWEEP_HOME` overrides it.")
+    warehouse: str = Field("warehouse.duckdb", description="DuckDB file (or `:memory:`) holding all state.")
+    review_db: str = Field("review.duckdb", description="DuckDB file of the analyst workbench (its own writer).")
+    outbox: str = Field("outbox", description="Folder with one sub-folder of hit reports per agency.")
+    data_docs: str = Field("data_docs", description="Folder where Great Expectations writes Data Docs per run.")
+    landing: str = Field("landing", description="Folder the nightly DAGs read source files from: <date>/lists, <date>/agencies.")
+    runs: str = Field("runs", description="Per-night outputs: hits.csv, quarantine.csv, summary.json per agency.")
+
+    def root(self) -> Path:
+        """The home folder, honouring `$CREDSWEEP_HOME`."""
+        return Path(os.environ.get("CREDSWEEP_HOME") or self.home)
+
+    def path(self, name: str) -> Path:
+        """Resolve one of the storage fields (e.g. `"outbox"`) to a path."""
+        value = getattr(self, name)
+        if value == ":memory:":
+            return Path(value)
+        p = Path(value)
+        return p if p.is_absolute() else self.root() / p
 
 
 class RoleSpec(_Model):

@@ -1,0 +1,137 @@
+"""The `credsweep` command line (typer). Errors end as one line on stderr, never a traceback."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from pipelines.errors import CredsweepError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="credsweep: nightly joint-credit-sanction sweeps (失信被执行人联合惩戒比对).")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def one_line_errors(func: F) -> F:
+    """Turn any failure into a one-line reason on stderr and a non-zero exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CredsweepError as exc:
+            typer.echo(f"credsweep: error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:  # the last line of defence: operators get one line, not a traceback
+            if os.environ.get("CREDSWEEP_DEBUG"):
+                raise
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            typer.echo(f"credsweep: internal error: {type(exc).__name__}: {first} "
+                       "(set CREDSWEEP_DEBUG=1 for details)", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _configure_logging() -> None:
+    from pipelines.masking import install_log_masking
+
+    logging.basicConfig(level=os.environ.get("CREDSWEEP_LOG_LEVEL", "WARNING"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("great_expectations", "airflow", "alembic", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    install_log_masking()
+
+
+def _run_date(text: str | None) -> date:
+    if not text:
+        return date.today()  # an operator's ad-hoc run; scheduled runs always pass their date
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CredsweepError(f"--run-date must be YYYY-MM-DD, got {text!r}") from None
+
+
+@app.command()
+@one_line_errors
+def sweep(
+    agency: Annotated[str, typer.Option(help="hotel_booking | school_enrollment | subsidy_application | civil_service_candidate")],
+    list_: Annotated[list[Path], typer.Option("--list", help="List file: the snapshot first, then deltas, in order.")],
+    input: Annotated[Path, typer.Option("--input", help="The agency's dataset for this night.")],
+    out: Annotated[Path, typer.Option(help="Output folder (hits.csv, quarantine.csv, summary.json, outbox/).")],
+    warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse file; default: a fresh in-memory store.")] = None,
+    run_date: Annotated[str | None, typer.Option(help="The night being swept (YYYY-MM-DD); default today.")] = None,
+    review_db: Annotated[Path | None, typer.Option(help="Analyst review store: decisions are honoured, review items pushed.")] = None,
+    settings: Annotated[Path | None, typer.Option(help="Settings YAML; default $CREDSWEEP_SETTINGS or the packaged one.")] = None,
+    data_docs: Annotated[Path | None, typer.Option(help="Write Great Expectations Data Docs here.")] = None,
+) -> None:
+    """Screen one agency's dataset against the court lists and write its hit reports."""
+    from rich.console import Console
+
+    from pipelines.settings import load_settings
+    from pipelines.sweep import SweepRequest, run_sweep
+
+    _configure_logging()
+    for path in [*list_, input]:
+        if not path.exists():
+            raise CredsweepError(f"input file not found: {path}")
+    request = SweepRequest(agency=agency, lists=list_, input=input, out=out, run_date=_run_date(run_date),
+                           settings=load_settings(settings), warehouse=warehouse, review_db=review_db,
+                           docs_dir=data_docs)
+    console = Console(stderr=True)
+    with console.status("sweeping…") as status:
+        summary = run_sweep(request, progress=lambda msg: status.update(msg))
+    keys = ("records_in", "records_quarantined", "matches", "reviews", "intercepts", "duration_s")
+    typer.echo(json.dumps({k: summary[k] for k in keys}, ensure_ascii=False))
+
+
+@app.command()
+@one_line_errors
+def nightly(
+    run_date: Annotated[str | None, typer.Option(help="The night to run (YYYY-MM-DD); default today.")] = None,
+    size: Annotated[int, typer.Option(help="Generated list entries (records per agency likewise).")] = 20000,
+    seed: Annotated[int, typer.Option(help="Generator seed.")] = 7,
+    home: Annotated[Path, typer.Option(help="Working folder: warehouse, landing, outbox, Airflow metadata.")] = Path("var"),
+) -> None:
+    """The main job: generate a night's data and run the full sweep of all agencies through Airflow."""
+    from pipelines.airflow_runner import run_nightly
+
+    _configure_logging()
+    result = run_nightly(_run_date(run_date).isoformat(), size=size, seed=seed, home=home)
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+def _register_optional() -> None:
+    """Commands owned by other packages; each module keeps its heavy imports inside the command."""
+    from pipelines.synth.command import synth
+
+    app.command("synth", help="Generate realistic synthetic datasets with ground truth.")(one_line_errors(synth))
+    from pipelines.capacity.command import capacity
+
+    app.command("capacity", help="Score every active listed debtor: 失信 vs 失能.")(one_line_errors(capacity))
+    from pipelines.workbench.command import review_app
+
+    app.add_typer(review_app, name="review", help="Analyst workbench.")
+    from pipelines.evaluation.command import evaluate
+
+    app.command("evaluate", help="Matching quality against generated truth.")(one_line_errors(evaluate))
+
+
+try:
+    _register_optional()
+except ImportError as exc:  # pragma: no cover - only while a package is being built
+    logging.getLogger("credsweep.cli").debug("command not available: %s", exc)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,267 @@
+"""One agency's sweep, end to end: the `credsweep sweep` contract of INTERFACES.md.
+
+lists -> contracts -> warehouse (versioned) ; input -> contract -> parties -> link -> rules
+-> alerts ledger -> agency reports ; plus hits.csv, quarantine.csv and summary.json in the
+output folder. Every write is keyed by the run date, so the same night twice gives the same
+outputs and no duplicate alerts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.errors import ContractError, CredsweepError
+from pipelines.settings import AgencySettings, Settings
+
+log = logging.getLogger("credsweep.sweep")
+
+HIT_COLUMNS = (
+    "agency", "record_id", "role", "entry_id", "match_decision", "match_score", "intercept",
+    "rule_id", "reason", "alert_id", "list_role", "list_type", "entry_status", "pair_key",
+    "explanation_zh", "evidence",
+)
+QUARANTINE_COLUMNS = ("dataset", "source", "row", "record_key", "reason")
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    """Everything one sweep needs; paths are resolved by the caller."""
+
+    agency: str
+    lists: Sequence[Path]
+    input: Path
+    out: Path
+    run_date: date
+    settings: Settings
+    warehouse: Path | None = None
+    outbox: Path | None = None
+    review_db: Path | None = None
+    docs_dir: Path | None = None
+
+
+@dataclass
+class _Tally:
+    """Row counts per dataset, so that in = processed + quarantined can be shown."""
+
+    rows_in: dict[str, int] = field(default_factory=dict)
+    quarantined: dict[str, int] = field(default_factory=dict)
+    frames: list[pl.DataFrame] = field(default_factory=list)
+
+    def add(self, dataset: str, rows: int, quarantine: pl.DataFrame) -> None:
+        self.rows_in[dataset] = self.rows_in.get(dataset, 0) + rows
+        self.quarantined[dataset] = self.quarantined.get(dataset, 0) + quarantine.height
+        self.frames.append(quarantine.select(QUARANTINE_COLUMNS).cast(pl.String))
+
+    def quarantine(self) -> pl.DataFrame:
+        if not self.frames:
+            return pl.DataFrame(schema={c: pl.String for c in QUARANTINE_COLUMNS})
+        return pl.concat(self.frames)
+
+
+def agency_settings(settings: Settings, agency: str) -> AgencySettings:
+    """The settings of `agency`, with a one-line error for an unknown name."""
+    try:
+        return settings.agencies[agency]  # type: ignore[index]
+    except KeyError:
+        known = ", ".join(settings.agencies)
+        raise CredsweepError(f"unknown agency {agency!r}; expected one of {known}") from None
+
+
+def _checked(dataset: str, path: Path, side: str, settings: Settings, run_date: date,
+             docs_dir: Path | None, tally: _Tally) -> pl.DataFrame:
+    """Read one source file and run its data contract; return the clean rows."""
+    from data_contracts import validate
+    from pipelines.ingest import read_dataset
+
+    raw = read_dataset(path, dataset)
+    result = validate(dataset, raw, run_id=f"{dataset}-{run_date.isoformat()}",
+                      settings=settings.contracts, docs_dir=docs_dir, side=side)
+    tally.add(dataset, raw.height, result.quarantine)
+    return result.clean
+
+
+def load_list_files(wh: object, paths: Sequence[Path], run_date: date, settings: Settings,
+                    docs_dir: Path | None = None, tally: _Tally | None = None) -> tuple[dict[str, int], _Tally]:
+    """Apply the snapshot, then each delta in order, to the versioned list."""
+    from pipelines.listing import apply_list
+
+    tally = tally or _Tally()
+    changes: dict[str, int] = {"added": 0, "changed": 0, "removed": 0, "unchanged": 0}
+    for i, path in enumerate(paths):
+        clean = _checked("dishonest_list", path, "list", settings, run_date, docs_dir, tally)
+        change = apply_list(wh, clean, run_date=run_date,  # type: ignore[arg-type]
+                            mode="snapshot" if i == 0 else "delta", source=path.name)
+        for key in changes:
+            changes[key] += int(getattr(change, key))
+    return changes, tally
+
+
+def _decided(review_db: Path | None) -> tuple[set[str], set[str]]:
+    """Analyst decisions: pairs suppressed forever, and pairs confirmed as matches."""
+    if review_db is None:
+        return set(), set()
+    from pipelines.workbench.store import ReviewStore
+
+    store = ReviewStore(review_db)
+    store.migrate()
+    return store.suppressed_pair_keys(), store.confirmed_pair_keys()
+
+
+def apply_decisions(hits: pl.DataFrame, suppressed: set[str], confirmed: set[str]) -> pl.DataFrame:
+    """Drop analyst-rejected pairs and promote analyst-confirmed ones to `match`."""
+    if hits.is_empty():
+        return hits
+    kept = hits.filter(~pl.col("pair_key").is_in(list(suppressed)))
+    return kept.with_columns(
+        pl.when(pl.col("pair_key").is_in(list(confirmed)))
+        .then(pl.lit("match"))
+        .otherwise(pl.col("match_decision"))
+        .alias("match_decision")
+    )
+
+
+def _entry_facts(entries: pl.DataFrame) -> pl.DataFrame:
+    return entries.select(
+        "entry_id", "list_type", pl.col("status").alias("entry_status"),
+        pl.col("name").alias("list_name"), pl.col("id_number").alias("list_id_number"),
+        *[c for c in ("case_no", "court", "removed_on") if c in entries.columns],
+    )
+
+
+def _match(req: SweepRequest, records: pl.DataFrame, entries: pl.DataFrame) -> tuple[pl.DataFrame, dict]:
+    """Screen every role of every record against the list; return hits with rule verdicts."""
+    from matching import link
+    from matching.parties import list_parties, query_parties
+    from pipelines.rules import apply_rule
+
+    agency = agency_settings(req.settings, req.agency)
+    query = query_parties(records, agency.roles)
+    result = link(query, list_parties(entries), thresholds=req.settings.thresholds, as_of=req.run_date)
+    suppressed, confirmed = _decided(req.review_db)
+    hits = apply_decisions(result.hits, suppressed, confirmed)
+    ruled = apply_rule(hits, records, entries, agency)
+    names = query.select("record_id", "role", pl.col("name").alias("query_name"),
+                         pl.col("id_number").alias("query_id_number"))
+    enriched = (
+        ruled.join(_entry_facts(entries), on="entry_id", how="left")
+        .join(names, on=["record_id", "role"], how="left")
+        .with_columns(pl.lit(req.agency).alias("agency"))
+    )
+    stats = dict(result.stats)
+    stats["suppressed_pairs_dropped"] = result.hits.height - hits.height
+    return enriched, stats
+
+
+def _alerts(req: SweepRequest, wh: object, hits: pl.DataFrame, suppressed: set[str]) -> tuple[pl.DataFrame, dict]:
+    from pipelines.alerts import alert_id_expr, sync_alerts
+
+    hits = hits.with_columns(alert_id_expr().alias("alert_id"))
+    intercepts = hits.filter(pl.col("intercept"))
+    changes = sync_alerts(wh, req.agency, req.run_date, intercepts, suppressed)  # type: ignore[arg-type]
+    return hits, {"alerts_new": changes.new, "alerts_unchanged": changes.unchanged,
+                  "alerts_withdrawn": changes.withdrawn}
+
+
+def write_quarantine(out: Path, quarantine: pl.DataFrame) -> Path:
+    """Write the rejected rows with their reasons, in a stable order."""
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "quarantine.csv"
+    quarantine.sort(["dataset", "source", "row"]).write_csv(target)
+    return target
+
+
+def _write_outputs(out: Path, hits: pl.DataFrame, quarantine: pl.DataFrame, summary: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    ordered = hits.select([c for c in HIT_COLUMNS if c in hits.columns]).sort(
+        ["record_id", "role", "entry_id"])
+    ordered.with_columns(pl.col("intercept").cast(pl.String).str.to_lowercase()).write_csv(out / "hits.csv")
+    write_quarantine(out, quarantine)
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
+    """Run one agency's sweep and return its summary (also written to `summary.json`)."""
+    from pipelines.reports import write_agency_reports
+    from pipelines.warehouse import Warehouse
+
+    step = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    agency = agency_settings(req.settings, req.agency)
+    tally = _Tally()
+    wh = Warehouse(req.warehouse or ":memory:")
+    wh.migrate()
+    step("名单入库 / loading lists")
+    list_changes, _ = load_list_files(wh, req.lists, req.run_date, req.settings, req.docs_dir, tally)
+    step(f"数据契约 / checking {req.agency}")
+    records = _checked(req.agency, req.input, "agency", req.settings, req.run_date, req.docs_dir, tally)
+    from pipelines.listing import current_entries
+
+    entries = current_entries(wh, as_of=req.run_date)
+    step("身份比对 / matching")
+    hits, match_stats = _match(req, records, entries)
+    suppressed, _ = _decided(req.review_db)
+    hits, alert_stats = _alerts(req, wh, hits, suppressed)
+    step("报告 / reports")
+    outbox = req.outbox or (req.out / "outbox")
+    report_paths = write_agency_reports(wh, req.agency, req.run_date, hits, agency, outbox)
+    if req.review_db is not None:
+        from pipelines.workbench.store import ReviewStore
+
+        ReviewStore(req.review_db).push_review_items(req.agency, req.run_date, _review_payload(hits, records, entries))
+    quarantine = tally.quarantine()
+    summary = _summary(req, tally, hits, list_changes, match_stats, alert_stats, started)
+    summary["reports"] = [str(p) for p in report_paths]
+    _write_outputs(req.out, hits, quarantine, summary)
+    log.info("sweep %s %s: %d records, %d hits, %d intercepts", req.agency, req.run_date,
+             summary["records_in"], summary["matches"] + summary["reviews"], summary["intercepts"])
+    return summary
+
+
+def _review_payload(hits: pl.DataFrame, records: pl.DataFrame, entries: pl.DataFrame) -> pl.DataFrame:
+    """Hits plus both records as JSON, for the analysts' side-by-side page."""
+    reviewable = hits.filter(pl.col("match_decision") == "review")
+    record_json = records.select(
+        pl.col("record_id"),
+        pl.struct(pl.exclude("record_id", "_source", "_row")).struct.json_encode().alias("record_json"))
+    entry_json = entries.select(
+        pl.col("entry_id"), pl.struct(pl.exclude("entry_id")).struct.json_encode().alias("entry_json"))
+    return (reviewable.join(record_json, on="record_id", how="left")
+            .join(entry_json.unique("entry_id"), on="entry_id", how="left"))
+
+
+def _summary(req: SweepRequest, tally: _Tally, hits: pl.DataFrame, list_changes: dict,
+             match_stats: dict, alert_stats: dict, started: float) -> dict:
+    records_in = sum(tally.rows_in.values())
+    quarantined = sum(tally.quarantined.values())
+    decisions = hits.get_column("match_decision") if not hits.is_empty() else pl.Series([], dtype=pl.String)
+    return {
+        "agency": req.agency,
+        "run_date": req.run_date.isoformat(),
+        "records_in": records_in,
+        "records_processed": records_in - quarantined,
+        "records_quarantined": quarantined,
+        "by_dataset": {
+            name: {"in": n, "quarantined": tally.quarantined.get(name, 0),
+                   "processed": n - tally.quarantined.get(name, 0)}
+            for name, n in tally.rows_in.items()
+        },
+        "list_changes": list_changes,
+        "matches": int((decisions == "match").sum()),
+        "reviews": int((decisions == "review").sum()),
+        "intercepts": int(hits.get_column("intercept").sum()) if not hits.is_empty() else 0,
+        **alert_stats,
+        "match_stats": {k: v for k, v in match_stats.items() if isinstance(v, int | float | str)},
+        "duration_s": round(time.perf_counter() - started, 3),
+    }
+
+
+__all__ = ["SweepRequest", "run_sweep", "apply_decisions", "ContractError"]
