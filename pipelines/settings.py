@@ -51,7 +51,7 @@ class StorageSettings(_Model):
 class RoleSpec(_Model):
     """How one role of an agency record maps onto a party to screen."""
 
-    role: Role
+    role: Role = Field(description="Role reported in hits.csv (guest, guardian, ...).")
     name: str = Field(description="Column with the party's name.")
     id_number: str | None = Field(None, description="Column with the party's document number.")
     id_type: str | None = Field(None, description="Column with the document type (hotel guests).")
@@ -59,27 +59,28 @@ class RoleSpec(_Model):
     gender: str | None = Field(None, description="Column with the declared gender, if any.")
     birth_date: str | None = Field(None, description="Column with the declared birth date, if any.")
     when: str | None = Field(None, description="Only screen this role when this column equals `when_value`.")
-    when_value: str | None = None
+    when_value: str | None = Field(None, description="Value of `when` that enables this role.")
 
 
 class Condition(_Model):
     """One clause of a sanction rule on an agency record's column."""
 
-    column: str
-    op: Literal["between", "in", "ge", "eq"]
-    value: float | str | list[float] | list[str]
+    column: str = Field(description="Column of the agency record the clause tests.")
+    op: Literal["between", "in", "ge", "eq"] = Field(description="between [lo, hi], in a set, >=, or ==.")
+    value: float | str | list[float] | list[str] = Field(description="Operand of `op`.")
     reason_zh: str = Field(description="Reason text when the clause is satisfied.")
 
 
 class SanctionRule(_Model):
     """What an agency must do with a hit, and why (DOMAIN.md section 4)."""
 
-    rule_id: str
+    rule_id: str = Field(description="Stable identifier reported with every hit.")
     roles: tuple[Role, ...] = Field(description="Roles the rule applies to.")
-    list_types: tuple[Literal["dishonest", "consumption_restriction"], ...]
+    list_types: tuple[Literal["dishonest", "consumption_restriction"], ...] = Field(
+        description="Which lists trigger the sanction.")
     legal_rep_counts: bool = Field(description="A legal rep of a listed org is barred as well.")
-    conditions: tuple[Condition, ...] = ()
-    legal_basis_zh: str
+    conditions: tuple[Condition, ...] = Field((), description="All must hold on the record to intercept.")
+    legal_basis_zh: str = Field(description="Legal basis, quoted in every report row.")
     action_zh: str = Field(description="Required action, shown to the agency.")
     deadline_working_days: int = Field(1, ge=1, le=30)
 
@@ -87,10 +88,10 @@ class SanctionRule(_Model):
 class AgencySettings(_Model):
     """One agency: its dataset, the roles screened, and its sanction rule."""
 
-    title_zh: str
+    title_zh: str = Field(description="Agency name shown in reports.")
     date_column: str = Field(description="Column that dates a record (used for run-date partitioning).")
-    roles: tuple[RoleSpec, ...]
-    rule: SanctionRule
+    roles: tuple[RoleSpec, ...] = Field(description="Parties screened in each record.")
+    rule: SanctionRule = Field(description="The agency's sanction rule.")
     needs_full_id: bool = Field(False, description="Whether the agency's report shows full ID numbers.")
 
 
@@ -117,10 +118,10 @@ class ContractSettings(_Model):
 class Settings(_Model):
     """Everything one run needs."""
 
-    storage: StorageSettings = StorageSettings()
-    thresholds: MatchThresholds = MatchThresholds()
-    contracts: ContractSettings = ContractSettings()
-    agencies: dict[Agency, AgencySettings]
+    storage: StorageSettings = Field(StorageSettings(), description="Files and stores.")
+    thresholds: MatchThresholds = Field(MatchThresholds(), description="Match/review cut-offs.")
+    contracts: ContractSettings = Field(ContractSettings(), description="Dataset-level contract limits.")
+    agencies: dict[Agency, AgencySettings] = Field(description="The agencies swept, keyed by dataset name.")
 
 
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
