@@ -82,7 +82,7 @@ class SanctionRule(_Model):
     conditions: tuple[Condition, ...] = Field((), description="All must hold on the record to intercept.")
     legal_basis_zh: str = Field(description="Legal basis, quoted in every report row.")
     action_zh: str = Field(description="Required action, shown to the agency.")
-    deadline_working_days: int = Field(1, ge=1, le=30)
+    deadline_working_days: int = Field(1, ge=1, le=30, description="Working days the agency has to act (1, 5 or 10).")
 
 
 class AgencySettings(_Model):
