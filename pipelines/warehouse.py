@@ -132,7 +132,6 @@ DDL: tuple[str, ...] = (
     finished_at TIMESTAMP,
     summary JSON
 )""",
-    "CREATE INDEX IF NOT EXISTS list_entries_entry ON list_entries (entry_id)",
 )
 
 TABLES = ("list_entries", "list_loads", "agency_records", "quarantine", "hits", "alerts", "runs")
