@@ -1,0 +1,1 @@
+"""Deterministic synthetic data for credsweep (court lists, agency datasets, capacity sources, truth)."""

@@ -1,0 +1,30 @@
+"""Generated IDs are valid by stdnum, unique, and consistent with the person's attributes."""
+
+import numpy as np
+import polars as pl
+from stdnum.cn import ric, uscc
+
+from pipelines.synth.idgen import build_uscc, legacy_to_18, org_code
+from pipelines.synth.people import assign_ids, draw_people
+
+
+def test_people_ids_valid_unique_and_consistent() -> None:
+    rng = np.random.default_rng(1)
+    people = assign_ids(pl.concat([draw_people(rng, 3000, "a"), draw_people(rng, 500, "b", old_region_share=0.5)]), 1)
+    assert people["id18"].n_unique() == people.height
+    for row in people.iter_rows(named=True):
+        number = row["id18"]
+        assert ric.calc_check_digit(number) == number[-1]
+        assert ric.get_birth_date(number) == row["birth"]
+        assert (int(number[16]) % 2 == 1) == (row["gender"] == "M")
+        assert number[:6] == row["region"]
+        assert ric.is_valid(number)  # regions chosen so stdnum accepts them at the birth date
+
+
+def test_legacy_and_org_codes() -> None:
+    full = "110105198503072313"
+    assert legacy_to_18(full[:6] + full[8:17]) == full
+    code = org_code("12345678")
+    assert len(code) == 9
+    assert uscc.is_valid(build_uscc("110105", "12345678"))
+    assert build_uscc("110105", "12345678")[8:17] == code
