@@ -1,0 +1,60 @@
+"""One pure step from inputs to the capacity table: features, score, class, evidence, action."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from .evidence import ACTIONS, CLASS_ZH, evidence_text, evidence_types
+from .features import build_features
+from .link import legal_rep_roles, link_records
+from .model import CapacityModel, score
+
+OUTPUT_COLUMNS = (
+    "entry_id",
+    "capacity_score",
+    "capacity_class",
+    "class_zh",
+    "evidence",
+    "action",
+    "court",
+    "party_type",
+    "asset_inquiry_status",
+    "evidence_sources",
+    "evidence_terms",
+)
+
+
+def assess(
+    entries: pl.DataFrame,
+    *,
+    welfare: pl.DataFrame,
+    assets: pl.DataFrame,
+    consumption: pl.DataFrame | None,
+    as_of: date,
+    model: CapacityModel,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Score every active entry; returns (capacity table, full feature frame).
+
+    `welfare` and `assets` are clean contract frames (id_number, name, ...); they are linked to
+    entries here. `consumption` is already keyed by entry_id (it comes from sweep hits).
+    """
+    features = build_features(
+        entries,
+        welfare=link_records(entries, welfare),
+        assets=link_records(entries, assets),
+        consumption=consumption,
+        legal_reps=legal_rep_roles(entries),
+        as_of=as_of,
+        params=model.params,
+    )
+    scored = score(model, features)
+    classes = scored["capacity_class"]
+    table = features.join(scored, on="entry_id", how="left").with_columns(
+        evidence_text(model, features, classes),
+        evidence_types(model, features, classes),
+        pl.col("capacity_class").replace_strict(CLASS_ZH, return_dtype=pl.String).alias("class_zh"),
+        pl.col("capacity_class").replace_strict(ACTIONS, return_dtype=pl.String).alias("action"),
+    )
+    return table.select(OUTPUT_COLUMNS).sort("entry_id"), features

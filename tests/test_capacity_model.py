@@ -1,0 +1,157 @@
+"""Capacity model: scores, classes, evidence words, fairness, and refitting from outcomes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import polars as pl
+import pytest
+from test_capacity_helpers import AS_OF, assets, consumption, entries, entry, welfare
+
+from pipelines.capacity import CapacityModel, assess, fit, load_model
+from pipelines.capacity.features import build_features
+from pipelines.capacity.link import legal_rep_roles, link_records
+from pipelines.capacity.terms import TERM_NAMES, design_matrix
+
+ID_RICH = "11010519850312231X"
+ID_POOR = "110105195001011236"
+MODEL = load_model()
+
+
+def _scenario() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    ents = entries(
+        entry("RICH", id_number=ID_RICH, behavior="隐匿、转移财产"),
+        entry("POOR", name="王芳", gender="F", id_number=ID_POOR, age=75),
+        entry("NONE", name="刘洋"),
+    )
+    wel = welfare(
+        {
+            "id_number": ID_POOR,
+            "status_type": "minimum_living",
+            "since": date(2022, 1, 1),
+            "until": None,
+        }
+    )
+    ast = assets(
+        {
+            "id_number": ID_RICH,
+            "asset_type": "real_estate",
+            "value": 1_000_000.0,
+            "queried_on": date(2025, 6, 1),
+        },
+        {
+            "id_number": ID_RICH,
+            "asset_type": "real_estate",
+            "value": 800_000.0,
+            "queried_on": date(2025, 6, 1),
+        },
+        {"id_number": ID_POOR, "asset_type": "none", "value": None, "queried_on": date(2025, 6, 1)},
+    )
+    cons = consumption(
+        *[
+            {
+                "entry_id": "RICH",
+                "agency": "hotel_booking",
+                "event_date": date(2025, 6, d),
+                "hotel_star": 5,
+                "room_rate": 1800.0,
+            }
+            for d in (1, 8, 15)
+        ]
+    )
+    return ents, wel, ast, cons
+
+
+def _table(
+    ents: pl.DataFrame, wel: pl.DataFrame, ast: pl.DataFrame, cons: pl.DataFrame
+) -> dict[str, dict[str, object]]:
+    table, _ = assess(ents, welfare=wel, assets=ast, consumption=cons, as_of=AS_OF, model=MODEL)
+    return {r["entry_id"]: r for r in table.iter_rows(named=True)}
+
+
+def test_classes_actions_and_evidence_words() -> None:
+    t = _table(*_scenario())
+    rich, poor, none = t["RICH"], t["POOR"], t["NONE"]
+    assert rich["capacity_class"] == "dishonest" and rich["action"] == "重点执行（附证据）"
+    assert "名下不动产2处（估值约180万元）" in rich["evidence"]
+    assert "近90天入住五星级酒店3次" in rich["evidence"]
+    assert poor["capacity_class"] == "incapable" and poor["action"] == "终本退出及救助审查"
+    assert (
+        "享受最低生活保障（低保）" in poor["evidence"] and "网络查控未发现财产" in poor["evidence"]
+    )
+    assert none["capacity_class"] == "uncertain" and none["action"] == "人工核查"
+    assert "未进行网络查控" in none["evidence"]
+    assert rich["capacity_score"] > 90 > 10 > poor["capacity_score"]
+
+
+def test_more_evidence_of_means_ranks_higher() -> None:
+    ents, wel, ast, cons = _scenario()
+    base = _table(ents, wel, ast, cons)["RICH"]["capacity_score"]
+    fewer = _table(ents, wel, ast.filter(pl.col("value") != 800_000.0), cons)["RICH"][
+        "capacity_score"
+    ]
+    assert fewer < base
+
+
+def test_gender_and_name_never_change_the_score() -> None:
+    ents, wel, ast, cons = _scenario()
+    # Full IDs link on the ID alone, so renaming (incl. a name with a middle dot) keeps links.
+    swapped = ents.with_columns(
+        pl.when(pl.col("gender") == "M").then(pl.lit("F")).otherwise(pl.lit("M")).alias("gender"),
+        pl.col("name").replace({"张伟": "买买提·艾力", "王芳": "阿依古丽", "刘洋": "扎西·多吉"}),
+    )
+    a, b = _table(ents, wel, ast, cons), _table(swapped, wel, ast, cons)
+    for k in a:
+        assert (a[k]["capacity_score"], a[k]["capacity_class"]) == (
+            b[k]["capacity_score"],
+            b[k]["capacity_class"],
+        )
+    assert not any("gender" in n or "name" in n or "ethnic" in n for n in TERM_NAMES)
+
+
+def test_unknown_term_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown model terms"):
+        CapacityModel(version="x", intercept=0.0, weights={"gender": 1.0})
+
+
+def test_fit_recovers_known_weights() -> None:
+    """Synthetic known-parameter check: outcomes drawn from known weights are recovered."""
+    rng = np.random.default_rng(7)
+    n = 4000
+    feats = pl.DataFrame(
+        {
+            "entry_id": [f"E{i}" for i in range(n)],
+            "real_estate_count": rng.integers(0, 3, n),
+            "welfare_minimum_living": rng.random(n) < 0.3,
+            "beh_evasion": rng.random(n) < 0.2,
+        }
+    )
+    truth = {"real_estate": 1.5, "minimum_living": -2.0, "beh_evasion": 1.0}
+    prior = CapacityModel(version="t", intercept=0.0, weights=dict.fromkeys(truth, 0.0))
+    x = design_matrix(feats, prior.names)
+    logit = -0.5 + x @ np.array([truth[k] for k in prior.names])
+    y = rng.random(n) < 1 / (1 + np.exp(-logit))
+    outcomes = pl.DataFrame(
+        {"entry_id": feats["entry_id"], "outcome": np.where(y, "dishonest", "incapable")}
+    )
+    fitted = fit(feats, outcomes, base=prior, l2=0.1)
+    for k, w in truth.items():
+        assert fitted.weights[k] == pytest.approx(w, abs=0.25)
+    assert fitted.thresholds.incapable < fitted.thresholds.dishonest
+
+
+def test_default_model_covers_every_term_and_features_supply_them() -> None:
+    assert set(MODEL.weights) == set(TERM_NAMES)
+    ents, wel, ast, cons = _scenario()
+    feats = build_features(
+        ents,
+        welfare=link_records(ents, wel),
+        assets=link_records(ents, ast),
+        consumption=cons,
+        legal_reps=legal_rep_roles(ents),
+        as_of=AS_OF,
+        params=MODEL.params,
+    )
+    x = design_matrix(feats)
+    assert x.shape == (3, len(TERM_NAMES)) and np.isfinite(x).all()
