@@ -209,7 +209,7 @@ def apply_list(
         )
         con.execute("DROP TABLE _plan")
         con.execute("DROP TABLE _inc")
-    return ListChange(**counts)
+    return ListChange(counts["added"], counts["changed"], counts["removed"], counts["unchanged"])
 
 
 def current_entries(wh: Warehouse, as_of: date) -> pl.DataFrame:
