@@ -51,6 +51,11 @@ def clean_id_text(raw: str | None) -> str:
     return _STRIP.sub("", unicodedata.normalize("NFKC", str(raw))).upper()
 
 
+def _check(body17: str) -> str:
+    """Check char of a 17-digit body; stdnum's `calc_check_digit` expects the check position present."""
+    return str(ric.calc_check_digit(body17 + "0"))
+
+
 def _birth(text: str) -> date | None:
     if "*" in text:
         return None
@@ -82,12 +87,12 @@ def parse_ric(raw: str | None) -> ParsedId:
     legacy = bool(_LEGACY.match(text))
     if legacy:
         body = f"{text[:6]}19{text[6:]}"
-        text = body + ric.calc_check_digit(body)
+        text = body + _check(body)
     if _FULL.match(text):
         born = _birth(text[6:14])
         if not _plausible_birth(born):
             return ParsedId("malformed", None)
-        kind: IdKind = "full" if ric.calc_check_digit(text[:17]) == text[17] else "bad_check"
+        kind: IdKind = "full" if _check(text[:17]) == text[17] else "bad_check"
         return ParsedId(kind, text, born, _gender(text[14:17]), text[:6], legacy)
     if "*" in text and _MASKED.match(text):
         region = text[:6] if "*" not in text[:6] else None

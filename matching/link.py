@@ -1,0 +1,244 @@
+"""Link query parties to list parties: features, blocking, comparisons, FS score, decision, hits."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from matching.blocking import BlockingRules, candidate_pairs
+from matching.comparisons import ID_EVIDENCE, ID_LEVELS, NAME_LEVELS, compare
+from matching.explain import explain
+from matching.features import party_features
+from matching.model import TF_LEVELS, MatchModel
+from pipelines.settings import MatchThresholds
+
+HIT_COLUMNS = (
+    "record_id",
+    "role",
+    "entry_id",
+    "list_role",
+    "match_score",
+    "match_decision",
+    "pair_key",
+    "evidence",
+    "explanation_zh",
+)
+_Q_COLS = (
+    "record_id",
+    "role",
+    "party_type",
+    "name",
+    "id_number",
+    "pid",
+    "pid_kind",
+    "uscc",
+    "org_code",
+    "norm",
+    "fold",
+    "py",
+    "py_rev",
+    "han",
+    "branch",
+    "birth",
+    "year",
+    "sex",
+)
+_L_COLS = (
+    "entry_id",
+    "list_role",
+    "party_type",
+    "name",
+    "pid",
+    "pid_kind",
+    "uscc",
+    "org_code",
+    "norm",
+    "fold",
+    "py",
+    "py_rev",
+    "han",
+    "branch",
+    "birth",
+    "year",
+    "age",
+    "sex",
+)
+TF_PSEUDO = 2.0
+"""Pseudo-count shrinking a name's list frequency towards the level's u (small lists say little)."""
+
+
+@dataclass
+class LinkResult:
+    """Hits at or above the review threshold, and run figures (no personal data)."""
+
+    hits: pl.DataFrame
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def prepare(
+    query: pl.DataFrame, listed: pl.DataFrame, as_of: date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Feature frames with row indices `qi` / `li` (list restricted to current, active entries)."""
+    if "status" in listed.columns:
+        listed = listed.filter(pl.col("status").fill_null("active") == "active")
+    qf = party_features(query, as_of).with_row_index("qi")
+    lf = party_features(listed, as_of).with_row_index("li")
+    return qf, lf
+
+
+def pair_frame(qf: pl.DataFrame, lf: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+    """Gather both sides' features for each `qi, li` pair, suffixed `_q` / `_l`."""
+    q = qf.select(list(_Q_COLS))[pairs["qi"]].rename(lambda c: f"{c}_q")
+    lt = lf.select(list(_L_COLS))[pairs["li"]].rename(lambda c: f"{c}_l")
+    return pl.concat([pairs, q, lt], how="horizontal")
+
+
+def _tf_table(lf: pl.DataFrame, col: str, model: MatchModel) -> pl.DataFrame:
+    if model.tf_tables.get(col):
+        table = model.tf_tables[col]
+        return pl.DataFrame({col: list(table), f"tf_{col}": list(table.values())})
+    persons = lf.filter(pl.col("party_type") == "person")
+    n = max(persons.height, 1)
+    u = model.comparison("name").level("exact" if col == "norm" else "homophone").u
+    return (
+        persons.group_by(col)
+        .len()
+        .select(pl.col(col), ((pl.col("len") + TF_PSEUDO) / (n + TF_PSEUDO / u)).alias(f"tf_{col}"))
+    )
+
+
+def score(pairs: pl.DataFrame, lf: pl.DataFrame, model: MatchModel) -> pl.DataFrame:
+    """Add per-field weights `w_*`, the TF flag, total weight and calibrated probability `match_score`."""
+    out = pairs
+    for c in model.comparisons:
+        w = model.weights(c.name).tolist()
+        out = out.with_columns(
+            pl.col(f"g_{c.name}")
+            .replace_strict(list(range(len(w))), w, return_dtype=pl.Float64)
+            .fill_null(0.0)
+            .alias(f"w_{c.name}")
+        )
+    out = out.join(_tf_table(lf, "norm", model).rename({"norm": "norm_l"}), on="norm_l", how="left")
+    out = out.join(_tf_table(lf, "py", model).rename({"py": "py_l"}), on="py_l", how="left")
+    name = model.comparison("name")
+    tf_expr = pl.lit(0.0)
+    for lvl in TF_LEVELS:
+        level = name.level(lvl)
+        tf_col = "tf_norm" if lvl == "exact" else "tf_py"
+        adj = (pl.lit(level.u) / pl.max_horizontal(pl.col(tf_col), pl.lit(model.tf_minimum))).log(2)
+        tf_expr = (
+            pl.when(pl.col("g_name") == NAME_LEVELS.index(lvl))
+            .then(adj.fill_null(0.0))
+            .otherwise(tf_expr)
+        )
+    prior_bits = math.log2(model.prior / (1 - model.prior))
+    out = out.with_columns(tf_expr.alias("w_tf")).with_columns(
+        (pl.col("w_name") + pl.col("w_tf")).alias("w_name"), (pl.col("w_tf") < -1).alias("tf_down")
+    )
+    total = pl.lit(prior_bits) + pl.sum_horizontal(f"w_{c.name}" for c in model.comparisons)
+    return out.with_columns(total.alias("match_weight")).with_columns(
+        (1 / (1 + (pl.lit(2.0) ** -pl.col("match_weight")))).alias("match_score")
+    )
+
+
+def decide(scored: pl.DataFrame, thresholds: MatchThresholds) -> pl.DataFrame:
+    """`match` needs the match threshold AND identifier evidence; a name alone is at most `review`."""
+    id_ok = pl.col("g_id").is_in([ID_LEVELS.index(lv) for lv in ID_EVIDENCE]).fill_null(False)
+    p = pl.when(pl.col("veto")).then(0.0).otherwise(pl.col("match_score"))
+    return scored.with_columns(id_ok.alias("id_evidence"), p.alias("match_score")).with_columns(
+        pl.when((pl.col("match_score") >= thresholds.match) & pl.col("id_evidence"))
+        .then(pl.lit("match"))
+        .when(pl.col("match_score") >= thresholds.review)
+        .then(pl.lit("review"))
+        .otherwise(None)
+        .alias("match_decision")
+    )
+
+
+def gammas_for(
+    query: pl.DataFrame,
+    listed: pl.DataFrame,
+    *,
+    as_of: date,
+    u_sample: int = 200_000,
+    seed: int = 1,
+) -> tuple[pl.DataFrame, pl.DataFrame, float]:
+    """Comparison levels of blocked pairs and of random pairs (for u), and the total pair count."""
+    qf, lf = prepare(query, listed, as_of)
+    pairs, _ = candidate_pairs(qf, lf, as_of)
+    blocked = compare(pair_frame(qf, lf, pairs), as_of)
+    rng = np.random.default_rng(seed)
+    rand = pl.DataFrame(
+        {
+            "qi": rng.integers(0, max(qf.height, 1), u_sample, dtype=np.uint32),
+            "li": rng.integers(0, max(lf.height, 1), u_sample, dtype=np.uint32),
+        }
+    )
+    rand_pf = pair_frame(qf, lf, rand).filter(pl.col("party_type_q") == pl.col("party_type_l"))
+    return blocked, compare(rand_pf, as_of), float(qf.height) * float(lf.height)
+
+
+def link(
+    query: pl.DataFrame,
+    listed: pl.DataFrame,
+    *,
+    model: MatchModel | None = None,
+    thresholds: MatchThresholds,
+    as_of: date,
+    blocking: BlockingRules | None = None,
+) -> LinkResult:
+    """Screen query parties against list parties; hits at or above `thresholds.review`."""
+    model = model or MatchModel()
+    t0 = time.perf_counter()
+    qf, lf = prepare(query, listed, as_of)
+    t1 = time.perf_counter()
+    pairs, bstats = candidate_pairs(qf, lf, as_of, blocking)
+    t2 = time.perf_counter()
+    compared = compare(pair_frame(qf, lf, pairs), as_of)
+    t3 = time.perf_counter()
+    decided = decide(score(compared, lf, model), thresholds).filter(
+        pl.col("match_decision").is_not_null()
+    )
+    best = decided.sort("match_score", descending=True).unique(
+        ["record_id_q", "role_q", "entry_id_l"], keep="first"
+    )
+    best = best.rename(
+        {
+            "record_id_q": "record_id",
+            "role_q": "role",
+            "entry_id_l": "entry_id",
+            "list_role_l": "list_role",
+        }
+    )
+    hits = (
+        explain(best)
+        .select(HIT_COLUMNS)
+        .sort("record_id", "role", "match_score", descending=[False, False, True])
+    )
+    t4 = time.perf_counter()
+    n_query = qf.height
+    stats = {
+        "query_parties": n_query,
+        "list_parties": lf.height,
+        "candidate_pairs": pairs.height,
+        "pairs_per_record": pairs.height / n_query if n_query else 0.0,
+        "pairs_by_key": bstats.pairs_by_key,
+        "skipped_blocks": bstats.skipped_blocks,
+        "hits": hits.height,
+        "matches": int((hits["match_decision"] == "match").sum()),
+        "reviews": int((hits["match_decision"] == "review").sum()),
+        "timings_s": {
+            "features": t1 - t0,
+            "blocking": t2 - t1,
+            "compare": t3 - t2,
+            "score_explain": t4 - t3,
+            "total": t4 - t0,
+        },
+    }
+    return LinkResult(hits, stats)

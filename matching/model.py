@@ -1,0 +1,258 @@
+"""The Fellegi-Sunter match model, declared as data: levels with m/u probabilities, prior, TF.
+
+m = P(level | same party), u = P(level | different parties), both over *random* pairs; `prior`
+is the probability that a random (query, list) pair is the same party. A pair's match weight is
+log2(prior odds) + sum of log2(m/u) over fields with evidence, plus a term-frequency adjustment
+on name levels (Splink's: u is replaced by the name's own frequency, so 张伟 weighs far less than
+a rare name). `estimate` learns u from random pairs and m + prior by EM on blocked pairs (no
+labels); `refine` folds analyst labels in.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from matching.comparisons import LEVELS
+
+TF_LEVELS = frozenset({"exact", "homophone", "romanised"})
+"""Name levels whose weight is term-frequency adjusted."""
+
+
+@dataclass(frozen=True)
+class Level:
+    """One comparison level and its m/u probabilities."""
+
+    name: str
+    m: float
+    u: float
+
+    @property
+    def weight(self) -> float:
+        """Match weight in bits, log2(m/u)."""
+        return math.log2(self.m / self.u)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One compared field, its levels weakest first (order matches `comparisons.LEVELS`)."""
+
+    name: str
+    levels: tuple[Level, ...]
+
+    def level(self, name: str) -> Level:
+        """Return the level called `name`."""
+        return next(lv for lv in self.levels if lv.name == name)
+
+
+def _cmp(name: str, mu: dict[str, tuple[float, float]]) -> Comparison:
+    return Comparison(name, tuple(Level(lv, *mu[lv]) for lv in LEVELS[name]))
+
+
+# Defaults: u reasoned over random pairs (1M x 1M, ~300 region prefixes, ~10^4 sequence+check),
+# m from the generated data's noise mix; EM replaces both on real data.
+DEFAULT_COMPARISONS = (
+    _cmp(
+        "id",
+        {
+            "different": (0.03, 0.9999),
+            "one_edit": (0.03, 1e-6),
+            "masked_weak": (0.2, 1e-6),
+            "region_recode": (0.02, 1e-9),
+            "masked_strong": (0.4, 1e-8),
+            "org_code": (0.05, 1e-9),
+            "exact": (0.27, 1e-11),
+        },
+    ),
+    _cmp(
+        "name",
+        {
+            "different": (0.02, 0.999),
+            "fuzzy": (0.03, 1e-3),
+            "lookalike": (0.02, 1e-5),
+            "romanised": (0.05, 1e-4),
+            "homophone": (0.05, 2e-4),
+            "exact": (0.83, 1e-4),
+        },
+    ),
+    _cmp(
+        "birth",
+        {
+            "different": (0.03, 0.9),
+            "age_consistent": (0.2, 0.05),
+            "year": (0.3, 0.02),
+            "exact": (0.47, 4e-5),
+        },
+    ),
+    _cmp("gender", {"different": (0.02, 0.5), "equal": (0.98, 0.5)}),
+)
+
+
+@dataclass(frozen=True)
+class MatchModel:
+    """Fellegi-Sunter parameters; JSON-serialisable with `to_dict` / `from_dict`."""
+
+    comparisons: tuple[Comparison, ...] = DEFAULT_COMPARISONS
+    prior: float = 1e-8
+    """P(random query party and random list party are the same); ~ expected hits / (|Q| x |L|)."""
+    tf_minimum: float = 1e-7
+    """Floor on a name's frequency so a unique name cannot yield an unbounded weight."""
+    tf_tables: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Optional fixed name frequencies (`norm`, `py` -> share); empty = taken from the list at link time."""
+
+    def comparison(self, name: str) -> Comparison:
+        """Return the comparison called `name`."""
+        return next(c for c in self.comparisons if c.name == name)
+
+    def weights(self, name: str) -> np.ndarray:
+        """Weights (bits) per level code of comparison `name`."""
+        return np.array([lv.weight for lv in self.comparison(name).levels])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MatchModel:
+        """Inverse of `to_dict`."""
+        comps = tuple(
+            Comparison(c["name"], tuple(Level(**lv) for lv in c["levels"]))
+            for c in data["comparisons"]
+        )
+        return cls(
+            comps,
+            float(data["prior"]),
+            float(data.get("tf_minimum", 1e-7)),
+            dict(data.get("tf_tables", {})),
+        )
+
+    def with_params(
+        self, m: dict[str, np.ndarray], u: dict[str, np.ndarray], prior: float
+    ) -> MatchModel:
+        """A copy with new m/u arrays per comparison (clipped away from 0 and 1)."""
+        comps = tuple(
+            Comparison(
+                c.name,
+                tuple(
+                    Level(
+                        lv.name,
+                        float(np.clip(m[c.name][i], 1e-12, 1)),
+                        float(np.clip(u[c.name][i], 1e-12, 1)),
+                    )
+                    for i, lv in enumerate(c.levels)
+                ),
+            )
+            for c in self.comparisons
+        )
+        return replace(self, comparisons=comps, prior=float(np.clip(prior, 1e-15, 0.5)))
+
+    def estimate(
+        self,
+        query: pl.DataFrame,
+        listed: pl.DataFrame,
+        *,
+        as_of: Any,
+        max_iter: int = 30,
+        u_sample: int = 200_000,
+        seed: int = 1,
+    ) -> MatchModel:
+        """Unsupervised fit on party frames: u from random pairs, m and prior by EM on blocked pairs."""
+        from matching.link import gammas_for  # deferred: link imports this module
+
+        blocked, random_pairs, total_pairs = gammas_for(
+            query, listed, as_of=as_of, u_sample=u_sample, seed=seed
+        )
+        return fit_em(self, blocked, random_pairs, total_pairs=total_pairs, max_iter=max_iter)
+
+
+def _level_freq(
+    g: pl.DataFrame, name: str, n_levels: int, weights: np.ndarray | None = None
+) -> np.ndarray:
+    codes = g[f"g_{name}"].to_numpy(allow_copy=True)
+    w = np.ones(len(codes)) if weights is None else weights
+    ok = ~np.isnan(codes.astype(float))
+    counts = np.bincount(codes[ok].astype(int), weights=w[ok], minlength=n_levels)
+    return (counts + 0.5) / (
+        counts.sum() + 0.5 * n_levels
+    )  # Laplace smoothing: no level is impossible
+
+
+def _patterns(g: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    return g.select([f"g_{n}" for n in names]).group_by(pl.all()).len()
+
+
+def fit_em(
+    model: MatchModel,
+    blocked: pl.DataFrame,
+    random_pairs: pl.DataFrame,
+    *,
+    total_pairs: float,
+    max_iter: int = 30,
+    tol: float = 1e-6,
+) -> MatchModel:
+    """EM on level patterns of blocked pairs (u held at its random-pair estimate)."""
+    names = [c.name for c in model.comparisons]
+    u = {c.name: _level_freq(random_pairs, c.name, len(c.levels)) for c in model.comparisons}
+    m = {c.name: np.array([lv.m for lv in c.levels]) for c in model.comparisons}
+    pats = _patterns(blocked, names)
+    counts = pats["len"].to_numpy().astype(float)
+    codes = {n: pats[f"g_{n}"].to_numpy(allow_copy=True).astype(float) for n in names}
+    lam = 0.5 if not model.prior else min(0.5, model.prior * total_pairs / max(blocked.height, 1))
+    for _ in range(max_iter):
+        log_m = np.zeros(len(counts))
+        log_u = np.zeros(len(counts))
+        for n in names:
+            ok = ~np.isnan(codes[n])
+            idx = codes[n][ok].astype(int)
+            log_m[ok] += np.log(m[n][idx])
+            log_u[ok] += np.log(u[n][idx])
+        a = np.log(lam) + log_m
+        b = np.log1p(-lam) + log_u
+        post = 1.0 / (1.0 + np.exp(np.clip(b - a, -700, 700)))
+        new_lam = float((post * counts).sum() / counts.sum())
+        for n in names:
+            ok = ~np.isnan(codes[n])
+            acc = np.bincount(
+                codes[n][ok].astype(int), weights=(post * counts)[ok], minlength=len(m[n])
+            )
+            m[n] = (acc + 0.5) / (acc.sum() + 0.5 * len(m[n]))
+        done = abs(new_lam - lam) < tol
+        lam = new_lam
+        if done:
+            break
+    prior = lam * blocked.height / max(total_pairs, 1.0)
+    return model.with_params(m, u, prior)
+
+
+def refine(model: MatchModel, labels: pl.DataFrame, *, strength: float = 50.0) -> MatchModel:
+    """Blend analyst labels into m (positives) and u (negatives): `labels` has `g_<field>` codes and `label` bool.
+
+    `strength` is how many labelled pairs the current parameters count as (a Dirichlet prior), so a
+    handful of decisions nudges the model and thousands dominate it.
+    """
+    pos, neg = labels.filter(pl.col("label")), labels.filter(~pl.col("label"))
+    m: dict[str, np.ndarray] = {}
+    u: dict[str, np.ndarray] = {}
+    for c in model.comparisons:
+        col = f"g_{c.name}"
+        k = len(c.levels)
+        old_m = np.array([lv.m for lv in c.levels])
+        old_u = np.array([lv.u for lv in c.levels])
+        pc = (
+            np.bincount(pos[col].drop_nulls().to_numpy().astype(int), minlength=k)
+            if col in pos.columns
+            else np.zeros(k)
+        )
+        nc = (
+            np.bincount(neg[col].drop_nulls().to_numpy().astype(int), minlength=k)
+            if col in neg.columns
+            else np.zeros(k)
+        )
+        m[c.name] = (old_m * strength + pc) / (strength + pc.sum())
+        # Negatives are analyst-rejected *candidates*, not random pairs: they inform u only weakly.
+        u[c.name] = (old_u * strength * 20 + nc) / (strength * 20 + nc.sum())
+    return model.with_params(m, u, model.prior)

@@ -1,0 +1,219 @@
+"""Name normalisation, computed once per unique value and vectorised with polars.
+
+OpenCC and pypinyin are slow per call, so both are applied per unique *character*: each distinct
+Han character of the batch is converted once, and whole names are rewritten with polars'
+`replace_many` (Aho-Corasick in Rust). Char-level conversion is consistent on both sides of a
+comparison, which is what matching needs; the rare phrase-dependent reading is accepted.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import polars as pl
+
+_HAN = r"\p{Han}"
+# Middle-dot spellings seen in minority names, plus spaces and stray punctuation.
+_PERSON_NOISE = r"[\s·•\.．・‧\-'’_,，]+"
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 端木 西门 独孤 南宫 万俟 闻人 澹台 呼延 申屠".split()
+)
+# Look-alike characters folded onto one representative (typed or OCR'd for each other).
+LOOKALIKES: tuple[str, ...] = (
+    "己已巳",
+    "戊戌戍戎",
+    "未末",
+    "土士",
+    "千干于",
+    "日曰",
+    "人入",
+    "王玉",
+    "大太犬",
+    "田由甲申",
+    "刀力",
+    "折拆",
+    "候侯",
+    "崇祟",
+    "茶荼",
+    "免兔",
+    "徽微",
+    "祗祇",
+    "汩汨",
+    "晴睛",
+    "粟栗",
+    "鸟乌",
+    "兵乒乓",
+    "准淮",
+    "子孑孓",
+)
+_FOLD = {c: grp[0] for grp in LOOKALIKES for c in grp[1:]}
+_BRANCH = re.compile(r"(分公司|分店|分厂|分行|分部|办事处|营业部|分支机构|分社|支行|分所)")
+_LEGAL_FORMS = (("有限责任公司", "有限公司"), ("股份有限公司", "股份公司"))
+_PROVINCES = (
+    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 "
+    "陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 深圳 广州 杭州 南京 苏州 成都 武汉 西安 厦门 青岛 大连 宁波 "
+    "沈阳 长沙 郑州 济南 合肥 福州 昆明 南昌 哈尔滨 长春 石家庄 太原 贵阳 南宁 兰州 乌鲁木齐 呼和浩特 银川 西宁 拉萨 海口 "
+    "无锡 佛山 东莞 温州 珠海 烟台 泉州"
+).split()
+_REGION_IN_BRACKETS = re.compile(r"\(([\u4e00-\u9fff]{2,8}?)(省|市|自治区|特别行政区|区|县)?\)")
+
+
+@lru_cache(maxsize=1)
+def _opencc() -> object:
+    import opencc  # deferred: loading the dictionaries costs ~50 ms
+
+    return opencc.OpenCC("t2s")
+
+
+def _han_chars(values: pl.Series) -> list[str]:
+    chars = values.str.extract_all(_HAN).explode().drop_nulls().unique()
+    return chars.to_list()
+
+
+def _t2s_map(chars: list[str]) -> dict[str, str]:
+    cc = _opencc()
+    out = {c: cc.convert(c) for c in chars}  # type: ignore[attr-defined]
+    return {c: s for c, s in out.items() if s != c and len(s) == 1}
+
+
+def _pinyin_map(chars: list[str]) -> dict[str, str]:
+    from pypinyin import Style, lazy_pinyin
+
+    return {c: lazy_pinyin(c, style=Style.NORMAL)[0] + " " for c in chars}
+
+
+def _replace_chars(expr: pl.Expr, mapping: dict[str, str]) -> pl.Expr:
+    if not mapping:
+        return expr
+    return expr.str.replace_many(list(mapping), list(mapping.values()))
+
+
+def person_name_forms(names: pl.Series) -> pl.DataFrame:
+    """Per unique person name: `norm`, look-alike `fold`, pinyin `py` and reversed-order `py_rev`.
+
+    `norm` folds width, case, traditional characters and middle dots/spaces; `py` is the
+    toneless pinyin (or the romanised letters) without spaces, so 张伟 / 張偉 / 张玮 / ZHANG WEI
+    share it; `py_rev` puts the given name first (WEI ZHANG) for romanised documents.
+    """
+    uniq = pl.DataFrame({"name": names.unique().drop_nulls()})
+    base = pl.col("name").str.normalize("NFKC").str.strip_chars()
+    frame = uniq.with_columns(base.alias("_nfkc"))
+    chars = _han_chars(frame["_nfkc"])
+    t2s = _t2s_map(chars)
+    frame = frame.with_columns(
+        _replace_chars(pl.col("_nfkc"), t2s).alias("_simp"),
+        pl.col("_nfkc").str.contains(_HAN).alias("han"),
+    )
+    unaccented = (
+        pl.col("_simp").str.normalize("NFKD").str.replace_all(r"\p{Mn}", "").str.normalize("NFC")
+    )
+    frame = frame.with_columns(
+        unaccented.str.replace_all(_PERSON_NOISE, "").str.to_uppercase().alias("norm"),
+    )
+    frame = frame.with_columns(_replace_chars(pl.col("norm"), _FOLD).alias("fold"))
+    # Pinyin comes from `norm`, not `fold`: folding 力 onto 刀 would change the sound.
+    surname_len = (
+        pl.when(pl.col("norm").str.slice(0, 2).is_in(list(COMPOUND_SURNAMES))).then(2).otherwise(1)
+    )
+    pmap = _pinyin_map(sorted(set(_han_chars(frame["norm"]))))
+
+    def py(expr: pl.Expr) -> pl.Expr:
+        return _replace_chars(expr, pmap).str.to_lowercase().str.replace_all(r"[^a-z]", "")
+
+    latin = (
+        pl.col("_nfkc")
+        .str.normalize("NFKD")
+        .str.replace_all(r"\p{Mn}", "")
+        .str.to_lowercase()
+        .str.replace_all(r"[^a-z\s]", " ")
+        .str.strip_chars()
+    )
+    latin_tokens = latin.str.split(" ").list.eval(pl.element().filter(pl.element() != ""))
+    frame = frame.with_columns(
+        pl.when(pl.col("han"))
+        .then(
+            py(pl.col("norm").str.slice(0, surname_len)) + py(pl.col("norm").str.slice(surname_len))
+        )
+        .otherwise(latin_tokens.list.join(""))
+        .alias("py"),
+        pl.when(pl.col("han"))
+        .then(
+            py(pl.col("norm").str.slice(surname_len)) + py(pl.col("norm").str.slice(0, surname_len))
+        )
+        .otherwise(latin_tokens.list.reverse().list.join(""))
+        .alias("py_rev"),
+    )
+    empty = pl.col("norm") == ""
+    return frame.select(
+        "name",
+        "han",
+        *[
+            pl.when(empty).then(None).otherwise(pl.col(c)).alias(c)
+            for c in ("norm", "fold", "py", "py_rev")
+        ],
+    )
+
+
+def _org_region_front(name: str) -> str:
+    """Move a bracketed region to the front: 某某科技(北京)有限公司 -> 北京某某科技有限公司."""
+    m = _REGION_IN_BRACKETS.search(name)
+    if m is None:
+        return name
+    region = m.group(1)
+    if m.group(2) is None and region not in _PROVINCES:
+        return name  # a bracket that is not a place (e.g. 集团) stays where it is
+    return region + name[: m.start()] + name[m.end() :]
+
+
+def _strip_region_suffix(name: str) -> str:
+    for p in _PROVINCES:
+        for suffix in ("省", "市", "自治区"):
+            if name.startswith(p + suffix):
+                return p + name[len(p) + len(suffix) :]
+    return name
+
+
+@lru_cache(maxsize=1 << 16)
+def normalize_org_name(raw: str) -> str:
+    """Canonical organisation name: width, brackets, traditional, region position, legal form."""
+    text = unicodedata.normalize("NFKC", raw)
+    text = "".join(
+        _t2s_map(list(set(re.findall(r"[\u4e00-\u9fff]", text)))).get(c, c) for c in text
+    )
+    text = re.sub(r"\s+", "", text).replace("【", "(").replace("】", ")").upper()
+    text = _strip_region_suffix(_org_region_front(text))
+    for long, short in _LEGAL_FORMS:
+        text = text.replace(long, short)
+    return text
+
+
+def branch_of(norm_org: str) -> str | None:
+    """The branch part of a normalised org name (text from the parent name on), or None for a parent."""
+    m = _BRANCH.search(norm_org)
+    if m is None:
+        return None
+    cut = norm_org.rfind("公司", 0, m.start())
+    return norm_org[cut + 2 :] if cut >= 0 else norm_org[m.start() :]
+
+
+def org_name_forms(names: pl.Series) -> pl.DataFrame:
+    """Per unique org name: canonical `norm`, `parent` (norm without the branch part) and `branch`."""
+    uniq = names.unique().drop_nulls().to_list()
+    norms = [normalize_org_name(n) for n in uniq]
+    branches = [branch_of(n) for n in norms]
+    parents = [n[: len(n) - len(b)] if b else n for n, b in zip(norms, branches, strict=True)]
+    return pl.DataFrame(
+        {"name": uniq, "norm": norms, "parent": parents, "branch": branches},
+        schema={"name": pl.String, "norm": pl.String, "parent": pl.String, "branch": pl.String},
+    ).with_columns(
+        pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("norm", "parent")
+    )
+
+
+def normalize_person_name(raw: str) -> str:
+    """Scalar `norm` of one person name (used for stable pair keys and tests)."""
+    out = person_name_forms(pl.Series([raw]))
+    return (out["norm"][0] or "") if len(out) else ""

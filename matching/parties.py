@@ -1,0 +1,120 @@
+"""Parties: the unit of matching, cut from agency records and from list entries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from pipelines.settings import RoleSpec
+
+QUERY_SCHEMA = {
+    "record_id": pl.String,
+    "role": pl.String,
+    "party_type": pl.String,
+    "name": pl.String,
+    "id_number": pl.String,
+    "id_type": pl.String,
+    "gender": pl.String,
+    "birth_date": pl.Date,
+}
+LIST_SCHEMA = {
+    "entry_id": pl.String,
+    "list_role": pl.String,
+    "party_type": pl.String,
+    "name": pl.String,
+    "id_number": pl.String,
+    "gender": pl.String,
+    "age": pl.Int64,
+    "list_type": pl.String,
+    "status": pl.String,
+}
+_PARTY_TYPES = {
+    "person": "person",
+    "自然人": "person",
+    "个人": "person",
+    "org": "org",
+    "法人或其他组织": "org",
+    "法人": "org",
+    "组织": "org",
+    "单位": "org",
+}
+
+
+def _col(records: pl.DataFrame, name: str | None, dtype: pl.DataType) -> pl.Expr:
+    if name is None or name not in records.columns:
+        return pl.lit(None, dtype=dtype)
+    return pl.col(name).cast(dtype, strict=False)
+
+
+def _blank_to_null(expr: pl.Expr) -> pl.Expr:
+    text = expr.cast(pl.String).str.strip_chars()
+    return pl.when(text == "").then(None).otherwise(text)
+
+
+def _party_type(records: pl.DataFrame, spec: RoleSpec) -> pl.Expr:
+    if spec.party_type in ("person", "org"):
+        return pl.lit(spec.party_type)
+    raw = _col(records, spec.party_type, pl.String()).str.strip_chars()
+    return raw.replace_strict(_PARTY_TYPES, default="person", return_dtype=pl.String)
+
+
+def _one_role(records: pl.DataFrame, spec: RoleSpec) -> pl.DataFrame:
+    rows = records
+    if spec.when is not None:
+        if spec.when not in rows.columns:
+            return pl.DataFrame(schema=QUERY_SCHEMA)
+        rows = rows.filter(pl.col(spec.when).cast(pl.String) == spec.when_value)
+    role_is_legal_rep = spec.role == "legal_rep"  # a legal rep is always a natural person
+    out = rows.select(
+        pl.col("record_id").cast(pl.String),
+        pl.lit(spec.role).alias("role"),
+        (pl.lit("person") if role_is_legal_rep else _party_type(rows, spec)).alias("party_type"),
+        _blank_to_null(_col(rows, spec.name, pl.String())).alias("name"),
+        _blank_to_null(_col(rows, spec.id_number, pl.String())).alias("id_number"),
+        _blank_to_null(_col(rows, spec.id_type, pl.String())).alias("id_type"),
+        _blank_to_null(_col(rows, spec.gender, pl.String())).alias("gender"),
+        _col(rows, spec.birth_date, pl.Date()).alias("birth_date"),
+    )
+    return out.filter(pl.col("name").is_not_null() | pl.col("id_number").is_not_null())
+
+
+def query_parties(records: pl.DataFrame, roles: Sequence[RoleSpec]) -> pl.DataFrame:
+    """One row per screened role of each agency record (roles with no name and no ID are skipped)."""
+    frames = [_one_role(records, spec) for spec in roles]
+    return pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=QUERY_SCHEMA)
+
+
+def list_parties(entries: pl.DataFrame) -> pl.DataFrame:
+    """Debtor parties of current list entries, plus a `legal_rep` person party per org entry naming one."""
+    e = entries
+    debtor = e.select(
+        pl.col("entry_id").cast(pl.String),
+        pl.lit("debtor").alias("list_role"),
+        _col(e, "party_type", pl.String())
+        .replace_strict(_PARTY_TYPES, default="person", return_dtype=pl.String)
+        .alias("party_type"),
+        _blank_to_null(_col(e, "name", pl.String())).alias("name"),
+        _blank_to_null(_col(e, "id_number", pl.String())).alias("id_number"),
+        _blank_to_null(_col(e, "gender", pl.String())).alias("gender"),
+        _col(e, "age", pl.Int64()).alias("age"),
+        _col(e, "list_type", pl.String()).fill_null("dishonest").alias("list_type"),
+        _col(e, "status", pl.String()).fill_null("active").alias("status"),
+    )
+    reps = e.with_columns(_blank_to_null(_col(e, "legal_rep", pl.String())).alias("_rep")).filter(
+        (debtor["party_type"] == "org") & pl.col("_rep").is_not_null()
+    )
+    legal = reps.select(
+        pl.col("entry_id").cast(pl.String),
+        pl.lit("legal_rep").alias("list_role"),
+        pl.lit("person").alias("party_type"),
+        pl.col("_rep").alias("name"),
+        _blank_to_null(_col(reps, "legal_rep_id_number", pl.String())).alias("id_number"),
+        pl.lit(None, dtype=pl.String).alias("gender"),
+        pl.lit(None, dtype=pl.Int64).alias("age"),
+        _col(reps, "list_type", pl.String()).fill_null("dishonest").alias("list_type"),
+        _col(reps, "status", pl.String()).fill_null("active").alias("status"),
+    )
+    return pl.concat([debtor, legal], how="vertical").filter(
+        pl.col("name").is_not_null() | pl.col("id_number").is_not_null()
+    )
