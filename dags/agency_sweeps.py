@@ -1,0 +1,78 @@
+"""One sweep DAG per agency: screen the night's agency records against the current list.
+
+Each DAG runs when the list Asset updates (the usual path: right after the night's ingest) and
+at 03:00 Beijing time as a safety net, so agency data is still screened on a night the list did
+not change. Reruns of a night upsert, so the two triggers firing for one night is harmless.
+Wiring only: the work is `pipelines.nightly.sweep_agency`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
+
+from pipelines.airflow_runner import (
+    AGENCIES,
+    LIST_ASSET_URI,
+    NIGHT_TZ,
+    RETRIES,
+    RETRY_DELAY,
+    SWEEP_CRON,
+    call_step,
+    nights_from_context,
+    outbox_asset_uri,
+    sweep_dag_id,
+)
+
+LIST_ASSET = Asset(LIST_ASSET_URI)
+
+
+def build_sweep_dag(agency: str) -> None:
+    """Define `credsweep_sweep_<agency>`."""
+
+    @dag(
+        dag_id=sweep_dag_id(agency),
+        schedule=AssetOrTimeSchedule(
+            timetable=CronTriggerTimetable(
+                SWEEP_CRON, timezone=NIGHT_TZ, interval=timedelta(days=1)
+            ),
+            assets=[LIST_ASSET],
+        ),
+        # No start_date, so any past night can be backfilled or rerun (see list_ingest.py).
+        catchup=False,
+        # One night at a time per agency: the alerts ledger withdraws and re-sends in night order.
+        max_active_runs=1,
+        default_args={"retries": RETRIES, "retry_delay": RETRY_DELAY},
+        params={
+            "run_date": Param(
+                None,
+                type=["null", "string"],
+                pattern=r"^\d{4}-\d{2}-\d{2}$",
+                description="Night to sweep (YYYY-MM-DD); empty = the triggering list update(s).",
+            )
+        },
+        tags=["credsweep", "sweep", agency],
+        doc_md=__doc__,
+    )
+    def sweep_dag() -> None:
+        @task
+        def nights(**context) -> list[str]:
+            """The nights this run sweeps (several when a list backfill queued them)."""
+            return nights_from_context(context)
+
+        # One mapped instance per night, so each night is its own retryable transaction.
+        @task(outlets=[Asset(outbox_asset_uri(agency))])
+        def sweep(run_date: str) -> dict:
+            """Sweep one night for this agency; returns the run summary."""
+            from pipelines.nightly import sweep_agency
+
+            return call_step(sweep_agency, agency, run_date)
+
+        sweep.expand(run_date=nights())
+
+    sweep_dag()
+
+
+for _agency in AGENCIES:
+    build_sweep_dag(_agency)

@@ -1,0 +1,64 @@
+"""Nightly court-list ingest: apply the night's snapshot and deltas to the versioned list.
+
+Wiring only: the work is `pipelines.nightly.ingest_lists`. On success the task updates the list
+Asset with the night it ingested, which triggers every agency's sweep DAG for that night.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
+
+from pipelines.airflow_runner import (
+    INGEST_CRON,
+    LIST_ASSET_URI,
+    LIST_INGEST_DAG_ID,
+    NIGHT_TZ,
+    RETRIES,
+    RETRY_DELAY,
+    call_step,
+    nights_from_context,
+)
+
+LIST_ASSET = Asset(LIST_ASSET_URI)
+
+
+@dag(
+    dag_id=LIST_INGEST_DAG_ID,
+    # interval=1 day: the 01:00 run's data interval is the Beijing day that just closed,
+    # and that day is the night it ingests (see pipelines.airflow_runner.resolve_nights).
+    schedule=CronTriggerTimetable(INGEST_CRON, timezone=NIGHT_TZ, interval=timedelta(days=1)),
+    # No start_date: a task only gets instances for logical dates after it, and any past
+    # night must stay re-runnable (backfills, reruns of old nights).
+    # Missed nights are replayed deliberately with a backfill, never silently on deploy.
+    catchup=False,
+    # Nights must apply in order: deltas of night N+1 assume night N's list.
+    max_active_runs=1,
+    default_args={"retries": RETRIES, "retry_delay": RETRY_DELAY},
+    params={
+        "run_date": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}-\d{2}-\d{2}$",
+            description="Night to ingest (YYYY-MM-DD); empty = the run's data interval.",
+        )
+    },
+    tags=["credsweep", "lists"],
+    doc_md=__doc__,
+)
+def credsweep_list_ingest() -> None:
+    @task(outlets=[LIST_ASSET])
+    def ingest(**context) -> dict:
+        """Ingest the night's list files; stamp the Asset event with the night for the sweeps."""
+        from pipelines.nightly import ingest_lists
+
+        run_date = nights_from_context(context)[0]
+        result = call_step(ingest_lists, run_date)
+        context["outlet_events"][LIST_ASSET].extra = {"run_date": run_date}
+        return result
+
+    ingest()
+
+
+credsweep_list_ingest()

@@ -1,0 +1,236 @@
+"""The Airflow side of the nightly job: the conventions the DAG files share, and the local runner.
+
+The DAG files import this module while Airflow parses them, so its top level stays light (stdlib
+and `pipelines.settings` only); everything that touches Airflow's metadata database is imported
+inside `run_nightly`, after the environment that configures Airflow has been set.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, get_args
+from zoneinfo import ZoneInfo
+
+from pipelines.errors import CredsweepError
+from pipelines.settings import Agency
+
+# The courts and agencies work on Beijing time: a "night" is a calendar date there, not in UTC.
+NIGHT_TZ = "Asia/Shanghai"
+# Lists are published during the day; ingest them at 01:00 after the day closes.
+INGEST_CRON = "0 1 * * *"
+# Safety net: sweep at 03:00 even if the list did not change (agency data still arrives nightly).
+SWEEP_CRON = "0 3 * * *"
+LIST_ASSET_URI = "credsweep://warehouse/list_entries"
+LIST_INGEST_DAG_ID = "credsweep_list_ingest"
+AGENCIES: tuple[str, ...] = get_args(Agency)
+DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
+# Retries are for transient faults (a locked file, a slow share); data faults fail at once.
+RETRIES = 2
+RETRY_DELAY = timedelta(minutes=5)
+
+
+def sweep_dag_id(agency: str) -> str:
+    """The id of one agency's sweep DAG."""
+    return f"credsweep_sweep_{agency}"
+
+
+def outbox_asset_uri(agency: str) -> str:
+    """The Asset an agency's sweep updates: its hit reports in the outbox."""
+    return f"credsweep://outbox/{agency}"
+
+
+def night_of_interval(start: datetime) -> str:
+    """The night a timed run covers: the Beijing date its data interval starts on."""
+    return start.astimezone(ZoneInfo(NIGHT_TZ)).date().isoformat()
+
+
+def resolve_nights(
+    explicit: str | None,
+    event_nights: Iterable[str],
+    interval_start: datetime | None,
+    run_after: datetime,
+) -> list[str]:
+    """The nights one DAG run processes, most explicit source first.
+
+    An operator's `run_date` param wins; an asset-triggered run has no logical date in Airflow 3,
+    so it takes the nights named by the triggering list updates (several when a backfill
+    queued them); a timed run takes its data interval; anything else the day before `run_after`.
+    """
+    if explicit:
+        return [date.fromisoformat(explicit).isoformat()]
+    nights = sorted({date.fromisoformat(n).isoformat() for n in event_nights})
+    if nights:
+        return nights
+    if interval_start is not None:
+        return [night_of_interval(interval_start)]
+    return [night_of_interval(run_after - timedelta(days=1))]
+
+
+def nights_from_context(context: Mapping[str, Any]) -> list[str]:
+    """`resolve_nights` fed from an Airflow task context."""
+    events = context.get("triggering_asset_events") or {}
+    named = [
+        str(event.extra["run_date"])
+        for asset_events in events.values()
+        for event in asset_events
+        if (event.extra or {}).get("run_date")
+    ]
+    dag_run = context["dag_run"]
+    return resolve_nights(
+        (context.get("params") or {}).get("run_date"),
+        named,
+        context.get("data_interval_start"),
+        dag_run.run_after,
+    )
+
+
+def call_step(fn: Callable[..., dict], *args: Any) -> dict:
+    """Run one pipeline step; a CredsweepError fails the task with no retry: bad data stays bad."""
+    try:
+        return fn(*args)
+    except CredsweepError as exc:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+
+
+def night_logical_date(run_date: str) -> datetime:
+    """The logical date the scheduler gives the night's ingest run: 01:00 Beijing, next day."""
+    night = date.fromisoformat(run_date) + timedelta(days=1)
+    return datetime(night.year, night.month, night.day, 1, tzinfo=ZoneInfo(NIGHT_TZ))
+
+
+def airflow_env(home: Path) -> dict[str, str]:
+    """The environment that points Airflow and credsweep at one project-local working folder."""
+    home = home.resolve()
+    return {
+        "CREDSWEEP_HOME": str(home),
+        "AIRFLOW_HOME": str(home / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        # SQLite is the embedded default; a deployment sets its own connection string instead.
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": os.environ.get(
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home / 'airflow' / 'airflow.db'}"
+        ),
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get(
+            "AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"
+        ),
+    }
+
+
+def apply_airflow_env(home: Path) -> dict[str, str]:
+    """Set `airflow_env(home)` in this process; refuse if Airflow already runs on another home."""
+    import sys
+
+    env = airflow_env(home)
+    if "airflow.configuration" in sys.modules:
+        current = sys.modules["airflow.configuration"].AIRFLOW_HOME
+        if Path(current).resolve() != Path(env["AIRFLOW_HOME"]):
+            raise CredsweepError(
+                f"Airflow is already configured with AIRFLOW_HOME={current}; "
+                f"run the nightly job in a fresh process to use {env['AIRFLOW_HOME']}"
+            )
+    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    os.environ.update(env)
+    return env
+
+
+def ensure_metadata_db() -> bool:
+    """Create or migrate Airflow's metadata database when it is behind; True when it had to."""
+    from airflow.utils import db
+
+    try:
+        db.check_migrations(timeout=0)
+        return False
+    except TimeoutError:
+        db.initdb()
+        return True
+
+
+def load_dags() -> dict[str, Any]:
+    """Parse the dags folder; any import error stops the run with its first line."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS_FOLDER))
+    if bag.import_errors:
+        path, err = next(iter(bag.import_errors.items()))
+        last = str(err).strip().splitlines()[-1]
+        raise CredsweepError(f"DAG file {Path(path).name} does not import: {last}")
+    return bag.dags
+
+
+def run_dag(dag: Any, run_date: str) -> Any:
+    """Run one DAG for one night in-process (`dag.test`); a failed run raises naming its tasks."""
+    run = dag.test(logical_date=night_logical_date(run_date), run_conf={"run_date": run_date})
+    if run.state != "success":
+        failed = sorted(
+            f"{ti.task_id}[{ti.map_index}]" if ti.map_index >= 0 else ti.task_id
+            for ti in run.get_task_instances()
+            if ti.state in ("failed", "upstream_failed")
+        )
+        raise CredsweepError(
+            f"DAG {dag.dag_id} failed for night {run_date} (state {run.state}); "
+            f"failed task(s): {', '.join(failed) or 'none recorded'}; "
+            f"see the task log under {os.environ.get('AIRFLOW_HOME', '')}/logs/dag_id={dag.dag_id}"
+        )
+    return run
+
+
+def task_results(run: Any, task_id: str) -> list[Any]:
+    """The return values a task (all its mapped instances) pushed in one DAG run."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        query = XComModel.get_many(
+            run_id=run.run_id, key="return_value", dag_ids=run.dag_id, task_ids=task_id
+        ).order_by(XComModel.map_index)
+        return [XComModel.deserialize_value(row) for row in session.scalars(query)]
+
+
+def run_nightly(run_date: str, size: int, seed: int, home: Path) -> dict:
+    """Generate a night's demo data, then run list ingest and every agency sweep through Airflow."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    apply_airflow_env(Path(home))
+    from pipelines.nightly import prepare_demo, publish_summary
+
+    mark = time.perf_counter()
+    migrated = ensure_metadata_db()
+    timings["metadata_db_s"] = round(time.perf_counter() - mark, 2)
+
+    mark = time.perf_counter()
+    demo = prepare_demo(run_date, size, seed)
+    timings["prepare_demo_s"] = round(time.perf_counter() - mark, 2)
+
+    mark = time.perf_counter()
+    dags = load_dags()
+    timings["parse_dags_s"] = round(time.perf_counter() - mark, 2)
+
+    mark = time.perf_counter()
+    ingest_run = run_dag(dags[LIST_INGEST_DAG_ID], run_date)
+    lists = task_results(ingest_run, "ingest")
+    timings[LIST_INGEST_DAG_ID + "_s"] = round(time.perf_counter() - mark, 2)
+
+    summaries: list[dict] = []
+    for agency in AGENCIES:
+        mark = time.perf_counter()
+        run = run_dag(dags[sweep_dag_id(agency)], run_date)
+        summaries.extend(task_results(run, "sweep"))
+        timings[sweep_dag_id(agency) + "_s"] = round(time.perf_counter() - mark, 2)
+
+    night = publish_summary(run_date, summaries)
+    timings["total_s"] = round(time.perf_counter() - started, 2)
+    return {
+        "run_date": run_date,
+        "airflow_home": os.environ["AIRFLOW_HOME"],
+        "metadata_db_migrated": migrated,
+        "demo": demo,
+        "lists": lists[0] if lists else None,
+        "summary": night,
+        "timings": timings,
+    }
