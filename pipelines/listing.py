@@ -18,7 +18,7 @@ from typing import Literal
 import duckdb
 import polars as pl
 
-from pipelines.warehouse import LIST_CONTENT_COLUMNS, Warehouse, query_frame, register_frame
+from pipelines.warehouse import LIST_CONTENT_COLUMNS, Warehouse, query_frame, registered
 
 Mode = Literal["snapshot", "delta"]
 CONTENT = tuple(name for name, _ in LIST_CONTENT_COLUMNS)
@@ -185,14 +185,11 @@ def apply_list(
         raise ValueError(f"mode must be 'snapshot' or 'delta', not {mode!r}")
     incoming = _incoming(clean)
     with wh.transaction() as con:
-        src = register_frame(con, incoming, "list")
-        try:
+        with registered(con, incoming, "list") as src:
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE _inc AS SELECT *, {_hash_sql(src)} AS row_hash"
                 f" FROM {src}"
             )
-        finally:
-            con.unregister(src)
         complete = mode == "snapshot" and snapshot_is_complete
         digest = _content_hash(con, "_inc") + ("-complete" if complete else "")
         previous = _previous_load(con, run_date, source, mode, digest)

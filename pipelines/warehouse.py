@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -278,6 +278,21 @@ def register_frame(
     return name
 
 
+@contextmanager
+def registered(
+    con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, prefix: str = "frame"
+) -> Iterator[str]:
+    """`register_frame` for the length of a block; the view is dropped afterwards."""
+    name = register_frame(con, frame, prefix)
+    try:
+        yield name
+    finally:
+        # In an aborted transaction unregistering fails too; the original error matters more,
+        # and the view dies with the connection anyway.
+        with suppress(duckdb.Error):
+            con.unregister(name)
+
+
 def upsert_frame(
     con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, keys: Sequence[str]
 ) -> int:
@@ -289,16 +304,13 @@ def upsert_frame(
         raise ValueError(f"upsert into {table}: frame lacks key columns {missing}")
     if frame.is_empty():
         return 0
-    src = register_frame(con, frame, table)
-    try:
+    with registered(con, frame, table) as src:
         key_list = ", ".join(_ident(k) for k in keys)
         con.execute(
             f"DELETE FROM {_ident(table)} WHERE ({key_list}) IN"
             f" (SELECT DISTINCT {key_list} FROM {src})"
         )
         con.execute(f"INSERT INTO {_ident(table)} BY NAME SELECT * FROM {src}")
-    finally:
-        con.unregister(src)
     return frame.height
 
 
@@ -312,9 +324,6 @@ def replace_partition(
     con.execute(f"DELETE FROM {_ident(table)} WHERE {clause}", list(where.values()))
     if frame.is_empty():
         return 0
-    src = register_frame(con, frame, table)
-    try:
+    with registered(con, frame, table) as src:
         con.execute(f"INSERT INTO {_ident(table)} BY NAME SELECT * FROM {src}")
-    finally:
-        con.unregister(src)
     return frame.height
