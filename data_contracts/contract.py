@@ -1,0 +1,167 @@
+"""`validate`: one dataset through its data contract (see data_contracts/README.md for policy).
+
+Order of work: refuse the dataset outright if a required column is absent; derive the check
+columns; let Great Expectations judge them; turn GE's failing row indexes into quarantine rows
+(one reason per failed check, joined with `; `) and flags; refuse the dataset when too many
+non-empty IDs are unusable or nothing is left; type what remains.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from data_contracts.checks import Side, build_checks, reason_text
+from data_contracts.derive import check_frame, typed_frame
+from data_contracts.gx_runner import CheckOutcome, SuiteRun, run_suite
+from data_contracts.result import QUARANTINE_SCHEMA, ContractResult
+from data_contracts.schemas import DatasetSpec, spec as dataset_spec
+from pipelines.errors import ContractError
+from pipelines.settings import ContractSettings
+
+_RUN_DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
+LIST_DATASETS = frozenset({"dishonest_list"})
+
+
+def run_date_of(run_id: str, given: date | None = None) -> date:
+    """The run's logical date: given, else the first date in `run_id`, else today."""
+    if given is not None:
+        return given
+    m = _RUN_DATE.search(run_id)
+    if m:
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            pass
+    return date.today()
+
+
+def _refuse(spec: DatasetSpec, why_en: str, why_zh: str) -> ContractError:
+    return ContractError(f"{spec.name} ({spec.title_zh}) refused: {why_en} ({why_zh})")
+
+
+def _row_reasons(outcomes: list[CheckOutcome], severity: str) -> pl.DataFrame:
+    """(position, reason) for every failed check of `severity`, reasons joined per row."""
+    positions: list[int] = []
+    reasons: list[str] = []
+    for o in outcomes:
+        if o.success or o.check.severity != severity:
+            continue
+        if o.check.is_id_kind:
+            values = o.unexpected_values or [None] * len(o.unexpected_index)
+            texts = [reason_text(o.check, v) for v in values]
+        else:
+            texts = [reason_text(o.check)] * len(o.unexpected_index)
+        positions += [int(i) for i in o.unexpected_index]
+        reasons += texts
+    frame = pl.DataFrame({"_pos": positions, "reason": reasons},
+                         schema={"_pos": pl.Int64, "reason": pl.String})
+    # group_by keeps first-seen order within a group when maintain_order is set; checks were
+    # appended in suite order, so reasons read in the order the contract lists them.
+    return frame.group_by("_pos", maintain_order=True).agg(pl.col("reason").str.join("; "))
+
+
+def _invalid_id_fraction(outcomes: list[CheckOutcome]) -> float:
+    """Share of non-empty IDs (all ID columns) that GE found unusable."""
+    bad = nonempty = 0
+    for o in outcomes:
+        if o.check.is_id_kind:
+            bad += len(o.unexpected_index)
+            nonempty += o.element_count - o.missing_count
+    return bad / nonempty if nonempty else 0.0
+
+
+def validate(
+    dataset: str,
+    raw: pl.DataFrame,
+    *,
+    run_id: str,
+    settings: ContractSettings,
+    docs_dir: Path | None = None,
+    side: Side | None = None,
+    run_date: date | None = None,
+) -> ContractResult:
+    """Check `raw` against its contract: clean typed rows, quarantine with reasons, or refusal."""
+    started = time.perf_counter()
+    spec = dataset_spec(dataset)
+    side = side or ("list" if dataset in LIST_DATASETS else "agency")
+    absent = [n for n in spec.required if n not in raw.columns]
+    if absent:
+        names = ", ".join(f"{n} ({spec.field(n).aliases[0]})" for n in absent)
+        raise _refuse(spec, f"required column missing: {names}", "缺少必填列")
+    raw = _with_all_fields(raw, spec)
+    when = run_date_of(run_id, run_date)
+    checks = build_checks(spec, side, date.fromisoformat(settings.min_date), when)
+    docs = docs_dir / dataset if docs_dir is not None else None
+    run = run_suite(dataset, checks, check_frame(raw, spec), run_id, docs)
+
+    failed = _row_reasons(run.outcomes, "critical")
+    flags = _row_reasons(run.outcomes, "warning").rename({"reason": "_flags"})
+    positioned = raw.with_row_index("_pos").with_columns(pl.col("_pos").cast(pl.Int64))
+    positioned = positioned.join(failed, on="_pos", how="left").join(flags, on="_pos", how="left")
+    positioned = positioned.sort("_pos")
+    bad = positioned["reason"].is_not_null()
+    quarantine = _quarantine(positioned.filter(bad), spec)
+    clean = typed_frame(positioned.filter(~bad).drop("_pos", "reason"), spec)
+
+    fraction = _invalid_id_fraction(run.outcomes)
+    if fraction > settings.max_invalid_id_fraction:
+        raise _refuse(spec, f"{fraction:.0%} of non-empty IDs unusable, limit "
+                      f"{settings.max_invalid_id_fraction:.0%}", "证件号码不可用比例过高")
+    if raw.height and clean.height == 0:
+        raise _refuse(spec, f"all {raw.height} rows failed the contract", "没有通过校验的记录")
+    stats = _stats(spec, side, raw, clean, quarantine, run, fraction, started)
+    return ContractResult(clean, quarantine, stats, run.result)
+
+
+def _with_all_fields(raw: pl.DataFrame, spec: DatasetSpec) -> pl.DataFrame:
+    """Add absent optional columns as null text, as the reader would have."""
+    missing = [pl.lit(None, pl.String).alias(f.name) for f in spec.fields if f.name not in raw.columns]
+    for name, default in (("_source", pl.lit(None, pl.String)),
+                          ("_row", pl.int_range(1, pl.len() + 1, dtype=pl.Int64))):
+        if name not in raw.columns:
+            missing.append(default.alias(name))
+    return raw.with_columns(missing) if missing else raw
+
+
+def _quarantine(rows: pl.DataFrame, spec: DatasetSpec) -> pl.DataFrame:
+    """Quarantine rows; the record key only for datasets whose key is not personal data."""
+    key = pl.col(spec.key).cast(pl.String) if spec.key else pl.lit(None, pl.String)
+    return rows.select(
+        pl.lit(spec.name, pl.String).alias("dataset"),
+        pl.col("_source").cast(pl.String).alias("source"),
+        pl.col("_row").cast(pl.Int64).alias("row"),
+        key.alias("record_key"),
+        pl.col("reason"),
+    ).cast(QUARANTINE_SCHEMA)  # type: ignore[arg-type]
+
+
+def _stats(spec: DatasetSpec, side: str, raw: pl.DataFrame, clean: pl.DataFrame,
+           quarantine: pl.DataFrame, run: SuiteRun, fraction: float, started: float) -> dict:
+    reasons: Counter[str] = Counter()
+    for text in quarantine["reason"].to_list():
+        reasons.update(part.split(" ", 1)[0] for part in text.split("; "))
+    flags = Counter(
+        {o.check.reason + ":" + o.check.field: len(o.unexpected_index)
+         for o in run.outcomes if o.check.severity == "warning" and o.unexpected_index}
+    )
+    return {
+        "dataset": spec.name,
+        "side": side,
+        "rows_in": raw.height,
+        "rows_clean": clean.height,
+        "rows_quarantined": quarantine.height,
+        "reasons": dict(reasons),
+        "flags": dict(flags),
+        "invalid_id_fraction": round(fraction, 6),
+        "expectations": len(run.outcomes),
+        "expectations_failed": sum(not o.success for o in run.outcomes),
+        "ge_success": run.success,
+        "data_docs": str(run.docs_index) if run.docs_index else None,
+        "duration_s": round(time.perf_counter() - started, 3),
+    }

@@ -1,0 +1,24 @@
+"""The value `data_contracts.validate` returns (kept import-light: no GE here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+QUARANTINE_SCHEMA = {
+    "dataset": pl.String, "source": pl.String, "row": pl.Int64, "record_key": pl.String,
+    "reason": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class ContractResult:
+    """Clean typed rows, quarantined rows with reasons, and run figures (JSON-safe)."""
+
+    clean: pl.DataFrame
+    quarantine: pl.DataFrame
+    stats: dict[str, Any]
+    validation: Any = field(default=None, repr=False)
+    """The Great Expectations CheckpointResult behind the verdict."""
