@@ -1,0 +1,169 @@
+"""Request plumbing shared by the views: who is signed in, CSRF, client address, templates."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.templating import Jinja2Templates
+
+from pipelines.workbench.auth import csrf_ok, new_csrf_token
+from pipelines.workbench.models import (
+    DECISION_ZH,
+    KIND_ZH,
+    OUTCOME_ZH,
+    ROLE_ZH,
+    STATUS_ZH,
+    Role,
+    User,
+)
+from pipelines.workbench.settings import WorkbenchSettings
+from pipelines.workbench.store import ReviewStore
+
+HERE = Path(__file__).parent
+BEIJING = timedelta(hours=8)
+
+
+class LoginRequired(Exception):
+    """No valid session: the handler sends the browser to the login page."""
+
+
+def _beijing(value: datetime | None) -> str:
+    """Stored UTC time shown as Beijing time."""
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return (value + BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def _label(mapping: dict[Any, str]) -> Callable[[Any], str]:
+    return lambda value: mapping.get(value, "" if value is None else str(value))
+
+
+def make_templates() -> Jinja2Templates:
+    """Templates with the Chinese labels as filters."""
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    env = templates.env
+    env.filters["bj"] = _beijing
+    env.filters["decision_zh"] = _label({k.value: v for k, v in DECISION_ZH.items()})
+    env.filters["outcome_zh"] = _label({k.value: v for k, v in OUTCOME_ZH.items()})
+    env.filters["role_zh"] = _label({k.value: v for k, v in ROLE_ZH.items()})
+    env.filters["kind_zh"] = _label(KIND_ZH)
+    env.filters["status_zh"] = _label(STATUS_ZH)
+    env.filters["pct"] = lambda v: "—" if v is None else f"{100 * v:.1f}%"
+    return templates
+
+
+def store_of(request: Request) -> ReviewStore:
+    """The app's one store; views reach the database only through it."""
+    store: ReviewStore = request.app.state.store
+    return store
+
+
+def settings_of(request: Request) -> WorkbenchSettings:
+    """The app's workbench settings."""
+    settings: WorkbenchSettings = request.app.state.settings
+    return settings
+
+
+def client_ip(request: Request) -> str:
+    """Where the request came from, for the audit log."""
+    if settings_of(request).trust_proxy_headers:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.client.host if request.client else "unknown"
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use (the login form needs one too)."""
+    token = request.session.get("csrf")
+    if not token:
+        token = new_csrf_token()
+        request.session["csrf"] = token
+    return str(token)
+
+
+async def require_csrf(request: Request) -> None:
+    """Refuse a form whose token does not match the session's (HTTP 403)."""
+    form = await request.form()
+    given = form.get("csrf_token")
+    if not csrf_ok(request.session.get("csrf"), given if isinstance(given, str) else None):
+        raise HTTPException(status_code=403, detail="表单已失效（CSRF 校验失败），请刷新页面后重试")
+
+
+def start_session(request: Request, user: User) -> None:
+    """A fresh session for the user: new token, absolute expiry."""
+    request.session.clear()
+    clock: Callable[[], float] = request.app.state.clock
+    request.session.update(
+        {
+            "user": user.username,
+            "role": user.role.value,
+            "agency": user.agency,
+            "csrf": new_csrf_token(),
+            "exp": clock() + settings_of(request).session_max_age_s,
+        }
+    )
+
+
+def current_user(request: Request) -> User:
+    """The signed-in user; an absent or expired session means logging in again."""
+    session = request.session
+    clock: Callable[[], float] = request.app.state.clock
+    if not session.get("user") or float(session.get("exp", 0)) <= clock():
+        session.clear()
+        raise LoginRequired()
+    return User(session["user"], Role(session["role"]), session.get("agency"))
+
+
+def staff_user(request: Request) -> User:
+    """Analysts and supervisors only; agency users get HTTP 403."""
+    user = current_user(request)
+    if user.role == Role.AGENCY:
+        raise HTTPException(status_code=403, detail="机构用户无权访问复核队列")
+    return user
+
+
+def supervisor_user(request: Request) -> User:
+    """Supervisors only."""
+    user = current_user(request)
+    if user.role != Role.SUPERVISOR:
+        raise HTTPException(status_code=403, detail="仅主管可访问")
+    return user
+
+
+def agency_scope(user: User, agency: str | None) -> str | None:
+    """The agency a request may see: an agency user's own, never another (HTTP 403)."""
+    if user.role == Role.AGENCY:
+        if agency and agency != user.agency:
+            raise HTTPException(status_code=403, detail="只能查看本机构的命中记录")
+        return user.agency
+    return agency or None
+
+
+def parse_day(text: str | None) -> date | None:
+    """A YYYY-MM-DD filter value, or None when empty; bad input is HTTP 400."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(status_code=400, detail="日期格式应为 YYYY-MM-DD") from None
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+def wall_clock() -> float:
+    """Seconds since the epoch; tests pass their own clock to expire sessions."""
+    return time.time()
