@@ -1,0 +1,86 @@
+"""Welfare and asset-inquiry sources drawn from a latent ability to pay, with deliberate overlap.
+
+Each listed person gets `latent_class` (dishonest 60% / incapable 40%) and `latent_ability` in
+0..1 drawn from overlapping Beta distributions (dishonest Beta(4,2), incapable Beta(1.5,5)), so
+ability itself does not separate the classes. Signals are then drawn from ability and class with
+noise on every side, so no single signal separates them either:
+- welfare: incapable are often on 低保/特困/disability/illness/unemployed, but a share of the
+  dishonest are on 低保 fraudulently, and many incapable have no welfare record at all;
+- assets: a quarter of debtors have no inquiry at all; an inquiry that finds nothing writes a
+  `none` row; the chance and size of each asset grow with ability, and incapable people still
+  have small deposits and a minimum social-insurance base.
+`shifted` lowers inquiry coverage and raises welfare noise to test robustness of a model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from pipelines.synth.lists import REF_DATE
+
+SETTINGS = {
+    "base": {"inquired": 0.75, "welfare_incapable": 0.55, "welfare_fraud": 0.06, "deposit_incapable": 0.30},
+    "shifted": {"inquired": 0.45, "welfare_incapable": 0.40, "welfare_fraud": 0.15, "deposit_incapable": 0.45},
+}
+_WELFARE = np.array(["minimum_living", "extreme_poverty", "disability", "serious_illness", "unemployed"])
+_WELFARE_P = np.array([0.40, 0.10, 0.18, 0.12, 0.20])
+_ASSETS = ("real_estate", "vehicle", "equity", "securities")
+
+
+def latent(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Latent class labels and ability for `n` debtors."""
+    dishonest = rng.random(n) < 0.6
+    ability = np.where(dishonest, rng.beta(4, 2, n), rng.beta(1.5, 5, n))
+    return np.where(dishonest, "dishonest", "incapable"), np.round(ability, 4)
+
+
+def welfare(rng: np.random.Generator, people: pl.DataFrame, cls: np.ndarray, setting: str) -> pl.DataFrame:
+    """Welfare status rows for the people who have one."""
+    s = SETTINGS[setting]
+    n = people.height
+    p = np.where(cls == "incapable", s["welfare_incapable"], s["welfare_fraud"])
+    has = rng.random(n) < p
+    kind = _WELFARE[rng.choice(len(_WELFARE), n, p=_WELFARE_P)]
+    kind = np.where(cls == "dishonest", "minimum_living", kind)  # fraud is nearly always 低保
+    since = REF_DATE - rng.integers(60, 3000, n).astype("timedelta64[D]")
+    ended = rng.random(n) < 0.15
+    until = np.where(ended, since + rng.integers(30, 900, n).astype("timedelta64[D]"), np.datetime64("NaT"))
+    frame = pl.DataFrame({"id_number": people["id18"], "name": people["name"], "status_type": kind,
+                          "since": pl.Series(since).cast(pl.Date), "until": pl.Series(until).cast(pl.Date)})
+    return frame.filter(pl.Series(has))
+
+
+def assets(rng: np.random.Generator, people: pl.DataFrame, cls: np.ndarray, ability: np.ndarray,
+           setting: str) -> pl.DataFrame:
+    """Asset-inquiry rows: found assets, `none` rows for empty inquiries, nothing for the uninquired."""
+    s = SETTINGS[setting]
+    n = people.height
+    inquired = rng.random(n) < s["inquired"]
+    queried = pl.Series(REF_DATE - rng.integers(0, 365, n).astype("timedelta64[D]")).cast(pl.Date)
+    parts: list[pl.DataFrame] = []
+    found_any = np.zeros(n, dtype=bool)
+
+    def add(mask: np.ndarray, kind: str, value: np.ndarray) -> None:
+        nonlocal found_any
+        hit = mask & inquired
+        found_any |= hit
+        parts.append(pl.DataFrame({"_i": np.flatnonzero(hit), "asset_type": kind,
+                                   "value": np.round(value[hit], 2)}))
+
+    small = rng.random(n) < s["deposit_incapable"]
+    deposit_p = np.where(cls == "incapable", small, rng.random(n) < 0.3 + 0.6 * ability)
+    add(deposit_p, "deposit", np.exp(rng.normal(6.5 + 5 * ability, 1.0)))
+    for k, kind in enumerate(_ASSETS):
+        add(rng.random(n) < (0.05 + 0.5 * ability) * (0.9 - 0.15 * k), kind, np.exp(rng.normal(11 + 2 * ability, 0.8)))
+    employed = rng.random(n) < 0.2 + 0.6 * ability
+    add(employed, "social_insurance_base", np.round(np.exp(rng.normal(8.3 + 1.2 * ability, 0.25)), -1))
+    none = inquired & ~found_any
+    parts.append(pl.DataFrame({"_i": np.flatnonzero(none), "asset_type": "none", "value": np.zeros(int(none.sum()))}))
+    rows = pl.concat(parts).sort("_i", "asset_type")
+    idx = rows["_i"].to_numpy()
+    return pl.DataFrame({"id_number": people["id18"].gather(idx), "name": people["name"].gather(idx),
+                         "asset_type": rows["asset_type"],
+                         "value": rows.select(pl.when(pl.col("asset_type") == "none").then(None)
+                                              .otherwise(pl.col("value"))).to_series(),
+                         "queried_on": queried.gather(idx)})
