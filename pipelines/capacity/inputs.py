@@ -24,16 +24,19 @@ _DETAIL_DATES = ("check_in", "enrolled_on", "applied_on", "registered_on", "even
 
 
 def read_clean(
-    path: Path, dataset: str, *, run_id: str, settings: ContractSettings
+    path: Path, dataset: str, *, run_id: str, settings: ContractSettings, side: str = "agency"
 ) -> pl.DataFrame:
-    """Read one source file and run its data contract; return the clean rows."""
+    """Read one source file and run its data contract; return the clean rows.
+
+    `side="list"` for court list files: their IDs are masked by law, which the agency side refuses.
+    """
     from data_contracts import validate
     from pipelines.ingest import read_dataset
 
     if not path.is_file():
         raise InputError(f"{dataset}: file not found: {path}")
     raw = read_dataset(path, dataset)
-    result = validate(dataset, raw, run_id=run_id, settings=settings, side="agency")
+    result = validate(dataset, raw, run_id=run_id, settings=settings, side=side)
     if result.quarantine.height:
         log.warning("%s: %d of %d rows quarantined", dataset, result.quarantine.height, raw.height)
     return result.clean

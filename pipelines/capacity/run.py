@@ -84,7 +84,7 @@ def run_capacity(req: CapacityRequest, contracts: ContractSettings | None = None
         raise InputError("at least one --list file is needed")
     model = load_model(req.model)
     versions = [
-        read_clean(p, "dishonest_list", run_id=f"capacity-list-{i}", settings=settings)
+        read_clean(p, "dishonest_list", run_id=f"capacity-list-{i}", settings=settings, side="list")
         for i, p in enumerate(req.lists)
     ]
     entries = active_entries(versions)

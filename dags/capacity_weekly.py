@@ -1,0 +1,59 @@
+"""Weekly 失信/失能 capacity scoring for the courts.
+
+Wiring only: the work is `pipelines.capacity.weekly.capacity_week`. Runs on Monday 05:00
+Beijing time, after Sunday night's sweeps, and scores every active listed debtor as of Sunday
+using that week's sweep hits; reports go to runs/<night>/capacity/.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import CronTriggerTimetable, Param, dag, task
+
+from pipelines.airflow_runner import NIGHT_TZ, RETRIES, RETRY_DELAY, call_step
+
+CAPACITY_DAG_ID = "credsweep_capacity_weekly"
+
+
+@dag(
+    dag_id=CAPACITY_DAG_ID,
+    schedule=CronTriggerTimetable("0 5 * * 1", timezone=NIGHT_TZ, interval=timedelta(days=7)),
+    # A missed week is re-run deliberately (param run_date), never silently on deploy.
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": RETRIES, "retry_delay": RETRY_DELAY},
+    params={
+        "run_date": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}-\d{2}-\d{2}$",
+            description="Night to score at (YYYY-MM-DD); empty = the last night of the interval.",
+        )
+    },
+    tags=["credsweep", "capacity"],
+    doc_md=__doc__,
+)
+def credsweep_capacity_weekly() -> None:
+    @task
+    def night(**context) -> str:
+        """The night this run scores at (param, else the day before the interval ends)."""
+        from pipelines.capacity.weekly import week_night
+
+        return week_night(
+            (context.get("params") or {}).get("run_date"),
+            context.get("data_interval_end"),
+            context["dag_run"].run_after,
+        )
+
+    @task
+    def capacity(run_date: str) -> dict:
+        """Score the week: capacity.csv, per-court XLSX and the HTML summary."""
+        from pipelines.capacity.weekly import capacity_week
+
+        return call_step(capacity_week, run_date)
+
+    capacity(night())
+
+
+credsweep_capacity_weekly()
