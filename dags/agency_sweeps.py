@@ -63,11 +63,11 @@ def build_sweep_dag(agency: str) -> None:
 
         # One mapped instance per night, so each night is its own retryable transaction.
         @task(outlets=[Asset(outbox_asset_uri(agency))])
-        def sweep(run_date: str) -> dict:
+        def sweep(run_date: str, **context) -> dict:
             """Sweep one night for this agency; returns the run summary."""
             from pipelines.nightly import sweep_agency
 
-            return call_step(sweep_agency, agency, run_date)
+            return call_step(context, sweep_agency, agency, run_date)
 
         sweep.expand(run_date=nights())
 

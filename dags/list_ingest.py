@@ -54,7 +54,7 @@ def credsweep_list_ingest() -> None:
         from pipelines.nightly import ingest_lists
 
         run_date = nights_from_context(context)[0]
-        result = call_step(ingest_lists, run_date)
+        result = call_step(context, ingest_lists, run_date)
         context["outlet_events"][LIST_ASSET].extra = {"run_date": run_date}
         return result
 

@@ -88,14 +88,20 @@ def nights_from_context(context: Mapping[str, Any]) -> list[str]:
     )
 
 
-def call_step(fn: Callable[..., dict], *args: Any) -> dict:
-    """Run one pipeline step; a CredsweepError fails the task with no retry: bad data stays bad."""
+def call_step(context: Mapping[str, Any], fn: Callable[..., dict], *args: Any) -> dict:
+    """Run one pipeline step; a CredsweepError fails the task with no retry: bad data stays bad.
+
+    The one-line reason is also pushed as the task's `error` XCom, so whoever ran the DAG (the
+    UI, `run_nightly`) can show it without digging through task logs.
+    """
     try:
         return fn(*args)
     except CredsweepError as exc:
         from airflow.sdk.exceptions import AirflowFailException
 
-        raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+        reason = f"{type(exc).__name__}: {exc}"
+        context["ti"].xcom_push(key="error", value=reason)
+        raise AirflowFailException(reason) from exc
 
 
 def night_logical_date(run_date: str) -> datetime:
@@ -168,26 +174,29 @@ def run_dag(dag: Any, run_date: str) -> Any:
     run = dag.test(logical_date=night_logical_date(run_date), run_conf={"run_date": run_date})
     if run.state != "success":
         failed = sorted(
-            f"{ti.task_id}[{ti.map_index}]" if ti.map_index >= 0 else ti.task_id
+            (ti.task_id, ti.map_index)
             for ti in run.get_task_instances()
             if ti.state in ("failed", "upstream_failed")
         )
+        names = [f"{t}[{i}]" if i >= 0 else t for t, i in failed]
+        tasks = dict.fromkeys(t for t, _ in failed)
+        reasons = [r for t in tasks for r in task_results(run, t, "error")]
+        reason = reasons[0] if reasons else "unexpected error, see the task log"
+        where = ", ".join(names) or "?"
         raise CredsweepError(
-            f"DAG {dag.dag_id} failed for night {run_date} (state {run.state}); "
-            f"failed task(s): {', '.join(failed) or 'none recorded'}; "
-            f"see the task log under {os.environ.get('AIRFLOW_HOME', '')}/logs/dag_id={dag.dag_id}"
+            f"DAG {dag.dag_id} failed for night {run_date} at task {where}: {reason}"
         )
     return run
 
 
-def task_results(run: Any, task_id: str) -> list[Any]:
-    """The return values a task (all its mapped instances) pushed in one DAG run."""
+def task_results(run: Any, task_id: str, key: str = "return_value") -> list[Any]:
+    """The XCom values (default: return values) a task's instances pushed in one DAG run."""
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
 
     with create_session() as session:
         query = XComModel.get_many(
-            run_id=run.run_id, key="return_value", dag_ids=run.dag_id, task_ids=task_id
+            run_id=run.run_id, key=key, dag_ids=run.dag_id, task_ids=task_id
         ).order_by(XComModel.map_index)
         return [XComModel.deserialize_value(row) for row in session.scalars(query)]
 
