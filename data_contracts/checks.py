@@ -59,7 +59,11 @@ class Check:
 
 def _date_bounds(name: str, min_date: date, run_date: date) -> dict[str, Any]:
     latest = run_date + timedelta(days=FUTURE_DAYS.get(name, DEFAULT_FUTURE_DAYS))
-    return {"min_value": min_date.isoformat(), "max_value": latest.isoformat()}
+    return {"min_value": _ymd(min_date), "max_value": _ymd(latest)}
+
+
+def _ymd(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
 
 
 def build_checks(spec: DatasetSpec, side: Side, min_date: date, run_date: date) -> list[Check]:

@@ -1,7 +1,7 @@
 """Raw text -> the derived columns GE judges, and -> the typed clean frame (pure polars).
 
 `__parse` is `ok` when text parsed, `invalid` when it did not, null when the cell was empty;
-`__value` holds the parsed value for range checks; `__code` the canonical enum code, or the
+`__value` holds the parsed value for range checks (dates as yyyymmdd integers); `__code` the canonical enum code, or the
 text itself when it is no accepted spelling (so Data Docs show what arrived). ID kinds come
 from `data_contracts.idkinds`; `__occurrence` counts earlier rows with the same key, so the
 first of several duplicates passes and the rest fail.
@@ -43,7 +43,10 @@ def check_frame(raw: pl.DataFrame, spec: DatasetSpec) -> pl.DataFrame:
             exprs.append(pl.coalesce(parse.parse_enum(f), parse.text(n)).alias(f"{n}__code"))
         elif f.kind in ("date", "datetime"):
             value = parse.parse_datetime(n)
-            exprs += [_parse_state(n, value), value.alias(f"{n}__value")]
+            # yyyymmdd as an integer: GE's pandas range check is vectorised for numbers only
+            # (it compares timestamps one by one in Python), and Data Docs still read naturally.
+            ymd = value.dt.year() * 10000 + value.dt.month() * 100 + value.dt.day()
+            exprs += [_parse_state(n, value), ymd.cast(pl.Int64).alias(f"{n}__value")]
         elif f.kind in ("int", "float"):
             value = (parse.parse_int(n) if f.kind == "int" else parse.parse_float(n)).cast(pl.Float64)
             exprs += [_parse_state(n, value), value.alias(f"{n}__value")]

@@ -28,6 +28,8 @@ import great_expectations as gx  # noqa: E402
 import great_expectations.expectations as gxe  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
+logging.getLogger("great_expectations").setLevel(logging.WARNING)  # GE may reset it on import
+
 _EXPECTATIONS: dict[str, Any] = {
     "not_null": gxe.ExpectColumnValuesToNotBeNull,
     "in_set": gxe.ExpectColumnValuesToBeInSet,
@@ -76,6 +78,8 @@ def build_suite(dataset: str, checks: list[Check]) -> gx.ExpectationSuite:
 def _context(docs_dir: Path | None) -> Any:
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    for site in list(ctx.list_data_docs_sites()):
+        ctx.delete_data_docs_site(site)  # the default site would build into a stray temp folder
     if docs_dir is not None:
         ctx.add_data_docs_site(
             "credsweep",
@@ -120,10 +124,12 @@ def run_suite(dataset: str, checks: list[Check], frame: Any, run_id: str,
 
 def _outcome(checks: list[Check], r: Any) -> CheckOutcome:
     meta = r.expectation_config.meta or {}
-    if r.exception_info and r.exception_info.get("raised_exception"):
-        # An expectation that crashed is a bug here, not bad data: fail loudly, on one line.
-        message = str(r.exception_info.get("exception_message", "")).splitlines()[:1]
-        raise RuntimeError(f"GE expectation {r.expectation_config.type} raised: {message}")
+    info = r.exception_info or {}
+    # GE reports a crash either flat or keyed by metric id; a crash is a bug here, not bad data.
+    for entry in [info, *[v for v in info.values() if isinstance(v, dict)]]:
+        if entry.get("raised_exception"):
+            message = (str(entry.get("exception_message") or "").splitlines() or [""])[0]
+            raise RuntimeError(f"GE expectation {r.expectation_config.type} raised: {message}")
     res = r.result or {}
     return CheckOutcome(
         check=checks[int(meta["order"])],
