@@ -20,6 +20,7 @@ SIZE = 2000
 
 def zh_headers_cols() -> tuple[str, ...]:
     from pipelines.synth.lists import COLUMNS
+
     return COLUMNS
 
 
@@ -41,7 +42,9 @@ def _read(out: Path, info: dict[str, object]) -> pl.DataFrame:
         rows = list(openpyxl.load_workbook(path, read_only=True).active.iter_rows(values_only=True))
         rows = rows[1:] if info["title_row"] else rows
         return pl.DataFrame(rows[1:], schema={str(c): pl.String for c in rows[0]}, orient="row")
-    return pl.read_csv(path, encoding="utf8" if fmt != "csv_gb18030" else "gb18030", infer_schema=False)
+    return pl.read_csv(
+        path, encoding="utf8" if fmt != "csv_gb18030" else "gb18030", infer_schema=False
+    )
 
 
 def test_same_seed_byte_identical(world: Path, tmp_path: Path) -> None:
@@ -59,7 +62,11 @@ def test_every_format_readable_with_its_headers(world: Path) -> None:
             continue
         frame = _read(world, info)
         assert frame.height == info["rows"]
-        first = "record_id" if info["dataset"] not in ("dishonest_list", "welfare_status", "asset_inquiry") else None
+        first = (
+            "record_id"
+            if info["dataset"] not in ("dishonest_list", "welfare_status", "asset_inquiry")
+            else None
+        )
         if first:
             expected = "记录编号" if info["header_lang"] == "zh" else "record_id"
             assert expected in frame.columns
@@ -67,7 +74,15 @@ def test_every_format_readable_with_its_headers(world: Path) -> None:
     if (world / "lists/snapshot.csv").exists() and manifest["files"][0]["format"] == "csv_gb18030":
         with pytest.raises(UnicodeDecodeError):
             (world / "lists/snapshot.csv").read_text(encoding="utf-8")
-    assert formats == {"csv_utf8", "csv_bom", "csv_gb18030", "xlsx", "xlsx_title", "parquet", "jsonl"}
+    assert formats == {
+        "csv_utf8",
+        "csv_bom",
+        "csv_gb18030",
+        "xlsx",
+        "xlsx_title",
+        "parquet",
+        "jsonl",
+    }
 
 
 def test_bom_only_where_declared(world: Path) -> None:
@@ -97,7 +112,9 @@ def test_truth_points_at_entries_and_ids_follow_their_form(world: Path) -> None:
         if form == "full":
             assert shown == true_id and ric.is_valid(true_id)
         elif form == "masked_a":
-            assert shown[:10] == true_id[:10] and shown[10:14] == "****" and shown[14:] == true_id[14:]
+            assert (
+                shown[:10] == true_id[:10] and shown[10:14] == "****" and shown[14:] == true_id[14:]
+            )
         elif form == "masked_b":
             assert shown == true_id[:4] + "*" * 10 + true_id[14:]
         elif form == "legacy":
@@ -113,10 +130,30 @@ def test_truth_points_at_entries_and_ids_follow_their_form(world: Path) -> None:
 def test_every_quirk_present_and_removed_entries_tagged(world: Path) -> None:
     truth = pl.read_parquet(world / "truth/matches.parquet")
     tags = set(truth["noise"].to_list())
-    expected = {"exact", "masked_id", "legacy_id", "traditional", "homophone", "lookalike", "romanised_passport",
-                "middle_dot", "fullwidth", "spaces", "lowercase_x", "transposed_id", "region_recode", "empty_id",
-                "excel_mangled", "org_variant", "branch_negative", "homonym_negative", "birthdate_negative",
-                "id_neighbor_negative", "removed_entry", "none"}
+    expected = {
+        "exact",
+        "masked_id",
+        "legacy_id",
+        "traditional",
+        "homophone",
+        "lookalike",
+        "romanised_passport",
+        "middle_dot",
+        "fullwidth",
+        "spaces",
+        "lowercase_x",
+        "transposed_id",
+        "region_recode",
+        "empty_id",
+        "excel_mangled",
+        "org_variant",
+        "branch_negative",
+        "homonym_negative",
+        "birthdate_negative",
+        "id_neighbor_negative",
+        "removed_entry",
+        "none",
+    }
     assert expected <= tags
     entries = pl.read_parquet(world / "truth/entries.parquet")
     removed = set(entries.filter(pl.col("removed_in_delta"))["entry_id"].to_list())
@@ -126,7 +163,27 @@ def test_every_quirk_present_and_removed_entries_tagged(world: Path) -> None:
 
 def test_bad_rows_and_capacity_truth(world: Path) -> None:
     bad = pl.read_parquet(world / "truth/bad_rows.parquet")
-    assert set(bad["defect"].to_list()) == {"bad_date", "duplicate_record_id", "missing_required", "malformed_id"}
+    assert set(bad["defect"].to_list()) == {
+        "bad_date",
+        "duplicate_record_id",
+        "missing_required",
+        "malformed_id",
+    }
     cap = pl.read_parquet(world / "truth/capacity.parquet")
     assert set(cap["latent_class"].to_list()) == {"dishonest", "incapable"}
     assert cap["latent_ability"].is_between(0, 1).all()
+
+
+def test_command_writes_world_and_rejects_bad_options(tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from pipelines.synth.command import synth
+
+    app = typer.Typer()
+    app.command()(synth)
+    ok = CliRunner().invoke(app, ["--out", str(tmp_path), "--size", "100", "--formats", "parquet"])
+    assert ok.exit_code == 0
+    assert (tmp_path / "agencies/hotel_booking.parquet").exists()
+    bad = CliRunner().invoke(app, ["--out", str(tmp_path / "x"), "--formats", "pdf"])
+    assert bad.exit_code == 2

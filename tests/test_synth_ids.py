@@ -4,13 +4,14 @@ import numpy as np
 import polars as pl
 from stdnum.cn import ric, uscc
 
-from pipelines.synth.idgen import build_uscc, legacy_to_18, org_code
+from pipelines.synth.idgen import build_uscc, legacy_to_18, org_code, uscc_many
 from pipelines.synth.people import assign_ids, draw_people
 
 
 def test_people_ids_valid_unique_and_consistent() -> None:
     rng = np.random.default_rng(1)
-    people = assign_ids(pl.concat([draw_people(rng, 3000, "a"), draw_people(rng, 500, "b", old_region_share=0.5)]), 1)
+    drawn = [draw_people(rng, 3000, "a"), draw_people(rng, 500, "b", old_region_share=0.5)]
+    people = assign_ids(pl.concat(drawn), 1)
     assert people["id18"].n_unique() == people.height
     for row in people.iter_rows(named=True):
         number = row["id18"]
@@ -28,3 +29,12 @@ def test_legacy_and_org_codes() -> None:
     assert len(code) == 9
     assert uscc.is_valid(build_uscc("110105", "12345678"))
     assert build_uscc("110105", "12345678")[8:17] == code
+
+
+def test_vectorised_uscc_matches_stdnum() -> None:
+    rng = np.random.default_rng(2)
+    bases = rng.integers(0, 10**8, 3000)
+    many = uscc_many(np.full(3000, 110105), bases).to_list()
+    for code, base in zip(many, bases, strict=True):
+        assert code == build_uscc("110105", f"{int(base):08d}")
+        assert uscc.is_valid(code)

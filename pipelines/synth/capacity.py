@@ -20,10 +20,22 @@ import polars as pl
 from pipelines.synth.lists import REF_DATE
 
 SETTINGS = {
-    "base": {"inquired": 0.75, "welfare_incapable": 0.55, "welfare_fraud": 0.06, "deposit_incapable": 0.30},
-    "shifted": {"inquired": 0.45, "welfare_incapable": 0.40, "welfare_fraud": 0.15, "deposit_incapable": 0.45},
+    "base": {
+        "inquired": 0.75,
+        "welfare_incapable": 0.55,
+        "welfare_fraud": 0.06,
+        "deposit_incapable": 0.30,
+    },
+    "shifted": {
+        "inquired": 0.45,
+        "welfare_incapable": 0.40,
+        "welfare_fraud": 0.15,
+        "deposit_incapable": 0.45,
+    },
 }
-_WELFARE = np.array(["minimum_living", "extreme_poverty", "disability", "serious_illness", "unemployed"])
+_WELFARE = np.array(
+    ["minimum_living", "extreme_poverty", "disability", "serious_illness", "unemployed"]
+)
 _WELFARE_P = np.array([0.40, 0.10, 0.18, 0.12, 0.20])
 _ASSETS = ("real_estate", "vehicle", "equity", "securities")
 
@@ -35,7 +47,9 @@ def latent(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.where(dishonest, "dishonest", "incapable"), np.round(ability, 4)
 
 
-def welfare(rng: np.random.Generator, people: pl.DataFrame, cls: np.ndarray, setting: str) -> pl.DataFrame:
+def welfare(
+    rng: np.random.Generator, people: pl.DataFrame, cls: np.ndarray, setting: str
+) -> pl.DataFrame:
     """Welfare status rows for the people who have one."""
     s = SETTINGS[setting]
     n = people.height
@@ -45,14 +59,28 @@ def welfare(rng: np.random.Generator, people: pl.DataFrame, cls: np.ndarray, set
     kind = np.where(cls == "dishonest", "minimum_living", kind)  # fraud is nearly always 低保
     since = REF_DATE - rng.integers(60, 3000, n).astype("timedelta64[D]")
     ended = rng.random(n) < 0.15
-    until = np.where(ended, since + rng.integers(30, 900, n).astype("timedelta64[D]"), np.datetime64("NaT"))
-    frame = pl.DataFrame({"id_number": people["id18"], "name": people["name"], "status_type": kind,
-                          "since": pl.Series(since).cast(pl.Date), "until": pl.Series(until).cast(pl.Date)})
+    until = np.where(
+        ended, since + rng.integers(30, 900, n).astype("timedelta64[D]"), np.datetime64("NaT")
+    )
+    frame = pl.DataFrame(
+        {
+            "id_number": people["id18"],
+            "name": people["name"],
+            "status_type": kind,
+            "since": pl.Series(since).cast(pl.Date),
+            "until": pl.Series(until).cast(pl.Date),
+        }
+    )
     return frame.filter(pl.Series(has))
 
 
-def assets(rng: np.random.Generator, people: pl.DataFrame, cls: np.ndarray, ability: np.ndarray,
-           setting: str) -> pl.DataFrame:
+def assets(
+    rng: np.random.Generator,
+    people: pl.DataFrame,
+    cls: np.ndarray,
+    ability: np.ndarray,
+    setting: str,
+) -> pl.DataFrame:
     """Asset-inquiry rows: found assets, `none` rows for empty inquiries, nothing for the uninquired."""
     s = SETTINGS[setting]
     n = people.height
@@ -65,22 +93,43 @@ def assets(rng: np.random.Generator, people: pl.DataFrame, cls: np.ndarray, abil
         nonlocal found_any
         hit = mask & inquired
         found_any |= hit
-        parts.append(pl.DataFrame({"_i": np.flatnonzero(hit), "asset_type": kind,
-                                   "value": np.round(value[hit], 2)}))
+        parts.append(
+            pl.DataFrame(
+                {"_i": np.flatnonzero(hit), "asset_type": kind, "value": np.round(value[hit], 2)}
+            )
+        )
 
     small = rng.random(n) < s["deposit_incapable"]
     deposit_p = np.where(cls == "incapable", small, rng.random(n) < 0.3 + 0.6 * ability)
     add(deposit_p, "deposit", np.exp(rng.normal(6.5 + 5 * ability, 1.0)))
     for k, kind in enumerate(_ASSETS):
-        add(rng.random(n) < (0.05 + 0.5 * ability) * (0.9 - 0.15 * k), kind, np.exp(rng.normal(11 + 2 * ability, 0.8)))
+        add(
+            rng.random(n) < (0.05 + 0.5 * ability) * (0.9 - 0.15 * k),
+            kind,
+            np.exp(rng.normal(11 + 2 * ability, 0.8)),
+        )
     employed = rng.random(n) < 0.2 + 0.6 * ability
-    add(employed, "social_insurance_base", np.round(np.exp(rng.normal(8.3 + 1.2 * ability, 0.25)), -1))
+    add(
+        employed,
+        "social_insurance_base",
+        np.round(np.exp(rng.normal(8.3 + 1.2 * ability, 0.25)), -1),
+    )
     none = inquired & ~found_any
-    parts.append(pl.DataFrame({"_i": np.flatnonzero(none), "asset_type": "none", "value": np.zeros(int(none.sum()))}))
+    parts.append(
+        pl.DataFrame(
+            {"_i": np.flatnonzero(none), "asset_type": "none", "value": np.zeros(int(none.sum()))}
+        )
+    )
     rows = pl.concat(parts).sort("_i", "asset_type")
     idx = rows["_i"].to_numpy()
-    return pl.DataFrame({"id_number": people["id18"].gather(idx), "name": people["name"].gather(idx),
-                         "asset_type": rows["asset_type"],
-                         "value": rows.select(pl.when(pl.col("asset_type") == "none").then(None)
-                                              .otherwise(pl.col("value"))).to_series(),
-                         "queried_on": queried.gather(idx)})
+    return pl.DataFrame(
+        {
+            "id_number": people["id18"].gather(idx),
+            "name": people["name"].gather(idx),
+            "asset_type": rows["asset_type"],
+            "value": rows.select(
+                pl.when(pl.col("asset_type") == "none").then(None).otherwise(pl.col("value"))
+            ).to_series(),
+            "queried_on": queried.gather(idx),
+        }
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -10,17 +11,20 @@ from pipelines.synth.generate import generate
 
 
 def synth(
-    out: Path = typer.Option(..., "--out", help="Output folder."),
-    size: int = typer.Option(2000, "--size", help="List entries in the snapshot."),
-    seed: int = typer.Option(7, "--seed", help="Random seed; same seed gives byte-identical files."),
-    records: int | None = typer.Option(None, "--records", help="Records per agency dataset (default: size)."),
-    capacity_setting: str = typer.Option("base", "--capacity-setting", help="base or shifted signal rates."),
-    formats: str = typer.Option("mixed", "--formats", help="mixed, csv or parquet."),
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")],
+    size: Annotated[int, typer.Option("--size", help="List entries in the snapshot.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed gives byte-identical files.")] = 7,
+    records: Annotated[int | None, typer.Option("--records", help="Records per agency dataset.")] = None,
+    capacity_setting: Annotated[str, typer.Option("--capacity-setting", help="base or shifted.")] = "base",
+    formats: Annotated[str, typer.Option("--formats", help="mixed, csv or parquet.")] = "mixed",
 ) -> None:
     """Generate court lists, agency datasets, capacity sources and ground truth."""
     try:
-        manifest = generate(out, size, seed, records=records, capacity_setting=capacity_setting, formats=formats)
+        manifest = generate(
+            out, size, seed, records=records, capacity_setting=capacity_setting, formats=formats
+        )
     except ValueError as exc:
         typer.echo(f"synth: {exc}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"wrote {len(manifest.files)} files to {out} ({sum(manifest.counts.values())} rows)")
+    rows = sum(manifest.counts.values())
+    typer.echo(f"wrote {len(manifest.files)} files to {out} ({rows} rows)")

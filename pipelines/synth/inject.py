@@ -23,8 +23,15 @@ class Hit:
     tag: str
 
 
-def plan_hits(rng: random.Random, rows: list[int], roles: list[str], pool: list[int], removed_pool: list[int],
-              people: pl.DataFrame, allowed: set[str]) -> list[Hit]:
+def plan_hits(
+    rng: random.Random,
+    rows: list[int],
+    roles: list[str],
+    pool: list[int],
+    removed_pool: list[int],
+    people: pl.DataFrame,
+    allowed: set[str],
+) -> list[Hit]:
     """Assign a quirk and an eligible listed person to each row; the first hits cycle through every quirk."""
     tags = [t for t in quirks.PERSON_QUIRKS if t in allowed]
     weights = [quirks.PERSON_QUIRKS[t] for t in tags]
@@ -58,30 +65,75 @@ def overwrite(frame: pl.DataFrame, updates: dict[str, dict[int, str | None]]) ->
     return frame.with_columns(cols) if cols else frame
 
 
-def truth_rows(agency: str, record_ids: pl.Series, slots: list[tuple[int, str]], hits: list[Hit],
-               negatives: dict[tuple[int, str], str], links: pl.DataFrame) -> pl.DataFrame:
+def truth_rows(
+    agency: str,
+    record_ids: pl.Series,
+    slots: list[tuple[int, str]],
+    hits: list[Hit],
+    negatives: dict[tuple[int, str], str],
+    links: pl.DataFrame,
+) -> pl.DataFrame:
     """One truth row per screened slot; a listed party yields one row per list entry it belongs to."""
     hit_at = {(h.row, h.role): h for h in hits}
-    plain = [(r, role, negatives.get((r, role), "none")) for r, role in slots if (r, role) not in hit_at]
-    base = pl.DataFrame({"row": [r for r, _, _ in plain], "role": [x for _, x, _ in plain],
-                         "noise": [n for _, _, n in plain]},
-                        schema={"row": pl.Int64, "role": pl.String, "noise": pl.String}).with_columns(
-        pl.lit(None, pl.String).alias("entry_id"), pl.lit(None, pl.String).alias("list_role"))
-    hit_frame = pl.DataFrame({"row": [h.row for h in hits], "role": [h.role for h in hits],
-                              "pid": [h.pid for h in hits], "noise": [h.tag for h in hits]},
-                             schema={"row": pl.Int64, "role": pl.String, "pid": pl.Int64, "noise": pl.String})
-    joined = hit_frame.join(links, on="pid", how="inner").with_columns(
-        pl.when(pl.col("removed")).then(pl.lit("removed_entry")).otherwise(pl.col("noise")).alias("noise"),
-    ).select("row", "role", "noise", "entry_id", "list_role")
+    plain = [
+        (r, role, negatives.get((r, role), "none")) for r, role in slots if (r, role) not in hit_at
+    ]
+    base = pl.DataFrame(
+        {
+            "row": [r for r, _, _ in plain],
+            "role": [x for _, x, _ in plain],
+            "noise": [n for _, _, n in plain],
+        },
+        schema={"row": pl.Int64, "role": pl.String, "noise": pl.String},
+    ).with_columns(
+        pl.lit(None, pl.String).alias("entry_id"), pl.lit(None, pl.String).alias("list_role")
+    )
+    hit_frame = pl.DataFrame(
+        {
+            "row": [h.row for h in hits],
+            "role": [h.role for h in hits],
+            "pid": [h.pid for h in hits],
+            "noise": [h.tag for h in hits],
+        },
+        schema={"row": pl.Int64, "role": pl.String, "pid": pl.Int64, "noise": pl.String},
+    )
+    joined = (
+        hit_frame.join(links, on="pid", how="inner")
+        .with_columns(
+            pl.when(pl.col("removed"))
+            .then(pl.lit("removed_entry"))
+            .otherwise(pl.col("noise"))
+            .alias("noise"),
+        )
+        .select("row", "role", "noise", "entry_id", "list_role")
+    )
     both = pl.concat([base, joined]).sort("row", "role", "entry_id", nulls_last=True)
-    return both.select(pl.lit(agency).alias("agency"), record_ids.gather(both["row"]).alias("record_id"),
-                       "role", "entry_id", "list_role", "noise", "row")
+    return both.select(
+        pl.lit(agency).alias("agency"),
+        record_ids.gather(both["row"]).alias("record_id"),
+        "role",
+        "entry_id",
+        "list_role",
+        "noise",
+        "row",
+    )
 
 
-def bad_rows(rng: random.Random, frame: pl.DataFrame, rows: list[int], date_col: str, name_col: str,
-             id_col: str) -> tuple[pl.DataFrame, list[tuple[int, str]]]:
+def bad_rows(
+    rng: random.Random,
+    frame: pl.DataFrame,
+    rows: list[int],
+    date_col: str,
+    name_col: str,
+    id_col: str,
+) -> tuple[pl.DataFrame, list[tuple[int, str]]]:
     """Break the given rows on purpose (one defect each) and say what was broken."""
-    updates: dict[str, dict[int, str | None]] = {date_col: {}, "record_id": {}, name_col: {}, id_col: {}}
+    updates: dict[str, dict[int, str | None]] = {
+        date_col: {},
+        "record_id": {},
+        name_col: {},
+        id_col: {},
+    }
     defects: list[tuple[int, str]] = []
     rid = frame["record_id"]
     for k, row in enumerate(rows):
@@ -93,7 +145,9 @@ def bad_rows(rng: random.Random, frame: pl.DataFrame, rows: list[int], date_col:
         elif defect == "missing_required":
             updates[name_col][row] = None
         else:
-            updates[id_col][row] = rng.choice(("12345", "ABCDEFGHIJKLMNOPQR", "1101051985013", "身份证号"))
+            updates[id_col][row] = rng.choice(
+                ("12345", "ABCDEFGHIJKLMNOPQR", "1101051985013", "身份证号")
+            )
         defects.append((row, defect))
     return overwrite(frame, updates), defects
 

@@ -64,18 +64,22 @@ def _pick(pool: list[str], idx: np.ndarray) -> pl.Series:
     return pl.Series(pool, dtype=pl.String).gather(idx)
 
 
-def person_names(rng: np.random.Generator, male: np.ndarray, minority_share: float = 0.02) -> pl.DataFrame:
+def person_names(
+    rng: np.random.Generator, male: np.ndarray, minority_share: float = 0.02
+) -> pl.DataFrame:
     """Names for people of the given sexes: `surname, name, minority` (minority names have no surname)."""
     n = len(male)
-    frame = pl.DataFrame({
-        "surname": _pick(SURNAMES, rng.choice(len(SURNAMES), n, p=SURNAME_P)),
-        "gm": _pick(MALE, rng.choice(len(MALE), n, p=MALE_P)),
-        "gf": _pick(FEMALE, rng.choice(len(FEMALE), n, p=FEMALE_P)),
-        "ma": _pick(_MINORITY_A, rng.integers(0, len(_MINORITY_A), n)),
-        "mb": _pick(_MINORITY_B, rng.integers(0, len(_MINORITY_B), n)),
-        "minority": rng.random(n) < minority_share,
-        "male": male,
-    })
+    frame = pl.DataFrame(
+        {
+            "surname": _pick(SURNAMES, rng.choice(len(SURNAMES), n, p=SURNAME_P)),
+            "gm": _pick(MALE, rng.choice(len(MALE), n, p=MALE_P)),
+            "gf": _pick(FEMALE, rng.choice(len(FEMALE), n, p=FEMALE_P)),
+            "ma": _pick(_MINORITY_A, rng.integers(0, len(_MINORITY_A), n)),
+            "mb": _pick(_MINORITY_B, rng.integers(0, len(_MINORITY_B), n)),
+            "minority": rng.random(n) < minority_share,
+            "male": male,
+        }
+    )
     given = pl.when(pl.col("male")).then(pl.col("gm")).otherwise(pl.col("gf"))
     return frame.select(
         pl.when(pl.col("minority")).then(pl.lit("")).otherwise(pl.col("surname")).alias("surname"),

@@ -20,8 +20,14 @@ BIRTH_HI = np.datetime64("2003-12-31")
 _OLD = np.array(list(RECODE_PAIRS))
 
 
-def draw_people(rng: np.random.Generator, n: int, group: str, *, old_region_share: float = 0.0,
-                minority_share: float = 0.02) -> pl.DataFrame:
+def draw_people(
+    rng: np.random.Generator,
+    n: int,
+    group: str,
+    *,
+    old_region_share: float = 0.0,
+    minority_share: float = 0.02,
+) -> pl.DataFrame:
     """`n` fresh people of `group`: `group, name, surname, minority, gender, birth, region`."""
     male = rng.random(n) < 0.55  # debtors skew male; harmless for agency customers too
     names = person_names(rng, male, minority_share)
@@ -40,22 +46,37 @@ def draw_people(rng: np.random.Generator, n: int, group: str, *, old_region_shar
     )
 
 
+def _group_rank(key: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Rank of each row inside its key group, plus the group's first `start` value (sort-based, fast)."""
+    order = np.argsort(key, kind="stable")
+    sk = key[order]
+    n = len(key)
+    first = np.r_[True, sk[1:] != sk[:-1]] if n else np.zeros(0, dtype=bool)
+    head = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    out = np.empty(n, dtype=np.int64)
+    out[order] = np.arange(n) - head + start[order][head]
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = np.arange(n) - head
+    if n and ranks.max() >= 499:  # needs ~500 people born the same day in one county
+        raise ValueError("too many people share one region, birth date and sex")
+    return out
+
+
 def assign_ids(people: pl.DataFrame, seed: int) -> pl.DataFrame:
     """Add `pid` (row number) and a unique valid 18-digit `id18` to the concatenated universe."""
     rng = np.random.default_rng([seed, 18])
-    canonical = pl.col("region").replace(RECODE_PAIRS)  # old and new codes share one sequence space
-    keys = [canonical, "birth", "gender"]
-    ranked = people.with_row_index("pid").with_columns(
-        pl.Series("_r", rng.integers(0, 499, people.height)),
-    ).with_columns(
-        pl.int_range(pl.len()).over(keys).alias("_rank"),
-        pl.col("_r").first().over(keys).alias("_off"),  # one random start per group keeps ranks distinct
-    )
-    if (ranked["_rank"].max() or 0) >= 499:  # needs ~500 people born the same day in one county
-        raise ValueError("too many people share one region, birth date and sex")
-    k = (ranked["_rank"].to_numpy() + ranked["_off"].to_numpy()) % 499 + 1
-    male = (ranked["gender"] == "M").to_numpy()
+    canonical = (
+        people["region"].replace(RECODE_PAIRS).cast(pl.Int64).to_numpy()
+    )  # old + new share one space
+    days = people["birth"].cast(pl.Int32).to_numpy().astype(np.int64) + 100_000
+    male = (people["gender"] == "M").to_numpy()
+    key = (canonical * 1_000_000 + days) * 2 + male
+    # One random start per group, then consecutive ranks: distinct within the group by construction.
+    k = _group_rank(key, rng.integers(0, 499, people.height)) % 499 + 1
     seq = np.where(male, 2 * k - 1, 2 * k)  # odd = male, even = female
-    ids = build_ric(ranked["region"].cast(pl.Int64).to_numpy(),
-                    ranked["birth"].to_numpy().astype("datetime64[D]"), seq)
-    return ranked.drop("_r", "_rank", "_off").with_columns(pl.Series("id18", ids))
+    ids = build_ric(
+        people["region"].cast(pl.Int64).to_numpy(),
+        people["birth"].to_numpy().astype("datetime64[D]"),
+        seq,
+    )
+    return people.with_row_index("pid").with_columns(ids)

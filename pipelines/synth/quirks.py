@@ -19,13 +19,40 @@ from pypinyin import lazy_pinyin
 from pipelines.synth.idgen import RECODE_PAIRS, ric_check_chars
 
 PERSON_QUIRKS: dict[str, float] = {
-    "exact": 0.26, "masked_id": 0.04, "legacy_id": 0.04, "traditional": 0.07, "homophone": 0.06,
-    "lookalike": 0.04, "romanised_passport": 0.05, "middle_dot": 0.04, "fullwidth": 0.05, "spaces": 0.05,
-    "lowercase_x": 0.04, "transposed_id": 0.04, "region_recode": 0.04, "empty_id": 0.04,
-    "excel_mangled": 0.02, "removed_entry": 0.08,
+    "exact": 0.26,
+    "masked_id": 0.04,
+    "legacy_id": 0.04,
+    "traditional": 0.07,
+    "homophone": 0.06,
+    "lookalike": 0.04,
+    "romanised_passport": 0.05,
+    "middle_dot": 0.04,
+    "fullwidth": 0.05,
+    "spaces": 0.05,
+    "lowercase_x": 0.04,
+    "transposed_id": 0.04,
+    "region_recode": 0.04,
+    "empty_id": 0.04,
+    "excel_mangled": 0.02,
+    "removed_entry": 0.08,
 }
-LOOKALIKE = {"己": "已", "已": "己", "戊": "戌", "戌": "戊", "未": "末", "末": "未", "士": "土", "土": "士",
-             "天": "夫", "玉": "王", "晴": "睛", "候": "侯", "侯": "候", "日": "曰", "大": "太"}
+LOOKALIKE = {
+    "己": "已",
+    "已": "己",
+    "戊": "戌",
+    "戌": "戊",
+    "未": "末",
+    "末": "未",
+    "士": "土",
+    "土": "士",
+    "天": "夫",
+    "玉": "王",
+    "晴": "睛",
+    "候": "侯",
+    "侯": "候",
+    "日": "曰",
+    "大": "太",
+}
 _HOMOPHONE_POOL = (
     "伟玮炜薇卫维唯巍威微为韦 芳方坊 娜纳 敏闽珉 静靖婧晶菁 丽莉俐立利 艳燕雁彦 娟涓鹃 霞侠 英瑛莺 兰岚澜 强蔷 "
     "磊垒 军君钧均 勇涌永咏 杰洁捷婕 涛焘 斌彬滨 明铭鸣 刚钢纲 平萍苹 辉晖徽 鹏朋 华桦骅 飞菲霏 鑫欣馨新 波博 "
@@ -47,7 +74,9 @@ def homophones() -> dict[str, list[str]]:
     groups: dict[str, list[str]] = defaultdict(list)
     for ch in sorted(set(_HOMOPHONE_POOL.replace(" ", ""))):
         groups[lazy_pinyin(ch)[0]].append(ch)
-    return {ch: [o for o in grp if o != ch] for grp in groups.values() for ch in grp if len(grp) > 1}
+    return {
+        ch: [o for o in grp if o != ch] for grp in groups.values() for ch in grp if len(grp) > 1
+    }
 
 
 def traditional(name: str) -> str:
@@ -61,23 +90,29 @@ def _swap_given(name: str, table: dict[str, list[str]], r: random.Random) -> str
     if not spots:
         return name
     i = r.choice(spots)
-    return name[:i] + r.choice(table[name[i]]) + name[i + 1:]
+    return name[:i] + r.choice(table[name[i]]) + name[i + 1 :]
 
 
 def romanise(name: str, r: random.Random) -> str:
     """Passport-style pinyin: ZHANG WEI, WEI ZHANG, ZHANGWEI or Zhang Wei."""
-    sur_len = 2 if len(name) >= 3 and name[:2] in {"欧阳", "司马", "诸葛", "上官", "司徒", "皇甫", "东方"} else 1
+    sur_len = (
+        2
+        if len(name) >= 3 and name[:2] in {"欧阳", "司马", "诸葛", "上官", "司徒", "皇甫", "东方"}
+        else 1
+    )
     sur = "".join(lazy_pinyin(name[:sur_len])).upper()
     given = "".join(lazy_pinyin(name[sur_len:])).upper()
     style = r.randrange(4)
-    return (f"{sur} {given}", f"{given} {sur}", f"{sur}{given}", f"{sur.title()} {given.title()}")[style]
+    return (f"{sur} {given}", f"{given} {sur}", f"{sur}{given}", f"{sur.title()} {given.title()}")[
+        style
+    ]
 
 
 def transpose(number: str, r: random.Random) -> str:
     """Swap two adjacent differing digits of the body (a typing slip)."""
     spots = [i for i in range(6, 16) if number[i] != number[i + 1]]
     i = r.choice(spots) if spots else 6
-    return number[:i] + number[i + 1] + number[i] + number[i + 2:]
+    return number[:i] + number[i + 1] + number[i] + number[i + 2 :]
 
 
 def recode(number: str) -> str:
@@ -128,8 +163,11 @@ def apply(tag: str, name: str, number: str, r: random.Random) -> tuple[str, str 
         return name, number.translate(_FULLWIDTH), "resident_id"
     if tag == "spaces":
         sep = r.choice((" ", "-"))
-        return (name[0] + " " + name[1:] if r.random() < 0.5 else name), \
-            f"{number[:6]}{sep}{number[6:14]}{sep}{number[14:]}", "resident_id"
+        return (
+            (name[0] + " " + name[1:] if r.random() < 0.5 else name),
+            f"{number[:6]}{sep}{number[6:14]}{sep}{number[14:]}",
+            "resident_id",
+        )
     if tag == "lowercase_x":
         return name, number.lower(), "resident_id"
     if tag == "transposed_id":

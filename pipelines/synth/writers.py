@@ -18,12 +18,28 @@ import xlsxwriter
 from data_contracts.schemas import spec
 
 FORMATS = ("csv_utf8", "csv_bom", "csv_gb18030", "xlsx", "xlsx_title", "parquet", "jsonl")
-EXT = {"csv_utf8": "csv", "csv_bom": "csv", "csv_gb18030": "csv", "xlsx": "xlsx", "xlsx_title": "xlsx",
-       "parquet": "parquet", "jsonl": "jsonl"}
-ENCODING = {"csv_utf8": "utf-8", "csv_bom": "utf-8-sig", "csv_gb18030": "gb18030", "xlsx": "xlsx",
-            "xlsx_title": "xlsx", "parquet": "parquet", "jsonl": "utf-8"}
+EXT = {
+    "csv_utf8": "csv",
+    "csv_bom": "csv",
+    "csv_gb18030": "csv",
+    "xlsx": "xlsx",
+    "xlsx_title": "xlsx",
+    "parquet": "parquet",
+    "jsonl": "jsonl",
+}
+ENCODING = {
+    "csv_utf8": "utf-8",
+    "csv_bom": "utf-8-sig",
+    "csv_gb18030": "gb18030",
+    "xlsx": "xlsx",
+    "xlsx_title": "xlsx",
+    "parquet": "parquet",
+    "jsonl": "utf-8",
+}
 XLSX_MAX_ROWS = 50_000
-_FIXED_TIME = dt.datetime(2025, 6, 30, 0, 0, 0)  # xlsx core properties, so reruns are byte-identical
+_FIXED_TIME = dt.datetime(
+    2025, 6, 30, 0, 0, 0
+)  # xlsx core properties, so reruns are byte-identical
 
 
 @dataclass(frozen=True)
@@ -72,7 +88,9 @@ def _write_xlsx(frame: pl.DataFrame, path: Path, title: str | None) -> None:
     book.close()
 
 
-def write(frame: pl.DataFrame, out_dir: Path, stem: str, dataset: str, fmt: str, lang: str, title_zh: str) -> FileInfo:
+def write(
+    frame: pl.DataFrame, out_dir: Path, stem: str, dataset: str, fmt: str, lang: str, title_zh: str
+) -> FileInfo:
     """Write `frame` (canonical headers) as `out_dir/stem.<ext>` in format `fmt` and header `lang`."""
     fallback = None
     if fmt.startswith("xlsx") and frame.height > XLSX_MAX_ROWS:
@@ -89,5 +107,13 @@ def write(frame: pl.DataFrame, out_dir: Path, stem: str, dataset: str, fmt: str,
     else:
         text = table.write_csv()
         path.write_bytes(text.encode(ENCODING[fmt]))
-    return FileInfo(str(path.relative_to(out_dir.parent)), dataset, fmt, ENCODING[fmt], lang,
-                    fmt == "xlsx_title", frame.height, fallback)
+    return FileInfo(
+        str(path.relative_to(out_dir.parent)),
+        dataset,
+        fmt,
+        ENCODING[fmt],
+        lang,
+        fmt == "xlsx_title",
+        frame.height,
+        fallback,
+    )
