@@ -64,7 +64,11 @@ def _year_keys_list(lf: pl.DataFrame, as_of: date, slack: int) -> pl.DataFrame:
         pl.lit(as_of.year) - pl.col("age") + slack,
         dtype=pl.Int32,
     )
-    years = pl.when(pl.col("year").is_not_null()).then(pl.concat_list(pl.col("year"))).otherwise(from_age)
+    years = (
+        pl.when(pl.col("year").is_not_null())
+        .then(pl.concat_list(pl.col("year")))
+        .otherwise(from_age)
+    )
     base = lf.filter(pl.col("party_type") == "person").select(
         "li", "py", "py_rev", "fold", years.alias("yrs")
     )

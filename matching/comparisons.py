@@ -58,6 +58,8 @@ def _person_id_level() -> pl.Expr:
     n_vis = pl.sum_horizontal(v.cast(pl.Int8) for v in vis)
     n_conf = pl.sum_horizontal(c.cast(pl.Int8) for c in conf)
     conf_region = pl.sum_horizontal(c.cast(pl.Int8) for c in conf[:6])
+    # A recoded person keeps birth date and sequence; the check char changes with the region.
+    conf_recode = conf_region + conf[17].cast(pl.Int8)
     agree_tail = pl.sum_horizontal(
         (v & ~c).cast(pl.Int8) for v, c in zip(vis[6:], conf[6:], strict=True)
     )
@@ -75,7 +77,7 @@ def _person_id_level() -> pl.Expr:
         .then(_code(lv, "masked_strong"))
         .when(n_conf == 0)
         .then(_code(lv, "masked_weak"))
-        .when((conf_region == n_conf) & (agree_tail >= 8))
+        .when((conf_region > 0) & (conf_recode == n_conf) & (agree_tail >= 8))
         .then(_code(lv, "region_recode"))
         .when((n_conf == 1) | ((n_conf == 2) & swapped))
         .then(_code(lv, "one_edit"))

@@ -53,7 +53,7 @@ def person_id_features(ids: pl.Expr, as_of: date) -> list[pl.Expr]:
         .when(masked)
         .then(pl.lit("masked"))
         .when(~plausible.fill_null(False))
-        .then(None)
+        .then(pl.lit("bad_check"))  # a mistyped birth digit: the other digits are still evidence
         .when(_check_char(cid.str.slice(0, 17)) == cid.str.slice(17, 1))
         .then(pl.lit("full"))
         .otherwise(pl.lit("bad_check"))

@@ -99,17 +99,28 @@ def pair_frame(qf: pl.DataFrame, lf: pl.DataFrame, pairs: pl.DataFrame) -> pl.Da
     return pl.concat([pairs, q, lt], how="horizontal")
 
 
-def _tf_table(lf: pl.DataFrame, col: str, model: MatchModel) -> pl.DataFrame:
+def _tf_counts(lf: pl.DataFrame, col: str, model: MatchModel) -> pl.DataFrame:
+    """Per name value: its count among list persons (`n_<col>`), or a fixed share from the model."""
+    persons = lf.filter(pl.col("party_type") == "person")
     if model.tf_tables.get(col):
         table = model.tf_tables[col]
-        return pl.DataFrame({col: list(table), f"tf_{col}": list(table.values())})
-    persons = lf.filter(pl.col("party_type") == "person")
-    n = max(persons.height, 1)
-    u = model.comparison("name").level("exact" if col == "norm" else "homophone").u
+        n = max(persons.height, 1)
+        return pl.DataFrame({col: list(table), f"n_{col}": [v * n for v in table.values()]})
     return (
         persons.group_by(col)
         .len()
-        .select(pl.col(col), ((pl.col("len") + TF_PSEUDO) / (n + TF_PSEUDO / u)).alias(f"tf_{col}"))
+        .rename({"len": f"n_{col}"})
+        .with_columns(pl.col(f"n_{col}").cast(pl.Float64))
+    )
+
+
+def _tf_adjust(count: pl.Expr, n: int, u: float, tf_min: float) -> pl.Expr:
+    """log2(u / tf): tf shrunk towards u by `TF_PSEUDO` pseudo-counts, so small lists change little."""
+    tf = (count + TF_PSEUDO) / (n + TF_PSEUDO / u)
+    return (
+        pl.when(count.is_null())
+        .then(0.0)
+        .otherwise((pl.lit(u) / pl.max_horizontal(tf, pl.lit(tf_min))).log(2))
     )
 
 
@@ -124,17 +135,19 @@ def score(pairs: pl.DataFrame, lf: pl.DataFrame, model: MatchModel) -> pl.DataFr
             .fill_null(0.0)
             .alias(f"w_{c.name}")
         )
-    out = out.join(_tf_table(lf, "norm", model).rename({"norm": "norm_l"}), on="norm_l", how="left")
-    out = out.join(_tf_table(lf, "py", model).rename({"py": "py_l"}), on="py_l", how="left")
-    name = model.comparison("name")
+    out = out.join(
+        _tf_counts(lf, "norm", model).rename({"norm": "norm_l"}), on="norm_l", how="left"
+    )
+    out = out.join(_tf_counts(lf, "py", model).rename({"py": "py_l"}), on="py_l", how="left")
+    n = max(lf.filter(pl.col("party_type") == "person").height, 1)
     tf_expr = pl.lit(0.0)
     for lvl in TF_LEVELS:
-        level = name.level(lvl)
-        tf_col = "tf_norm" if lvl == "exact" else "tf_py"
-        adj = (pl.lit(level.u) / pl.max_horizontal(pl.col(tf_col), pl.lit(model.tf_minimum))).log(2)
+        count = pl.col("n_norm" if lvl == "exact" else "n_py")
+        adj = _tf_adjust(count, n, model.comparison("name").level(lvl).u, model.tf_minimum)
+        is_person = pl.col("party_type_q") == "person"
         tf_expr = (
-            pl.when(pl.col("g_name") == NAME_LEVELS.index(lvl))
-            .then(adj.fill_null(0.0))
+            pl.when(is_person & (pl.col("g_name") == NAME_LEVELS.index(lvl)))
+            .then(adj)
             .otherwise(tf_expr)
         )
     prior_bits = math.log2(model.prior / (1 - model.prior))
@@ -147,10 +160,43 @@ def score(pairs: pl.DataFrame, lf: pl.DataFrame, model: MatchModel) -> pl.DataFr
     )
 
 
+def _name_screen() -> pl.Expr:
+    """Query persons with no usable document number (passports, permits) can only be screened by name.
+
+    FS rightly keeps a bare name far below any threshold, yet the agency must still see a rare
+    listed name; such a pair (same name, sound or romanisation, not a common name, nothing
+    contradicting) is floored at the review threshold and never becomes `match`; likewise an
+    organisation whose normalised name is equal but which carries no comparable code.
+    """
+    no_id = pl.col(
+        "g_id"
+    ).is_null()  # nothing to compare: no usable number on one side or the other
+    strong_name = pl.col("g_name").is_in(
+        [NAME_LEVELS.index(x) for x in ("exact", "homophone", "romanised")]
+    )
+    clash = (pl.col("g_birth") == 0).fill_null(False) | (pl.col("g_gender") == 0).fill_null(False)
+    person = (
+        (pl.col("party_type_q") == "person")
+        & strong_name.fill_null(False)
+        & ~pl.col("tf_down")
+        & ~clash
+    )
+    org = (pl.col("party_type_q") == "org") & (
+        pl.col("g_name") == NAME_LEVELS.index("exact")
+    ).fill_null(False)
+    return no_id & (person | org) & ~pl.col("veto")
+
+
 def decide(scored: pl.DataFrame, thresholds: MatchThresholds) -> pl.DataFrame:
     """`match` needs the match threshold AND identifier evidence; a name alone is at most `review`."""
     id_ok = pl.col("g_id").is_in([ID_LEVELS.index(lv) for lv in ID_EVIDENCE]).fill_null(False)
-    p = pl.when(pl.col("veto")).then(0.0).otherwise(pl.col("match_score"))
+    p = (
+        pl.when(pl.col("veto"))
+        .then(0.0)
+        .when(_name_screen())
+        .then(pl.max_horizontal("match_score", pl.lit(thresholds.review)))
+        .otherwise(pl.col("match_score"))
+    )
     return scored.with_columns(id_ok.alias("id_evidence"), p.alias("match_score")).with_columns(
         pl.when((pl.col("match_score") >= thresholds.match) & pl.col("id_evidence"))
         .then(pl.lit("match"))

@@ -1,0 +1,226 @@
+"""Named match / non-match cases, one per identity quirk of DOMAIN.md section 3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.matching_helpers import decision, rid
+
+ZW = rid("11010519850307231")  # 张伟, male, born 1985-03-07
+LN = rid("33020319900101002")  # 李娜, female, born 1990-01-01
+MM = rid("65010219740701123")  # 买买提·艾力, male
+ZW_PERSON = {"name": "张伟", "gender": "M", "age": 40}
+ZW_MASK = ZW[:10] + "****" + ZW[-4:]
+
+# (case name, query party, list party, expected decision: "match" / "review" / None)
+CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None]] = [
+    ("full_id_equal", {"name": "张伟", "id_number": ZW}, {**ZW_PERSON, "id_number": ZW}, "match"),
+    (
+        "masked_id_birth_visible",
+        {"name": "张伟", "id_number": ZW},
+        {**ZW_PERSON, "id_number": ZW_MASK},
+        "match",
+    ),
+    (
+        "masked_id_region4_last4",
+        {"name": "李娜", "id_number": LN},
+        {"name": "李娜", "gender": "F", "age": 35, "id_number": "3302**********" + LN[-4:]},
+        "match",
+    ),
+    (
+        "masked_id_conflicting_visible_digits",
+        {"name": "张伟", "id_number": ZW},
+        {**ZW_PERSON, "id_number": ZW_MASK[:-2] + "35"},
+        None,
+    ),
+    (
+        "legacy_15_digit",
+        {"name": "张伟", "id_number": "110105850307231"},
+        {**ZW_PERSON, "id_number": ZW},
+        "match",
+    ),
+    (
+        "lower_case_x",
+        {"name": "王芳", "id_number": rid("11010119800101002").lower()},
+        {"name": "王芳", "id_number": rid("11010119800101002")},
+        "match",
+    ),
+    (
+        "full_width_digits",
+        {
+            "name": "张伟",
+            "id_number": ZW.translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+        },
+        {**ZW_PERSON, "id_number": ZW},
+        "match",
+    ),
+    (
+        "spaces_and_hyphens",
+        {"name": "张伟", "id_number": f"{ZW[:6]} {ZW[6:14]}-{ZW[14:]}"},
+        {**ZW_PERSON, "id_number": ZW},
+        "match",
+    ),
+    (
+        "transposed_digit",
+        {"name": "张伟", "id_number": ZW[:10] + ZW[11] + ZW[10] + ZW[12:]},
+        {**ZW_PERSON, "id_number": ZW},
+        "match",
+    ),
+    (
+        "empty_id_name_only_is_never_match",
+        {"name": "欧阳娜娜", "id_number": ""},
+        {"name": "欧阳娜娜", "gender": "F", "age": 30, "id_number": "4401**********0021"},
+        "review",
+    ),
+    (
+        "excel_mangled_id_is_lost",
+        {"name": "欧阳娜娜", "id_number": "4.40105E+17"},
+        {"name": "欧阳娜娜", "id_number": "4401**********0021"},
+        "review",
+    ),
+    (
+        "region_recode",
+        {"name": "张伟", "id_number": rid("11010819850307231")},
+        {**ZW_PERSON, "id_number": ZW},
+        "match",
+    ),
+    (
+        "traditional_chinese",
+        {"name": "張偉", "id_number": ZW},
+        {**ZW_PERSON, "id_number": ZW_MASK},
+        "match",
+    ),
+    (
+        "homophone_typo",
+        {"name": "张玮", "id_number": ZW},
+        {**ZW_PERSON, "id_number": ZW_MASK},
+        "match",
+    ),
+    (
+        "lookalike_typo",
+        {"name": "李己", "id_number": LN},
+        {"name": "李已", "gender": "F", "id_number": LN},
+        "match",
+    ),
+    (
+        "middle_dot_variants",
+        {"name": "买买提•艾力", "id_number": MM},
+        {"name": "买买提·艾力", "id_number": MM},
+        "match",
+    ),
+    (
+        "middle_dot_missing",
+        {"name": "买买提艾力", "id_number": MM},
+        {"name": "买买提．艾力", "id_number": MM},
+        "match",
+    ),
+    (
+        "fullwidth_and_spaces_in_name",
+        {"name": "张　伟 ", "id_number": ZW},
+        {**ZW_PERSON, "id_number": ZW},
+        "match",
+    ),
+    (
+        "compound_surname",
+        {"name": "欧阳娜娜", "id_number": rid("44010519950505002")},
+        {
+            "name": "欧阳娜娜",
+            "id_number": "4401051995****0021"[:14] + rid("44010519950505002")[-4:],
+        },
+        "match",
+    ),
+    (
+        "romanised_surname_first",
+        {"name": "OUYANG NANA", "id_type": "passport", "id_number": "E12345678"},
+        {"name": "欧阳娜娜", "gender": "F", "age": 30},
+        "review",
+    ),
+    (
+        "romanised_given_first_tones",
+        {"name": "Nàna Ōuyáng", "id_type": "passport", "id_number": "E12345678"},
+        {"name": "欧阳娜娜", "gender": "F", "age": 30},
+        "review",
+    ),
+    (
+        "romanised_no_space_lower",
+        {"name": "ouyangnana", "id_type": "hk_macau_permit"},
+        {"name": "欧阳娜娜"},
+        "review",
+    ),
+    (
+        "homonym_different_id",
+        {"name": "张伟", "id_number": rid("11010519850307233")},
+        {**ZW_PERSON, "id_number": ZW},
+        None,
+    ),
+    (
+        "homonym_different_birth_masked",
+        {"name": "张伟", "id_number": rid("11010519900307231")},
+        {**ZW_PERSON, "id_number": ZW_MASK},
+        None,
+    ),
+    (
+        "homonym_wrong_gender_no_id",
+        {"name": "欧阳娜娜", "gender": "M"},
+        {"name": "欧阳娜娜", "gender": "F"},
+        None,
+    ),
+    (
+        "org_uscc_equal",
+        {
+            "party_type": "org",
+            "name": "某某科技（北京）有限公司",
+            "id_number": "91350100M000100Y43",
+        },
+        {"party_type": "org", "name": "北京某某科技有限公司", "id_number": "91350100M000100Y43"},
+        "match",
+    ),
+    (
+        "org_code_vs_uscc",
+        {"party_type": "org", "name": "北京某某科技有限公司", "id_number": "M000100Y-4"},
+        {"party_type": "org", "name": "北京某某科技有限公司", "id_number": "91350100M000100Y43"},
+        "match",
+    ),
+    (
+        "org_name_variants_only",
+        {"party_type": "org", "name": "某某科技(北京)有限责任公司"},
+        {"party_type": "org", "name": "北京市某某科技有限公司"},
+        "review",
+    ),
+    (
+        "org_branch_never_matches_parent",
+        {"party_type": "org", "name": "北京某某科技有限公司上海分公司", "id_number": "M000100Y4"},
+        {"party_type": "org", "name": "北京某某科技有限公司", "id_number": "91350100M000100Y43"},
+        None,
+    ),
+    (
+        "org_different_company",
+        {"party_type": "org", "name": "北京某某贸易有限公司", "id_number": "91110000MA00AB1234"},
+        {"party_type": "org", "name": "北京某某科技有限公司", "id_number": "91350100M000100Y43"},
+        None,
+    ),
+    (
+        "legal_rep_person_vs_list_legal_rep",
+        {"role": "legal_rep", "name": "李强", "id_number": rid("11010219700101101")},
+        {"list_role": "legal_rep", "name": "李强", "id_number": rid("11010219700101101")},
+        "match",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_named_case(left: dict[str, Any], right: dict[str, Any], expected: str | None) -> None:
+    assert decision(left, right) == expected
+
+
+def test_common_name_alone_is_not_even_reviewed() -> None:
+    """A name shared by many list entries carries no weight without other evidence."""
+    decoys = [{"name": "张伟", "gender": "M", "age": 20 + i} for i in range(40)]
+    assert (
+        decision({"name": "ZHANG WEI", "id_type": "passport"}, {"name": "张伟"}, extra=decoys)
+        is None
+    )
