@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -34,9 +35,11 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture()
-def store(tmp_path: Path) -> ReviewStore:
-    made = ReviewStore(tmp_path / "review.duckdb", retry_s=5)
+@pytest.fixture(scope="module")
+def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Users and hits built once per module: argon2 hashing is deliberately slow."""
+    path = tmp_path_factory.mktemp("seed") / "review.duckdb"
+    made = ReviewStore(path, retry_s=5)
     made.migrate()
     made.add_user("li", PASSWORD, Role.ANALYST, None)
     made.add_user("wang", PASSWORD, Role.SUPERVISOR, None)
@@ -49,7 +52,14 @@ def store(tmp_path: Path) -> ReviewStore:
     )
     made.push_review_items(AGENCY, date(2025, 3, 14), frame)
     made.push_review_items(OTHER_AGENCY, date(2025, 3, 14), frame)
-    return made
+    return path
+
+
+@pytest.fixture()
+def store(seeded_db: Path, tmp_path: Path) -> ReviewStore:
+    copy = tmp_path / "review.duckdb"
+    shutil.copyfile(seeded_db, copy)
+    return ReviewStore(copy, retry_s=5)
 
 
 @pytest.fixture()

@@ -67,8 +67,11 @@ def test_decision_closes_every_item_of_the_pair(store: ReviewStore) -> None:
     store.push_review_items(AGENCY, RUN, hits_frame(hit("p1", "r1"), hit("p1", "r2")))
     assert len(store.queue(QueueFilter())) == 2
     written = store.decide(
-        ANALYST, [r["item_id"] for r in store.queue(QueueFilter())], Decision.POSITIVE,
-        note=None, client_ip="1.2.3.4",
+        ANALYST,
+        [r["item_id"] for r in store.queue(QueueFilter())],
+        Decision.POSITIVE,
+        note=None,
+        client_ip="1.2.3.4",
     )
     assert written == 1
     assert store.queue(QueueFilter()) == []

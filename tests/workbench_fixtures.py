@@ -15,12 +15,27 @@ def evidence(name_level: str = "close", weight: float = 1.5) -> str:
     """Evidence JSON in the matcher's shape."""
     return json.dumps(
         [
-            {"field": "name", "level": name_level, "left": "张伟", "right": "张玮",
-             "weight": weight},
-            {"field": "birth_date", "level": "exact", "left": "19850312", "right": "19850312",
-             "weight": 4.2},
-            {"field": "id_number", "level": "masked_agree", "left": "110105198503122315",
-             "right": "1101051985****2315", "weight": 3.1},
+            {
+                "field": "name",
+                "level": name_level,
+                "left": "张伟",
+                "right": "张玮",
+                "weight": weight,
+            },
+            {
+                "field": "birth_date",
+                "level": "exact",
+                "left": "19850312",
+                "right": "19850312",
+                "weight": 4.2,
+            },
+            {
+                "field": "id_number",
+                "level": "masked_agree",
+                "left": "110105198503122315",
+                "right": "1101051985****2315",
+                "weight": 3.1,
+            },
         ],
         ensure_ascii=False,
     )
@@ -57,8 +72,9 @@ def hit(
         "list_name": "张玮",
         "list_id_number": "1101051985****2315",
         "record_json": json.dumps({"hotel_name": "北京饭店", "hotel_star": 5}, ensure_ascii=False),
-        "entry_json": json.dumps({"court": "北京市朝阳区人民法院", "case_no": "(2024)京0105执1号"},
-                                 ensure_ascii=False),
+        "entry_json": json.dumps(
+            {"court": "北京市朝阳区人民法院", "case_no": "(2024)京0105执1号"}, ensure_ascii=False
+        ),
     }
     row.update(extra)
     return row

@@ -174,8 +174,16 @@ def decide_item(
             (pair_key, decision, username, user_role, decided_at, note, item_id, overrules)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         """,
-        [pair_key, decision.value, user.username, user.role.value, now, note or None, item_id,
-         previous[0] if previous else None],
+        [
+            pair_key,
+            decision.value,
+            user.username,
+            user.role.value,
+            now,
+            note or None,
+            item_id,
+            previous[0] if previous else None,
+        ],
     )
     if decision == Decision.UNSURE:
         # Unsure goes up to a supervisor rather than back to the same queue.
