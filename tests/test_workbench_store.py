@@ -204,3 +204,8 @@ def test_concurrent_decisions_in_threads_do_not_lose_writes(store: ReviewStore) 
         t.join()
     assert errors == []
     assert store.suppressed_pair_keys() == set(keys)
+
+
+def test_push_to_a_fresh_file_needs_no_explicit_migrate(tmp_path: Path) -> None:
+    fresh = ReviewStore(tmp_path / "fresh.duckdb")
+    assert fresh.push_review_items(AGENCY, RUN, hits_frame(hit("p1", "r1"))) == 1

@@ -132,6 +132,7 @@ class ReviewDb:
     def __init__(self, path: str | Path, *, retry_s: float = 30.0) -> None:
         self.path = str(path)
         self.retry_s = retry_s
+        self._migrated = False
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
 
@@ -156,6 +157,10 @@ class ReviewDb:
 
     def run(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """Run `work` in one transaction; retry the whole unit on a lock or write conflict."""
+        if not self._migrated:
+            # A caller that skipped migrate() (the sweep's push) still finds the tables.
+            self._migrated = True
+            self.migrate()
         deadline = time.monotonic() + self.retry_s
         while True:
             try:
