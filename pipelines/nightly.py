@@ -7,7 +7,7 @@ and returns a small JSON-serialisable dict for XCom.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from pipelines.errors import InputError
@@ -95,6 +95,6 @@ def prepare_demo(run_date: str, size: int, seed: int, settings_path: str | None 
 
     settings = _settings(settings_path)
     landing = _landing(settings, run_date)
-    manifest = generate(landing, size=size, seed=seed)
+    manifest = generate(landing, size=size, seed=seed, as_of=date.fromisoformat(run_date) - timedelta(days=1))
     return {"run_date": run_date, "landing": str(landing), "size": size, "seed": seed,
             "files": len(getattr(manifest, "files", []) or [])}

@@ -149,11 +149,12 @@ def _match(req: SweepRequest, records: pl.DataFrame, entries: pl.DataFrame) -> t
     suppressed, confirmed = _decided(req.review_db)
     hits = apply_decisions(result.hits, suppressed, confirmed)
     ruled = apply_rule(hits, records, entries, agency)
-    names = query.select("record_id", "role", pl.col("name").alias("query_name"),
+    # rules rewrite `role` to legal_rep for a listed org's representative; the screened role stays in query_role
+    names = query.select("record_id", pl.col("role").alias("query_role"), pl.col("name").alias("query_name"),
                          pl.col("id_number").alias("query_id_number"))
     enriched = (
         ruled.join(_entry_facts(entries), on="entry_id", how="left")
-        .join(names, on=["record_id", "role"], how="left")
+        .join(names, on=["record_id", "query_role"], how="left")
         .with_columns(pl.lit(req.agency).alias("agency"))
     )
     stats = dict(result.stats)

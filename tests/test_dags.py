@@ -24,7 +24,7 @@ from pipelines.airflow_runner import (
 from pipelines.errors import CredsweepError, InputError
 
 # Until tests/conftest.py registers it for the whole suite.
-pytest_plugins = ["tests.airflow_env"]
+# Airflow fixtures come from tests/airflow_env.py via tests/conftest.py
 
 EXPECTED_DAG_IDS = {LIST_INGEST_DAG_ID, *(sweep_dag_id(a) for a in AGENCIES)}
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from data_contracts.schemas import spec
-from pipelines.synth import capacity, lists, writers
+from pipelines.synth import capacity, lists, timeshift, writers
 from pipelines.synth.agency_build import build_all
 from pipelines.synth.idgen import region_table, uscc_many
 from pipelines.synth.names import org_names
@@ -76,6 +77,7 @@ def generate(
     hit_rate: float = 0.03,
     negative_rate: float = 0.01,
     bad_rate: float = 0.005,
+    as_of: date | None = None,
 ) -> Manifest:
     """Write a complete synthetic world into `out_dir` (layout in the package docstring)."""
     if (
@@ -226,6 +228,7 @@ def generate(
         ]
         lang = "zh" if formats == "mixed" and (i + seed) % 2 else "en"
         sub, base = stem.split("/")
+        frame = timeshift.shift_frame(frame, dataset, timeshift.shift_days(as_of))
         info = writers.write(frame, out_dir / sub, base, dataset, fmt, lang, spec(dataset).title_zh)
         manifest.files.append(info.to_dict())
         manifest.counts[stem] = frame.height
