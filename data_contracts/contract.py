@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from data_contracts.checks import Side, build_checks, reason_text
-from data_contracts.derive import check_frame, typed_frame
+from data_contracts.derive import check_frame, parse_fields, typed_frame
 from data_contracts.gx_runner import CheckOutcome, SuiteRun, run_suite
 from data_contracts.result import QUARANTINE_SCHEMA, ContractResult
 from data_contracts.schemas import DatasetSpec, spec as dataset_spec
@@ -45,7 +45,7 @@ def _refuse(spec: DatasetSpec, why_en: str, why_zh: str) -> ContractError:
     return ContractError(f"{spec.name} ({spec.title_zh}) refused: {why_en} ({why_zh})")
 
 
-def _row_reasons(outcomes: list[CheckOutcome], severity: str) -> pl.DataFrame:
+def _row_reasons(outcomes: list[CheckOutcome], severity: str, checked: pl.DataFrame) -> pl.DataFrame:
     """(position, reason) for every failed check of `severity`, reasons joined per row."""
     positions: list[int] = []
     reasons: list[str] = []
@@ -53,7 +53,10 @@ def _row_reasons(outcomes: list[CheckOutcome], severity: str) -> pl.DataFrame:
         if o.success or o.check.severity != severity:
             continue
         if o.check.is_id_kind:
-            values = o.unexpected_values or [None] * len(o.unexpected_index)
+            # GE caps `unexpected_list` (200 values) but not the index list: read each failing
+            # row's kind back from the check frame GE judged.
+            index = pl.Series(o.unexpected_index, dtype=pl.Int64)
+            values = checked[o.check.column].gather(index).to_list()
             texts = [reason_text(o.check, v) for v in values]
         else:
             texts = [reason_text(o.check)] * len(o.unexpected_index)
@@ -63,7 +66,22 @@ def _row_reasons(outcomes: list[CheckOutcome], severity: str) -> pl.DataFrame:
                          schema={"_pos": pl.Int64, "reason": pl.String})
     # group_by keeps first-seen order within a group when maintain_order is set; checks were
     # appended in suite order, so reasons read in the order the contract lists them.
-    return frame.group_by("_pos", maintain_order=True).agg(pl.col("reason").str.join("; "))
+    # Reasons were appended in suite order; the stable sort keeps it within a row, and sorting
+    # by position lines the groups up with `raw.filter(mask)`.
+    return (frame.sort("_pos", maintain_order=True)
+            .group_by("_pos", maintain_order=True).agg(pl.col("reason").str.join("; ")))
+
+
+def _mark(height: int, rows: pl.DataFrame) -> pl.Series:
+    """Boolean mask of the positions listed in `rows["_pos"]`."""
+    mask = pl.Series("bad", [False] * height, dtype=pl.Boolean)
+    return mask.scatter(rows["_pos"], True) if rows.height else mask
+
+
+def _spread(height: int, rows: pl.DataFrame, name: str) -> pl.Series:
+    """`rows["reason"]` placed at positions `rows["_pos"]`, null elsewhere."""
+    out = pl.Series(name, [None] * height, dtype=pl.String)
+    return out.scatter(rows["_pos"], rows["reason"]) if rows.height else out
 
 
 def _invalid_id_fraction(outcomes: list[CheckOutcome]) -> float:
@@ -98,16 +116,16 @@ def validate(
     when = run_date_of(run_id, run_date)
     checks = build_checks(spec, side, date.fromisoformat(settings.min_date), when)
     docs = docs_dir / dataset if docs_dir is not None else None
-    run = run_suite(dataset, checks, check_frame(raw, spec), run_id, docs)
+    typed = parse_fields(raw, spec)
+    checked = check_frame(raw, spec, typed)
+    run = run_suite(dataset, checks, checked, run_id, docs)
 
-    failed = _row_reasons(run.outcomes, "critical")
-    flags = _row_reasons(run.outcomes, "warning").rename({"reason": "_flags"})
-    positioned = raw.with_row_index("_pos").with_columns(pl.col("_pos").cast(pl.Int64))
-    positioned = positioned.join(failed, on="_pos", how="left").join(flags, on="_pos", how="left")
-    positioned = positioned.sort("_pos")
-    bad = positioned["reason"].is_not_null()
-    quarantine = _quarantine(positioned.filter(bad), spec)
-    clean = typed_frame(positioned.filter(~bad).drop("_pos", "reason"), spec)
+    failed = _row_reasons(run.outcomes, "critical", checked)
+    flags = _row_reasons(run.outcomes, "warning", checked)
+    bad = _mark(raw.height, failed)
+    quarantine = _quarantine(raw.filter(bad).with_columns(failed["reason"]), spec)
+    flagged = _spread(raw.height, flags, "_flags")
+    clean = typed_frame(raw.with_columns(flagged), spec, typed, ~bad)
 
     fraction = _invalid_id_fraction(run.outcomes)
     if fraction > settings.max_invalid_id_fraction:

@@ -5,15 +5,18 @@ Kinds: person numbers use `matching.ids.parse_ric` (`full`, `bad_check`, `masked
 `org_bad_check` (USCC-shaped, wrong GB 32100 check char), or the same `masked`/`mangled`/
 `malformed`; documents that are not resident IDs (passports, permits) are `other_doc` and not
 checked. An empty cell has no kind (null), so only the not-null expectation can fail on it.
-`parse_ric` is cached and run once per distinct value, not per row.
+Person kinds are computed vectorised (`data_contracts.ric_fast`, pinned to `parse_ric`);
+organisation numbers are few and run through stdnum once per distinct value.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import polars as pl
 
+from data_contracts.ric_fast import person_kinds
 from matching.ids import clean_id_text, is_valid_uscc, org_code_of, parse_ric
 
 _USCC_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
@@ -61,9 +64,8 @@ def either_kind(raw: str | None) -> str | None:
     return kind
 
 
-def _kinds(values: pl.Series, classify: object) -> pl.Series:
-    """Classify distinct values once and broadcast back (IDs repeat little, names a lot)."""
-    assert callable(classify)
+def _kinds(values: pl.Series, classify: Callable[[str | None], str | None]) -> pl.Series:
+    """Classify distinct non-null values once in Python and broadcast back."""
     uniq = values.drop_nulls().unique()
     kinds = pl.Series([classify(v) for v in uniq.to_list()], dtype=pl.String)
     return values.replace_strict(uniq, kinds, default=None, return_dtype=pl.String)
@@ -74,18 +76,24 @@ def id_kind_column(dataset: str, field: str, frame: pl.DataFrame, party: pl.Seri
     """Kind per row of ID column `field`, given parsed party-type / document-type codes."""
     values = frame[field]
     key = (dataset, field)
+    kinds = person_kinds(values)  # vectorised; organisations are few and judged below
     if key in EITHER_PARTY:
-        kinds = _kinds(values, either_kind)
-    else:
-        kinds = _kinds(values, person_kind)
+        needs_org = kinds == "malformed"
+        kinds = _patch(kinds, values, needs_org, either_kind)
     if party is not None and key in PARTY_COLUMN:
-        orgs = _kinds(values, org_kind)
-        either = _kinds(values, either_kind)
-        kinds = (
-            pl.select(pl.when(party == "org").then(orgs).when(party.is_null()).then(either)
-                      .otherwise(kinds)).to_series()
-        )
+        kinds = _patch(kinds, values, party == "org", org_kind)
+        kinds = _patch(kinds, values, party.is_null() & (kinds == "malformed"), either_kind)
     if doc_type is not None and key in DOC_TYPE_COLUMN:
         other = doc_type.is_not_null() & (doc_type != "resident_id") & values.is_not_null()
         kinds = pl.select(pl.when(other).then(pl.lit("other_doc")).otherwise(kinds)).to_series()
     return kinds.alias(f"{field}__id_kind")
+
+
+def _patch(kinds: pl.Series, values: pl.Series, where: pl.Series,
+           classify: Callable[[str | None], str | None]) -> pl.Series:
+    """Re-classify the rows selected by `where` with `classify`."""
+    where = where.fill_null(False)
+    if not where.any():
+        return kinds
+    redone = _kinds(values.filter(where), classify)
+    return kinds.clone().scatter(where.arg_true(), redone)
