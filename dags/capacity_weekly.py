@@ -47,11 +47,11 @@ def credsweep_capacity_weekly() -> None:
         )
 
     @task
-    def capacity(run_date: str) -> dict:
+    def capacity(run_date: str, **context) -> dict:
         """Score the week: capacity.csv, per-court XLSX and the HTML summary."""
         from pipelines.capacity.weekly import capacity_week
 
-        return call_step(capacity_week, run_date)
+        return call_step(context, capacity_week, run_date)
 
     capacity(night())
 

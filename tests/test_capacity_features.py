@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-from test_capacity_helpers import AS_OF, assets, consumption, entries, entry, welfare
 
 from pipelines.capacity.entries import active_entries
 from pipelines.capacity.features import build_features
 from pipelines.capacity.link import legal_rep_roles, link_records
 from pipelines.capacity.params import FeatureParams
+from tests.test_capacity_helpers import AS_OF, assets, consumption, entries, entry, welfare
 
 ID_A = "11010519850312231X"
 ID_B = "110105199001011234"

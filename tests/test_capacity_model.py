@@ -7,12 +7,12 @@ from datetime import date
 import numpy as np
 import polars as pl
 import pytest
-from test_capacity_helpers import AS_OF, assets, consumption, entries, entry, welfare
 
 from pipelines.capacity import CapacityModel, assess, fit, load_model
 from pipelines.capacity.features import build_features
 from pipelines.capacity.link import legal_rep_roles, link_records
 from pipelines.capacity.terms import TERM_NAMES, design_matrix
+from tests.test_capacity_helpers import AS_OF, assets, consumption, entries, entry, welfare
 
 ID_RICH = "11010519850312231X"
 ID_POOR = "110105195001011236"

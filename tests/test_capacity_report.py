@@ -6,13 +6,13 @@ from pathlib import Path
 
 import openpyxl
 import polars as pl
-from test_capacity_helpers import AS_OF
-from test_capacity_model import MODEL, _scenario
 
 from pipelines.capacity import assess
 from pipelines.capacity.inputs import read_consumption
 from pipelines.capacity.report import write_reports
 from pipelines.settings import ContractSettings
+from tests.test_capacity_helpers import AS_OF
+from tests.test_capacity_model import MODEL, _scenario
 
 
 def test_xlsx_per_court_and_html(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 
@@ -24,7 +25,12 @@ _DETAIL_DATES = ("check_in", "enrolled_on", "applied_on", "registered_on", "even
 
 
 def read_clean(
-    path: Path, dataset: str, *, run_id: str, settings: ContractSettings, side: str = "agency"
+    path: Path,
+    dataset: str,
+    *,
+    run_id: str,
+    settings: ContractSettings,
+    side: Literal["agency", "list"] = "agency",
 ) -> pl.DataFrame:
     """Read one source file and run its data contract; return the clean rows.
 
