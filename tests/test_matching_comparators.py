@@ -1,0 +1,191 @@
+"""Literal per-level tests of each comparator, ranking tests, parties and masking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import pytest
+
+from matching import link
+from matching.blocking import candidate_pairs
+from matching.comparisons import compare
+from matching.link import pair_frame, prepare
+from matching.mask import mask_id, mask_name
+from matching.parties import list_parties, query_parties
+from pipelines.settings import RoleSpec
+from tests.matching_helpers import AS_OF, THRESHOLDS, listed, query, rid
+
+ZW = rid("11010519850307231")
+
+
+def levels(left: dict[str, Any], right: dict[str, Any]) -> dict[str, str | None]:
+    """Level names of every comparison for one literal pair (compared without blocking)."""
+    from matching.comparisons import LEVELS
+
+    qf, lf = prepare(query(left), listed(right), AS_OF)
+    pairs = pl.DataFrame({"qi": [0], "li": [0]}, schema={"qi": pl.UInt32, "li": pl.UInt32})
+    row = compare(pair_frame(qf, lf, pairs), AS_OF).row(0, named=True)
+    return {f: (None if row[f"g_{f}"] is None else LEVELS[f][row[f"g_{f}"]]) for f in LEVELS}
+
+
+@pytest.mark.parametrize(
+    ("left_id", "right_id", "level"),
+    [
+        (ZW, ZW, "exact"),
+        (ZW, ZW[:10] + "****" + ZW[-4:], "masked_strong"),
+        (ZW, ZW[:4] + "*" * 10 + ZW[-4:], "masked_weak"),
+        (rid("11010819850307231"), ZW, "region_recode"),
+        (ZW[:-1] + ("0" if ZW[-1] != "0" else "1"), ZW, "one_edit"),
+        (rid("22010519700101001"), ZW, "different"),
+        (ZW, "*" * 14 + ZW[-4:], None),
+        ("1.10105E+17", ZW, None),
+        ("", ZW, None),
+    ],
+)
+def test_id_levels(left_id: str, right_id: str, level: str | None) -> None:
+    assert (
+        levels({"id_number": left_id, "name": "甲"}, {"id_number": right_id, "name": "乙"})["id"]
+        == level
+    )
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "level"),
+    [
+        ("张伟", "張偉", "exact"),
+        ("张伟", "张玮", "homophone"),
+        ("ZHANG WEI", "张伟", "romanised"),
+        ("WEI ZHANG", "张伟", "romanised"),
+        ("李己", "李已", "lookalike"),
+        ("张伟", "张伟伟", "fuzzy"),
+        ("张伟", "李娜", "different"),
+        (None, "李娜", None),
+    ],
+)
+def test_name_levels(left: str | None, right: str, level: str | None) -> None:
+    assert levels({"name": left}, {"name": right})["name"] == level
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "level"),
+    [
+        ({"id_number": ZW}, {"id_number": ZW}, "exact"),
+        ({"id_number": ZW}, {"id_number": ZW[:10] + "****" + ZW[-4:]}, "year"),
+        ({"id_number": ZW}, {"age": 40}, "age_consistent"),  # born 1985-03-07, 40 on 2025-06-01
+        ({"id_number": ZW}, {"age": 39}, "age_consistent"),
+        ({"id_number": ZW}, {"age": 45}, "different"),
+        ({"name": "甲"}, {"age": 45}, None),
+    ],
+)
+def test_birth_levels(left: dict[str, Any], right: dict[str, Any], level: str | None) -> None:
+    assert levels({"name": "甲", **left}, {"name": "甲", **right})["birth"] == level
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "level"),
+    [
+        ({"id_number": ZW}, {"gender": "M"}, "equal"),
+        ({"id_number": ZW}, {"gender": "F"}, "different"),
+        ({"gender": "F"}, {"gender": None}, None),
+    ],
+)
+def test_gender_levels(left: dict[str, Any], right: dict[str, Any], level: str | None) -> None:
+    assert levels({"name": "甲", **left}, {"name": "甲", **right})["gender"] == level
+
+
+def test_right_entry_outranks_homonym() -> None:
+    """Same name twice on the list: the one whose visible ID digits agree ranks first."""
+    entries = listed(
+        {"name": "张伟", "age": 40, "gender": "M", "id_number": ZW[:10] + "****" + ZW[-4:]},
+        {"name": "张伟", "age": 40, "gender": "M"},
+    )
+    hits = link(
+        query({"name": "张伟", "id_number": ZW}), entries, thresholds=THRESHOLDS, as_of=AS_OF
+    ).hits
+    assert hits["entry_id"][0] == "E0"
+    other = hits.filter(pl.col("entry_id") == "E1")["match_score"]
+    assert other.is_empty() or float(other[0]) < float(hits["match_score"][0])
+
+
+def test_rare_name_outweighs_common_name() -> None:
+    """TF adjustment: the same evidence on 张伟 (common on the list) scores below a rare name."""
+    common = [{"name": "张伟", "age": a} for a in range(20, 80)]
+    base = {"age": 40, "gender": "M", "id_number": ZW[:4] + "*" * 10 + ZW[-4:]}
+    entries = listed({**base, "name": "张伟"}, {**base, "name": "诸葛亮"}, *common)
+    q = query({"name": "张伟", "id_number": ZW}, {"name": "诸葛亮", "id_number": ZW})
+    hits = link(q, entries, thresholds=THRESHOLDS, as_of=AS_OF).hits
+    score = {
+        r["record_id"]: r["match_score"]
+        for r in hits.filter(pl.col("entry_id").is_in(["E0", "E1"])).to_dicts()
+        if (r["record_id"], r["entry_id"]) in {("R0", "E0"), ("R1", "E1")}
+    }
+    assert score["R1"] > score["R0"]
+
+
+def test_blocking_meets_masked_id_without_name_agreement() -> None:
+    qf, lf = prepare(
+        query({"name": "王五", "id_number": ZW}),
+        listed({"name": "赵六", "id_number": ZW[:4] + "*" * 10 + ZW[-4:]}),
+        AS_OF,
+    )
+    pairs, stats = candidate_pairs(qf, lf, AS_OF)
+    assert pairs.height == 1 and "r4_last4" in stats.pairs_by_key
+
+
+def test_query_parties_roles_and_when() -> None:
+    records = pl.DataFrame(
+        {
+            "record_id": ["A", "B"],
+            "applicant_type": ["org", "person"],
+            "applicant_name": ["某某公司", "张三"],
+            "id_number": ["M000100Y4", ZW],
+            "legal_rep_name": ["李四", None],
+            "legal_rep_id_number": [None, None],
+        }
+    )
+    roles = [
+        RoleSpec(
+            role="applicant",
+            name="applicant_name",
+            id_number="id_number",
+            party_type="applicant_type",
+        ),
+        RoleSpec(
+            role="legal_rep",
+            name="legal_rep_name",
+            id_number="legal_rep_id_number",
+            when="applicant_type",
+            when_value="org",
+        ),
+    ]
+    out = query_parties(records, roles)
+    assert out.select("record_id", "role", "party_type").rows() == [
+        ("A", "applicant", "org"),
+        ("B", "applicant", "person"),
+        ("A", "legal_rep", "person"),
+    ]
+
+
+def test_list_parties_adds_legal_rep() -> None:
+    entries = pl.DataFrame(
+        {
+            "entry_id": ["E1", "E2"],
+            "party_type": ["org", "person"],
+            "name": ["某某公司", "张三"],
+            "id_number": ["M000100Y4", None],
+            "legal_rep": ["李四", None],
+            "status": ["active", "active"],
+        }
+    )
+    out = list_parties(entries)
+    assert out.select("entry_id", "list_role", "party_type", "name").rows() == [
+        ("E1", "debtor", "org", "某某公司"),
+        ("E2", "debtor", "person", "张三"),
+        ("E1", "legal_rep", "person", "李四"),
+    ]
+
+
+def test_masking() -> None:
+    assert mask_id("11010519491231002x") == "110105********002X"
+    assert mask_name("张小伟") == "张*伟" and mask_name("张伟") == "张*"
