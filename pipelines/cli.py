@@ -112,26 +112,18 @@ def nightly(
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 
-def _register_optional() -> None:
-    """Commands owned by other packages; each module keeps its heavy imports inside the command."""
-    from pipelines.synth.command import synth
-
-    app.command("synth", help="Generate realistic synthetic datasets with ground truth.")(one_line_errors(synth))
+def _register_commands() -> None:
+    """Commands owned by other packages; each keeps its heavy imports inside the command."""
     from pipelines.capacity.command import capacity
-
-    app.command("capacity", help="Score every active listed debtor: 失信 vs 失能.")(one_line_errors(capacity))
+    from pipelines.synth.command import synth
     from pipelines.workbench.command import review_app
 
-    app.add_typer(review_app, name="review", help="Analyst workbench.")
-    from pipelines.evaluation.command import evaluate
+    app.command("synth", help="Generate realistic synthetic datasets with ground truth.")(one_line_errors(synth))
+    app.command("capacity", help="Score every active listed debtor: 失信 vs 失能.")(one_line_errors(capacity))
+    app.add_typer(review_app, name="review", help="Analyst workbench (复核工作台).")
 
-    app.command("evaluate", help="Matching quality against generated truth.")(one_line_errors(evaluate))
 
-
-try:
-    _register_optional()
-except ImportError as exc:  # pragma: no cover - only while a package is being built
-    logging.getLogger("credsweep.cli").debug("command not available: %s", exc)
+_register_commands()
 
 if __name__ == "__main__":
     app()
