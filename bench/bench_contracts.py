@@ -56,12 +56,20 @@ def make_rows(n: int, seed: int = 1) -> pl.DataFrame:
     rec = np.char.add("H", np.arange(n).astype(str)).astype(object)
     dup = rng.random(n) < 0.001
     rec[dup] = "H0"
-    return pl.DataFrame({
-        "记录编号": rec, "旅客姓名": rng.choice(["张伟", "王芳", "李娜", "ZHANG WEI"], n),
-        "证件类型": np.where(passport, "护照", "居民身份证"), "证件号码": ids,
-        "酒店名称": rng.choice(["某某大酒店", "某某宾馆"], n), "星级": rng.integers(0, 6, n).astype(str),
-        "房价": rng.choice(["388", "1,280", "560.5"], n), "入住时间": check_in, "城市": "北京",
-    }, schema_overrides={"记录编号": pl.String, "证件号码": pl.String, "入住时间": pl.String})
+    return pl.DataFrame(
+        {
+            "记录编号": rec,
+            "旅客姓名": rng.choice(["张伟", "王芳", "李娜", "ZHANG WEI"], n),
+            "证件类型": np.where(passport, "护照", "居民身份证"),
+            "证件号码": ids,
+            "酒店名称": rng.choice(["某某大酒店", "某某宾馆"], n),
+            "星级": rng.integers(0, 6, n).astype(str),
+            "房价": rng.choice(["388", "1,280", "560.5"], n),
+            "入住时间": check_in,
+            "城市": "北京",
+        },
+        schema_overrides={"记录编号": pl.String, "证件号码": pl.String, "入住时间": pl.String},
+    )
 
 
 def main(n: int) -> None:
@@ -78,8 +86,10 @@ def main(n: int) -> None:
     peak = getattr(proc.memory_info(), "peak_wset", None) or _peak_rss_mb()
     print(f"rows={n:,} csv={size_mb:.0f}MB")
     print(f"read_dataset: {t1 - t0:.2f}s")
-    print(f"validate:     {t2 - t1:.2f}s (clean={res.clean.height:,} "
-          f"quarantined={res.quarantine.height:,} flags={res.stats['flags']})")
+    print(
+        f"validate:     {t2 - t1:.2f}s (clean={res.clean.height:,} "
+        f"quarantined={res.quarantine.height:,} flags={res.stats['flags']})"
+    )
     print(f"reasons: {res.stats['reasons']}")
     print(f"peak RSS: {peak:.0f} MB")
 

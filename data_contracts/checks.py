@@ -11,7 +11,8 @@ and records a flag.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -23,7 +24,12 @@ Op = Literal["not_null", "in_set", "not_in_set", "between"]
 # Dates may lie a little past the run date (clock skew, a run just after midnight); planned
 # dates (a check-out, a September enrolment registered in spring, a welfare end date) further.
 DEFAULT_FUTURE_DAYS = 2
-FUTURE_DAYS: dict[str, int] = {"check_out": 366, "enrolled_on": 366, "until": 3660, "removed_on": 31}
+FUTURE_DAYS: dict[str, int] = {
+    "check_out": 366,
+    "enrolled_on": 366,
+    "until": 3660,
+    "removed_on": 31,
+}
 
 # ID kinds a row may carry and stay in the clean frame, per side (docs in data_contracts/README.md).
 ALLOWED_ID_KINDS: dict[Side, tuple[str, ...]] = {
@@ -48,7 +54,7 @@ class Check:
     op: Op
     reason: str
     reason_zh: str
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    kwargs: dict[str, Any] = dc_field(default_factory=dict)
     severity: Literal["critical", "warning"] = "critical"
 
     @property
@@ -74,23 +80,70 @@ def build_checks(spec: DatasetSpec, side: Side, min_date: date, run_date: date) 
         if f.required:
             out.append(Check(n, n, "not_null", "missing", "必填字段为空"))
         if f.kind == "enum":
-            out.append(Check(n, f"{n}__code", "in_set", "bad_enum", "取值不在允许范围",
-                             {"value_set": sorted(f.enum)}))
+            out.append(
+                Check(
+                    n,
+                    f"{n}__code",
+                    "in_set",
+                    "bad_enum",
+                    "取值不在允许范围",
+                    {"value_set": sorted(f.enum)},
+                )
+            )
         elif f.kind in ("date", "datetime"):
-            out.append(Check(n, f"{n}__parse", "in_set", "bad_date", "日期无效", {"value_set": ["ok"]}))
-            out.append(Check(n, f"{n}__value", "between", "date_out_of_range", "日期超出合理范围",
-                             _date_bounds(n, min_date, run_date)))
+            out.append(
+                Check(n, f"{n}__parse", "in_set", "bad_date", "日期无效", {"value_set": ["ok"]})
+            )
+            out.append(
+                Check(
+                    n,
+                    f"{n}__value",
+                    "between",
+                    "date_out_of_range",
+                    "日期超出合理范围",
+                    _date_bounds(n, min_date, run_date),
+                )
+            )
         elif f.kind in ("int", "float"):
-            out.append(Check(n, f"{n}__parse", "in_set", "bad_number", "数值无效", {"value_set": ["ok"]}))
-            out.append(Check(n, f"{n}__value", "between", "negative", "数值不能为负", {"min_value": 0}))
+            out.append(
+                Check(n, f"{n}__parse", "in_set", "bad_number", "数值无效", {"value_set": ["ok"]})
+            )
+            out.append(
+                Check(n, f"{n}__value", "between", "negative", "数值不能为负", {"min_value": 0})
+            )
         elif f.kind == "id":
-            out.append(Check(n, f"{n}__id_kind", "in_set", "bad_id", "证件号码不可用",
-                             {"value_set": list(ALLOWED_ID_KINDS[side])}))
-            out.append(Check(n, f"{n}__id_kind", "not_in_set", "bad_check", "证件号码校验位错误",
-                             {"value_set": list(FLAGGED_ID_KINDS)}, severity="warning"))
+            out.append(
+                Check(
+                    n,
+                    f"{n}__id_kind",
+                    "in_set",
+                    "bad_id",
+                    "证件号码不可用",
+                    {"value_set": list(ALLOWED_ID_KINDS[side])},
+                )
+            )
+            out.append(
+                Check(
+                    n,
+                    f"{n}__id_kind",
+                    "not_in_set",
+                    "bad_check",
+                    "证件号码校验位错误",
+                    {"value_set": list(FLAGGED_ID_KINDS)},
+                    severity="warning",
+                )
+            )
     if spec.key is not None:
-        out.append(Check(spec.key, f"{spec.key}__occurrence", "between", "duplicate", "编号重复",
-                         {"max_value": 1}))
+        out.append(
+            Check(
+                spec.key,
+                f"{spec.key}__occurrence",
+                "between",
+                "duplicate",
+                "编号重复",
+                {"max_value": 1},
+            )
+        )
     return out
 
 

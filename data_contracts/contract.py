@@ -20,7 +20,8 @@ from data_contracts.checks import Side, build_checks, reason_text
 from data_contracts.derive import check_frame, parse_fields, typed_frame
 from data_contracts.gx_runner import CheckOutcome, SuiteRun, run_suite
 from data_contracts.result import QUARANTINE_SCHEMA, ContractResult
-from data_contracts.schemas import DatasetSpec, spec as dataset_spec
+from data_contracts.schemas import DatasetSpec
+from data_contracts.schemas import spec as dataset_spec
 from pipelines.errors import ContractError
 from pipelines.settings import ContractSettings
 
@@ -45,7 +46,9 @@ def _refuse(spec: DatasetSpec, why_en: str, why_zh: str) -> ContractError:
     return ContractError(f"{spec.name} ({spec.title_zh}) refused: {why_en} ({why_zh})")
 
 
-def _row_reasons(outcomes: list[CheckOutcome], severity: str, checked: pl.DataFrame) -> pl.DataFrame:
+def _row_reasons(
+    outcomes: list[CheckOutcome], severity: str, checked: pl.DataFrame
+) -> pl.DataFrame:
     """(position, reason) for every failed check of `severity`, reasons joined per row."""
     positions: list[int] = []
     reasons: list[str] = []
@@ -62,14 +65,18 @@ def _row_reasons(outcomes: list[CheckOutcome], severity: str, checked: pl.DataFr
             texts = [reason_text(o.check)] * len(o.unexpected_index)
         positions += [int(i) for i in o.unexpected_index]
         reasons += texts
-    frame = pl.DataFrame({"_pos": positions, "reason": reasons},
-                         schema={"_pos": pl.Int64, "reason": pl.String})
+    frame = pl.DataFrame(
+        {"_pos": positions, "reason": reasons}, schema={"_pos": pl.Int64, "reason": pl.String}
+    )
     # group_by keeps first-seen order within a group when maintain_order is set; checks were
     # appended in suite order, so reasons read in the order the contract lists them.
     # Reasons were appended in suite order; the stable sort keeps it within a row, and sorting
     # by position lines the groups up with `raw.filter(mask)`.
-    return (frame.sort("_pos", maintain_order=True)
-            .group_by("_pos", maintain_order=True).agg(pl.col("reason").str.join("; ")))
+    return (
+        frame.sort("_pos", maintain_order=True)
+        .group_by("_pos", maintain_order=True)
+        .agg(pl.col("reason").str.join("; "))
+    )
 
 
 def _mark(height: int, rows: pl.DataFrame) -> pl.Series:
@@ -129,8 +136,12 @@ def validate(
 
     fraction = _invalid_id_fraction(run.outcomes)
     if fraction > settings.max_invalid_id_fraction:
-        raise _refuse(spec, f"{fraction:.0%} of non-empty IDs unusable, limit "
-                      f"{settings.max_invalid_id_fraction:.0%}", "证件号码不可用比例过高")
+        raise _refuse(
+            spec,
+            f"{fraction:.0%} of non-empty IDs unusable, limit "
+            f"{settings.max_invalid_id_fraction:.0%}",
+            "证件号码不可用比例过高",
+        )
     if raw.height and clean.height == 0:
         raise _refuse(spec, f"all {raw.height} rows failed the contract", "没有通过校验的记录")
     stats = _stats(spec, side, raw, clean, quarantine, run, fraction, started)
@@ -139,9 +150,13 @@ def validate(
 
 def _with_all_fields(raw: pl.DataFrame, spec: DatasetSpec) -> pl.DataFrame:
     """Add absent optional columns as null text, as the reader would have."""
-    missing = [pl.lit(None, pl.String).alias(f.name) for f in spec.fields if f.name not in raw.columns]
-    for name, default in (("_source", pl.lit(None, pl.String)),
-                          ("_row", pl.int_range(1, pl.len() + 1, dtype=pl.Int64))):
+    missing = [
+        pl.lit(None, pl.String).alias(f.name) for f in spec.fields if f.name not in raw.columns
+    ]
+    for name, default in (
+        ("_source", pl.lit(None, pl.String)),
+        ("_row", pl.int_range(1, pl.len() + 1, dtype=pl.Int64)),
+    ):
         if name not in raw.columns:
             missing.append(default.alias(name))
     return raw.with_columns(missing) if missing else raw
@@ -159,14 +174,25 @@ def _quarantine(rows: pl.DataFrame, spec: DatasetSpec) -> pl.DataFrame:
     ).cast(QUARANTINE_SCHEMA)  # type: ignore[arg-type]
 
 
-def _stats(spec: DatasetSpec, side: str, raw: pl.DataFrame, clean: pl.DataFrame,
-           quarantine: pl.DataFrame, run: SuiteRun, fraction: float, started: float) -> dict:
+def _stats(
+    spec: DatasetSpec,
+    side: str,
+    raw: pl.DataFrame,
+    clean: pl.DataFrame,
+    quarantine: pl.DataFrame,
+    run: SuiteRun,
+    fraction: float,
+    started: float,
+) -> dict:
     reasons: Counter[str] = Counter()
     for text in quarantine["reason"].to_list():
         reasons.update(part.split(" ", 1)[0] for part in text.split("; "))
     flags = Counter(
-        {o.check.reason + ":" + o.check.field: len(o.unexpected_index)
-         for o in run.outcomes if o.check.severity == "warning" and o.unexpected_index}
+        {
+            o.check.reason + ":" + o.check.field: len(o.unexpected_index)
+            for o in run.outcomes
+            if o.check.severity == "warning" and o.unexpected_index
+        }
     )
     return {
         "dataset": spec.name,

@@ -58,16 +58,22 @@ def check_frame(raw: pl.DataFrame, spec: DatasetSpec, typed: dict[str, pl.Series
             # out of GE's results and Data Docs and keeps GE's batch fingerprinting cheap.
             exprs.append(pl.when(filled).then(pl.lit("present")).alias(n))
         if f.kind == "enum":
-            exprs.append(pl.when(filled).then(pl.coalesce(value, pl.col(n).str.strip_chars()))
-                         .alias(f"{n}__code"))
+            exprs.append(
+                pl.when(filled)
+                .then(pl.coalesce(value, pl.col(n).str.strip_chars()))
+                .alias(f"{n}__code")
+            )
         elif f.kind in ("date", "datetime", "int", "float"):
             state = pl.when(~filled).then(None).when(value.is_null()).then(pl.lit("invalid"))
             exprs.append(state.otherwise(pl.lit("ok")).alias(f"{n}__parse"))
             if f.kind in ("date", "datetime"):
                 # yyyymmdd as an integer: GE's pandas range check is vectorised for numbers only
                 # (it compares timestamps one by one in Python), and Data Docs still read well.
-                ymd = (value.dt.year().cast(pl.Int64) * 10000
-                       + value.dt.month().cast(pl.Int64) * 100 + value.dt.day().cast(pl.Int64))
+                ymd = (
+                    value.dt.year().cast(pl.Int64) * 10000
+                    + value.dt.month().cast(pl.Int64) * 100
+                    + value.dt.day().cast(pl.Int64)
+                )
                 exprs.append(ymd.alias(f"{n}__value"))
             else:
                 exprs.append(value.cast(pl.Float64).alias(f"{n}__value"))
@@ -89,13 +95,21 @@ def _id_kinds(raw: pl.DataFrame, spec: DatasetSpec, typed: dict[str, pl.Series])
             continue
         key = (spec.name, f.name)
         party, doc = PARTY_COLUMN.get(key), DOC_TYPE_COLUMN.get(key)
-        out.append(id_kind_column(spec.name, f.name, raw, typed.get(party) if party else None,
-                                  typed.get(doc) if doc else None))
+        out.append(
+            id_kind_column(
+                spec.name,
+                f.name,
+                raw,
+                typed.get(party) if party else None,
+                typed.get(doc) if doc else None,
+            )
+        )
     return out
 
 
-def typed_frame(raw: pl.DataFrame, spec: DatasetSpec, typed: dict[str, pl.Series],
-                keep: pl.Series) -> pl.DataFrame:
+def typed_frame(
+    raw: pl.DataFrame, spec: DatasetSpec, typed: dict[str, pl.Series], keep: pl.Series
+) -> pl.DataFrame:
     """Rows where `keep`, canonical columns typed per ARCHITECTURE; extra columns kept as given."""
     columns = []
     for f in spec.fields:
@@ -106,5 +120,7 @@ def typed_frame(raw: pl.DataFrame, spec: DatasetSpec, typed: dict[str, pl.Series
         elif f.kind == "str":
             # Trimmed only: names keep their width and script for the matcher to normalise.
             trimmed = pl.col(f.name).str.strip_chars()
-            columns.append(raw.select(pl.when(trimmed != "").then(trimmed).alias(f.name)).to_series())
+            columns.append(
+                raw.select(pl.when(trimmed != "").then(trimmed).alias(f.name)).to_series()
+            )
     return raw.with_columns(columns).filter(keep)

@@ -85,8 +85,10 @@ def _context(docs_dir: Path | None) -> Any:
             "credsweep",
             {
                 "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                                  "base_directory": str(docs_dir)},
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir),
+                },
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
@@ -98,8 +100,9 @@ def _to_pandas(frame: Any) -> pd.DataFrame:
     return frame.to_pandas(use_pyarrow_extension_array=False).reset_index(drop=True)
 
 
-def run_suite(dataset: str, checks: list[Check], frame: Any, run_id: str,
-              docs_dir: Path | None) -> SuiteRun:
+def run_suite(
+    dataset: str, checks: list[Check], frame: Any, run_id: str, docs_dir: Path | None
+) -> SuiteRun:
     """Validate the check frame with GE and collect per-check failures."""
     ctx = _context(docs_dir)
     asset = ctx.data_sources.add_pandas(f"{dataset}_source").add_dataframe_asset(dataset)
@@ -108,13 +111,20 @@ def run_suite(dataset: str, checks: list[Check], frame: Any, run_id: str,
     definition = ctx.validation_definitions.add(
         gx.ValidationDefinition(name=f"{dataset}_contract", data=batch, suite=suite)
     )
-    actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs")] if docs_dir is not None else []
-    checkpoint = ctx.checkpoints.add(
-        gx.Checkpoint(name=f"{dataset}_checkpoint", validation_definitions=[definition],
-                      actions=actions, result_format={"result_format": "COMPLETE"})
+    actions: list[Any] = (
+        [gx.checkpoint.UpdateDataDocsAction(name="data_docs")] if docs_dir is not None else []
     )
-    result = checkpoint.run(batch_parameters={"dataframe": _to_pandas(frame)},
-                            run_id=gx.RunIdentifier(run_name=run_id))
+    checkpoint = ctx.checkpoints.add(
+        gx.Checkpoint(
+            name=f"{dataset}_checkpoint",
+            validation_definitions=[definition],
+            actions=actions,
+            result_format={"result_format": "COMPLETE"},
+        )
+    )
+    result = checkpoint.run(
+        batch_parameters={"dataframe": _to_pandas(frame)}, run_id=gx.RunIdentifier(run_name=run_id)
+    )
     validation = next(iter(result.run_results.values()))
     outcomes = [_outcome(checks, r) for r in validation.results]
     outcomes.sort(key=lambda o: checks.index(o.check))

@@ -71,8 +71,13 @@ def _kinds(values: pl.Series, classify: Callable[[str | None], str | None]) -> p
     return values.replace_strict(uniq, kinds, default=None, return_dtype=pl.String)
 
 
-def id_kind_column(dataset: str, field: str, frame: pl.DataFrame, party: pl.Series | None,
-                   doc_type: pl.Series | None) -> pl.Series:
+def id_kind_column(
+    dataset: str,
+    field: str,
+    frame: pl.DataFrame,
+    party: pl.Series | None,
+    doc_type: pl.Series | None,
+) -> pl.Series:
     """Kind per row of ID column `field`, given parsed party-type / document-type codes."""
     values = frame[field]
     key = (dataset, field)
@@ -89,8 +94,12 @@ def id_kind_column(dataset: str, field: str, frame: pl.DataFrame, party: pl.Seri
     return kinds.alias(f"{field}__id_kind")
 
 
-def _patch(kinds: pl.Series, values: pl.Series, where: pl.Series,
-           classify: Callable[[str | None], str | None]) -> pl.Series:
+def _patch(
+    kinds: pl.Series,
+    values: pl.Series,
+    where: pl.Series,
+    classify: Callable[[str | None], str | None],
+) -> pl.Series:
     """Re-classify the rows selected by `where` with `classify`."""
     where = where.fill_null(False)
     if not where.any():

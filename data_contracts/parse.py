@@ -38,10 +38,17 @@ def parse_datetime(col: str) -> pl.Expr:
     t = t.str.replace(r"(:[0-9]{2})-([0-9]+)", "$1.$2")
     g = t.str.extract_groups(_DATE_RE)
     iso = pl.concat_str(
-        g.struct[0], pl.lit("-"), g.struct[1].str.zfill(2), pl.lit("-"), g.struct[2].str.zfill(2),
-        pl.lit(" "), g.struct[3].fill_null("0").str.zfill(2),
-        pl.lit(":"), g.struct[4].fill_null("0").str.zfill(2),
-        pl.lit(":"), g.struct[5].fill_null("0").str.zfill(2),
+        g.struct[0],
+        pl.lit("-"),
+        g.struct[1].str.zfill(2),
+        pl.lit("-"),
+        g.struct[2].str.zfill(2),
+        pl.lit(" "),
+        g.struct[3].fill_null("0").str.zfill(2),
+        pl.lit(":"),
+        g.struct[4].fill_null("0").str.zfill(2),
+        pl.lit(":"),
+        g.struct[5].fill_null("0").str.zfill(2),
     )
     return iso.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
 

@@ -8,7 +8,10 @@ from typing import Any
 import polars as pl
 
 QUARANTINE_SCHEMA = {
-    "dataset": pl.String, "source": pl.String, "row": pl.Int64, "record_key": pl.String,
+    "dataset": pl.String,
+    "source": pl.String,
+    "row": pl.Int64,
+    "record_key": pl.String,
     "reason": pl.String,
 }
 

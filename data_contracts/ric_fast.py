@@ -36,7 +36,7 @@ def check_ok(full18: pl.Series) -> np.ndarray:
 
 
 def _plausible(born: pl.Expr, today: date) -> pl.Expr:
-    return born.is_between(date(1900, 1, 1), today)
+    return born.is_between(date(1900, 1, 1), today).fill_null(False)  # no real date: implausible
 
 
 def ascii_kinds(frame: pl.DataFrame, col: str, today: date | None = None) -> pl.Series:
@@ -49,8 +49,10 @@ def ascii_kinds(frame: pl.DataFrame, col: str, today: date | None = None) -> pl.
         full=pl.col("t").str.contains(r"^[0-9]{17}[0-9X]$"),
     )
     f = f.with_columns(
-        born=pl.when(pl.col("legacy")).then(pl.concat_str(pl.lit("19"), pl.col("t").str.slice(6, 6)))
-        .when(pl.col("full")).then(pl.col("t").str.slice(6, 8))
+        born=pl.when(pl.col("legacy"))
+        .then(pl.concat_str(pl.lit("19"), pl.col("t").str.slice(6, 6)))
+        .when(pl.col("full"))
+        .then(pl.col("t").str.slice(6, 8))
         .str.to_date("%Y%m%d", strict=False),
     )
     ok = np.zeros(f.height, dtype=bool)
@@ -60,13 +62,20 @@ def ascii_kinds(frame: pl.DataFrame, col: str, today: date | None = None) -> pl.
     plausible = _plausible(pl.col("born"), today)
     t = pl.col("t")
     kind = (
-        pl.when(t.is_null() | (t == "")).then(None)
-        .when(t.str.contains(r"^[0-9]\.[0-9]+E\+?[0-9]+$")).then(pl.lit("mangled"))
-        .when(pl.col("legacy")).then(pl.when(plausible).then(pl.lit("full"))
-                                     .otherwise(pl.lit("malformed")))
-        .when(pl.col("full")).then(
-            pl.when(~plausible).then(pl.lit("malformed"))
-            .when(pl.col("check_ok")).then(pl.lit("full")).otherwise(pl.lit("bad_check")))
+        pl.when(t.is_null() | (t == ""))
+        .then(None)
+        .when(t.str.contains(r"^[0-9]\.[0-9]+E\+?[0-9]+$"))
+        .then(pl.lit("mangled"))
+        .when(pl.col("legacy"))
+        .then(pl.when(plausible).then(pl.lit("full")).otherwise(pl.lit("malformed")))
+        .when(pl.col("full"))
+        .then(
+            pl.when(~plausible)
+            .then(pl.lit("malformed"))
+            .when(pl.col("check_ok"))
+            .then(pl.lit("full"))
+            .otherwise(pl.lit("bad_check"))
+        )
         .when(t.str.contains("*", literal=True) & t.str.contains(r"^[0-9*]{17}[0-9X*]$"))
         .then(pl.lit("masked"))
         .otherwise(pl.lit("malformed"))

@@ -34,13 +34,21 @@ def frame(dataset: str, rows: list[dict[str, str | None]]) -> pl.DataFrame:
     names = [f.name for f in spec(dataset).fields]
     data = {n: [r.get(n) for r in rows] for n in names}
     return pl.DataFrame(data, schema={n: pl.String for n in names}).with_columns(
-        pl.lit("f.csv").alias("_source"), pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row")
+        pl.lit("f.csv").alias("_source"),
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row"),
     )
 
 
 def hotel(**kw: str | None) -> dict[str, str | None]:
-    base = {"record_id": "H1", "guest_name": "张伟", "id_type": "身份证", "id_number": GOOD,
-            "hotel_star": "4", "room_rate": "388", "check_in": "2024-05-01 14:00"}
+    base = {
+        "record_id": "H1",
+        "guest_name": "张伟",
+        "id_type": "身份证",
+        "id_number": GOOD,
+        "hotel_star": "4",
+        "room_rate": "388",
+        "check_in": "2024-05-01 14:00",
+    }
     return base | kw
 
 
@@ -49,8 +57,20 @@ def reasons(result_q: pl.DataFrame) -> dict[str, str]:
 
 
 def test_good_rows_are_typed() -> None:
-    raw = frame("hotel_booking", [hotel(), hotel(record_id="H2", hotel_star="５", room_rate="1,280",
-                                              check_in="2024/5/1", id_type="护照", id_number="E1234567")])
+    raw = frame(
+        "hotel_booking",
+        [
+            hotel(),
+            hotel(
+                record_id="H2",
+                hotel_star="５",
+                room_rate="1,280",
+                check_in="2024/5/1",
+                id_type="护照",
+                id_number="E1234567",
+            ),
+        ],
+    )
     res = validate("hotel_booking", raw, run_id=RUN, settings=SETTINGS)
     assert res.quarantine.height == 0
     c = res.clean
@@ -64,44 +84,74 @@ def test_good_rows_are_typed() -> None:
 
 def test_agency_side_id_policy() -> None:
     bad_check = GOOD[:-1] + ("0" if GOOD[-1] != "0" else "1")
-    rows = [hotel(record_id="ok"), hotel(record_id="bc", id_number=bad_check),
-            hotel(record_id="mask", id_number="1101051985****2315"),
-            hotel(record_id="mangled", id_number="1.10105E+17"),
-            hotel(record_id="junk", id_number="12345"), hotel(record_id="empty", id_number=None),
-            hotel(record_id="pp", id_type="护照", id_number="12345")]
-    res = validate("hotel_booking", frame("hotel_booking", rows), run_id=RUN,
-                   settings=ContractSettings(max_invalid_id_fraction=0.9))
+    rows = [
+        hotel(record_id="ok"),
+        hotel(record_id="bc", id_number=bad_check),
+        hotel(record_id="mask", id_number="1101051985****2315"),
+        hotel(record_id="mangled", id_number="1.10105E+17"),
+        hotel(record_id="junk", id_number="12345"),
+        hotel(record_id="empty", id_number=None),
+        hotel(record_id="pp", id_type="护照", id_number="12345"),
+    ]
+    res = validate(
+        "hotel_booking",
+        frame("hotel_booking", rows),
+        run_id=RUN,
+        settings=ContractSettings(max_invalid_id_fraction=0.9),
+    )
     assert reasons(res.quarantine) == {
         "mask": "masked_id:id_number 证件号码被遮蔽",
         "mangled": "mangled_id:id_number 证件号码被Excel科学计数法破坏",
         "junk": "bad_id:id_number 证件号码格式错误",
     }
     assert res.clean["record_id"].to_list() == ["ok", "bc", "empty", "pp"]
-    assert res.clean["_flags"].to_list() == [None, "bad_check:id_number 证件号码校验位错误", None, None]
+    assert res.clean["_flags"].to_list() == [
+        None,
+        "bad_check:id_number 证件号码校验位错误",
+        None,
+        None,
+    ]
     assert res.stats["flags"] == {"bad_check:id_number": 1}
 
 
 def test_list_side_accepts_masks_and_org_codes() -> None:
     entries = [
-        {"entry_id": "E1", "party_type": "自然人", "name": "张伟", "id_number": "1101051985****2315"},
-        {"entry_id": "E2", "party_type": "法人或其他组织", "name": "某某科技有限公司",
-         "id_number": "91110000600037341L"},
+        {
+            "entry_id": "E1",
+            "party_type": "自然人",
+            "name": "张伟",
+            "id_number": "1101051985****2315",
+        },
+        {
+            "entry_id": "E2",
+            "party_type": "法人或其他组织",
+            "name": "某某科技有限公司",
+            "id_number": "91110000600037341L",
+        },
         {"entry_id": "E3", "party_type": "org", "name": "某某厂", "id_number": "60003734-1"},
         {"entry_id": "E4", "party_type": "person", "name": "王芳", "id_number": "1.10105E+17"},
         {"entry_id": "E5", "party_type": "org", "name": "某某店", "id_number": "ABC"},
     ]
-    res = validate("dishonest_list", frame("dishonest_list", entries), run_id="2024-05-02",
-                   settings=SETTINGS)
+    res = validate(
+        "dishonest_list", frame("dishonest_list", entries), run_id="2024-05-02", settings=SETTINGS
+    )
     assert res.stats["side"] == "list"
     assert res.clean["entry_id"].to_list() == ["E1", "E2", "E3"]
     assert res.clean["party_type"].to_list() == ["person", "org", "org"]
     assert res.clean["list_type"].to_list() == ["dishonest"] * 3  # documented default
-    assert reasons(res.quarantine) == {"E4": "mangled_id:id_number 证件号码被Excel科学计数法破坏",
-                                       "E5": "bad_id:id_number 证件号码格式错误"}
+    assert reasons(res.quarantine) == {
+        "E4": "mangled_id:id_number 证件号码被Excel科学计数法破坏",
+        "E5": "bad_id:id_number 证件号码格式错误",
+    }
 
 
 def test_duplicates_keep_the_first() -> None:
-    rows = [hotel(guest_name="甲"), hotel(guest_name="乙"), hotel(record_id="H2"), hotel(guest_name="丙")]
+    rows = [
+        hotel(guest_name="甲"),
+        hotel(guest_name="乙"),
+        hotel(record_id="H2"),
+        hotel(guest_name="丙"),
+    ]
     res = validate("hotel_booking", frame("hotel_booking", rows), run_id=RUN, settings=SETTINGS)
     assert res.clean["guest_name"].to_list() == ["甲", "张伟"]
     assert res.quarantine["row"].to_list() == [2, 4]
@@ -109,11 +159,16 @@ def test_duplicates_keep_the_first() -> None:
 
 
 def test_dates_numbers_enums_and_joined_reasons() -> None:
-    rows = [hotel(record_id="d", check_in="2023-13-45"), hotel(record_id="old", check_in="1899-12-31"),
-            hotel(record_id="fut", check_in="2030-01-01"), hotel(record_id="neg", room_rate="-5"),
-            hotel(record_id="num", hotel_star="三星"), hotel(record_id="enum", id_type="驾驶证"),
-            hotel(record_id="many", guest_name=" ", check_in="yesterday", hotel_star="3.5"),
-            hotel(record_id="good")]
+    rows = [
+        hotel(record_id="d", check_in="2023-13-45"),
+        hotel(record_id="old", check_in="1899-12-31"),
+        hotel(record_id="fut", check_in="2030-01-01"),
+        hotel(record_id="neg", room_rate="-5"),
+        hotel(record_id="num", hotel_star="三星"),
+        hotel(record_id="enum", id_type="驾驶证"),
+        hotel(record_id="many", guest_name=" ", check_in="yesterday", hotel_star="3.5"),
+        hotel(record_id="good"),
+    ]
     res = validate("hotel_booking", frame("hotel_booking", rows), run_id=RUN, settings=SETTINGS)
     assert reasons(res.quarantine) == {
         "d": "bad_date:check_in 日期无效",
@@ -123,52 +178,82 @@ def test_dates_numbers_enums_and_joined_reasons() -> None:
         "num": "bad_number:hotel_star 数值无效",
         "enum": "bad_enum:id_type 取值不在允许范围",
         "many": "missing:guest_name 必填字段为空; bad_number:hotel_star 数值无效; "
-                "bad_date:check_in 日期无效",
+        "bad_date:check_in 日期无效",
     }
 
 
 def test_school_chinese_labels_and_fees() -> None:
-    rows = [{"record_id": "S1", "guardian_name": "李娜", "school_type": "民办", "annual_fee": "２０，０００",
-             "enrolled_on": "2024年9月1日", "guardian_id_number": GOOD2}]
-    res = validate("school_enrollment", frame("school_enrollment", rows), run_id="2024-05-02",
-                   settings=SETTINGS)
+    rows = [
+        {
+            "record_id": "S1",
+            "guardian_name": "李娜",
+            "school_type": "民办",
+            "annual_fee": "２０，０００",
+            "enrolled_on": "2024年9月1日",
+            "guardian_id_number": GOOD2,
+        }
+    ]
+    res = validate(
+        "school_enrollment",
+        frame("school_enrollment", rows),
+        run_id="2024-05-02",
+        settings=SETTINGS,
+    )
     row = res.clean.row(0, named=True)
-    assert (row["school_type"], row["annual_fee"], row["enrolled_on"]) == ("private", 20000.0,
-                                                                          date(2024, 9, 1))
+    assert (row["school_type"], row["annual_fee"], row["enrolled_on"]) == (
+        "private",
+        20000.0,
+        date(2024, 9, 1),
+    )
 
 
 def test_dataset_level_refusals() -> None:
     with pytest.raises(ContractError, match=r"hotel_booking .*check_in \(入住时间\)"):
-        validate("hotel_booking", frame("hotel_booking", [hotel()]).drop("check_in"), run_id=RUN,
-                 settings=SETTINGS)
+        validate(
+            "hotel_booking",
+            frame("hotel_booking", [hotel()]).drop("check_in"),
+            run_id=RUN,
+            settings=SETTINGS,
+        )
     junk = [hotel(record_id=str(i), id_number="12345") for i in range(3)] + [hotel(record_id="x")]
     with pytest.raises(ContractError, match="75% of non-empty IDs unusable") as err:
         validate("hotel_booking", frame("hotel_booking", junk), run_id=RUN, settings=SETTINGS)
     assert "证件号码不可用比例过高" in str(err.value) and "\n" not in str(err.value)
     with pytest.raises(ContractError, match="all 2 rows failed"):
-        validate("hotel_booking", frame("hotel_booking", [hotel(check_in="x"), hotel(check_in="y")]),
-                 run_id=RUN, settings=SETTINGS)
+        validate(
+            "hotel_booking",
+            frame("hotel_booking", [hotel(check_in="x"), hotel(check_in="y")]),
+            run_id=RUN,
+            settings=SETTINGS,
+        )
 
 
 def test_empty_input_is_not_refused() -> None:
-    res = validate("dishonest_list", frame("dishonest_list", []), run_id="2024-05-02",
-                   settings=SETTINGS)
+    res = validate(
+        "dishonest_list", frame("dishonest_list", []), run_id="2024-05-02", settings=SETTINGS
+    )
     assert res.clean.height == 0 and res.quarantine.height == 0
 
 
 def test_rows_are_never_lost_on_generated_bad_rows() -> None:
     rng = random.Random(7)
-    bad_values = {"record_id": [None, "H1", "H2", " "], "guest_name": [None, "", "王芳"],
-                  "id_type": ["护照", "驾驶证", None, "身份证"],
-                  "id_number": [GOOD, "1.10105E+17", "1101051985****2315", "x", None, GOOD.lower()],
-                  "hotel_star": ["3", "-1", "x", None, "４"], "check_in": ["2024-05-01", "2023-13-45",
-                                                                          None, "2099-01-01"]}
+    bad_values = {
+        "record_id": [None, "H1", "H2", " "],
+        "guest_name": [None, "", "王芳"],
+        "id_type": ["护照", "驾驶证", None, "身份证"],
+        "id_number": [GOOD, "1.10105E+17", "1101051985****2315", "x", None, GOOD.lower()],
+        "hotel_star": ["3", "-1", "x", None, "４"],
+        "check_in": ["2024-05-01", "2023-13-45", None, "2099-01-01"],
+    }
     for _ in range(15):
-        rows = [{k: rng.choice(v) for k, v in bad_values.items()} for _ in range(rng.randint(1, 40))]
+        rows = [
+            {k: rng.choice(v) for k, v in bad_values.items()} for _ in range(rng.randint(1, 40))
+        ]
         rows.append(hotel(record_id="anchor"))  # keeps the dataset from being refused outright
         raw = frame("hotel_booking", rows)
-        res = validate("hotel_booking", raw, run_id=RUN,
-                       settings=ContractSettings(max_invalid_id_fraction=1.0))
+        res = validate(
+            "hotel_booking", raw, run_id=RUN, settings=ContractSettings(max_invalid_id_fraction=1.0)
+        )
         assert raw.height == res.clean.height + res.quarantine.height
         assert set(res.clean["_row"]).isdisjoint(res.quarantine["row"])
         assert res.quarantine["reason"].is_not_null().all()

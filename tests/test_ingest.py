@@ -36,7 +36,9 @@ def test_gbk_csv_without_bom_and_chinese_headers(tmp_path: Path) -> None:
 
 def test_utf8_bom_and_folded_english_headers(tmp_path: Path) -> None:
     text = " Record_ID ,ＧＵＥＳＴ＿ＮＡＭＥ,check_in\nH1,王芳,2024/5/1\nH2,李娜,20240502\n"
-    frame = read_dataset(_write(tmp_path, "h.csv", b"\xef\xbb\xbf" + text.encode()), "hotel_booking")
+    frame = read_dataset(
+        _write(tmp_path, "h.csv", b"\xef\xbb\xbf" + text.encode()), "hotel_booking"
+    )
     assert frame.columns[:3] == ["record_id", "guest_name", "check_in"]
     assert frame["_row"].to_list() == [1, 2]
 
@@ -55,8 +57,9 @@ def test_gb18030_characters_beyond_gbk(tmp_path: Path) -> None:
         ("nohead.csv", "记录编号,入住时间\nH1,2024-05-01\n".encode(), "guest_name (旅客姓名)"),
     ],
 )
-def test_unreadable_files_give_one_line_errors(tmp_path: Path, name: str, data: bytes,
-                                               needle: str) -> None:
+def test_unreadable_files_give_one_line_errors(
+    tmp_path: Path, name: str, data: bytes, needle: str
+) -> None:
     with pytest.raises(InputError) as err:
         read_dataset(_write(tmp_path, name, data), "hotel_booking")
     assert needle in str(err.value) and "\n" not in str(err.value)
@@ -97,15 +100,24 @@ def test_xlsx_with_title_row_and_number_cell_ids(tmp_path: Path) -> None:
 
 
 def test_parquet_and_jsonl_even_with_a_lying_extension(tmp_path: Path) -> None:
-    rows = {"record_id": ["H1"], "guest_name": ["张伟"], "check_in": ["2024-05-01"],
-            "hotel_star": [4], "id_number": [1.1010519491231002e17]}
+    rows = {
+        "record_id": ["H1"],
+        "guest_name": ["张伟"],
+        "check_in": ["2024-05-01"],
+        "hotel_star": [4],
+        "id_number": [1.1010519491231002e17],
+    }
     pl.DataFrame(rows).write_parquet(tmp_path / "h.csv")  # Parquet named .csv
     frame = read_dataset(tmp_path / "h.csv", "hotel_booking")
     assert frame["hotel_star"].to_list() == ["4"]
     assert frame["id_number"].str.contains("e").all()  # a float ID stays visibly a float
-    lines = [json.dumps({"记录编号": "H1", "旅客姓名": "张伟", "入住时间": "2024-05-01",
-                         "extra": {"a": 1}}, ensure_ascii=False),
-             json.dumps({"记录编号": 2, "旅客姓名": "王芳", "入住时间": "2024-05-02"})]
+    lines = [
+        json.dumps(
+            {"记录编号": "H1", "旅客姓名": "张伟", "入住时间": "2024-05-01", "extra": {"a": 1}},
+            ensure_ascii=False,
+        ),
+        json.dumps({"记录编号": 2, "旅客姓名": "王芳", "入住时间": "2024-05-02"}),
+    ]
     path = _write(tmp_path, "h.txt", "\n".join(lines).encode())
     frame = read_dataset(path, "hotel_booking")
     assert frame["record_id"].to_list() == ["H1", "2"]

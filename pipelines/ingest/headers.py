@@ -37,7 +37,7 @@ def count_known(cells: Iterable[object], spec: DatasetSpec) -> int:
 
 
 def canonical_names(headers: list[str], spec: DatasetSpec) -> list[str]:
-    """Rename headers to canonical names; unknown or repeated ones keep their own (stripped) text."""
+    """Rename headers to canonical names; unknown or repeated ones keep their own text."""
     lookup = folded_header_map(spec)
     taken: set[str] = set()
     out: list[str] = []
@@ -76,10 +76,13 @@ def conform(frame: pl.DataFrame, spec: DatasetSpec, source: str) -> pl.DataFrame
     if absent:
         names = ", ".join(describe_field(spec, n) for n in absent)
         raise InputError(
-            f"{source}: required column missing for {spec.name} ({spec.title_zh}): {names} (缺少必填列)"
+            f"{source}: required column missing for {spec.name} ({spec.title_zh}): {names}"
+            " (缺少必填列)"
         )
     frame = frame.with_columns(pl.exclude("_row").cast(pl.String))
-    added = [pl.lit(None, pl.String).alias(f.name) for f in spec.fields if f.name not in frame.columns]
+    added = [
+        pl.lit(None, pl.String).alias(f.name) for f in spec.fields if f.name not in frame.columns
+    ]
     if "_row" not in frame.columns:  # the XLSX reader numbers rows itself, before dropping blanks
         added.append(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row"))
     frame = frame.with_columns(*added, pl.lit(source, pl.String).alias("_source"))

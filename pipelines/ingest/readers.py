@@ -26,7 +26,12 @@ def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
         if isinstance(dtype, pl.Struct):
             exprs.append(col.struct.json_encode())
         elif isinstance(dtype, pl.List | pl.Array):
-            exprs.append(pl.struct(col).struct.json_encode().str.extract(r"^\{\"[^\"]*\":(.*)\}$").alias(name))
+            exprs.append(
+                pl.struct(col)
+                .struct.json_encode()
+                .str.extract(r"^\{\"[^\"]*\":(.*)\}$")
+                .alias(name)
+            )
         else:
             exprs.append(col.cast(pl.String))
     return frame.select(exprs)
@@ -47,7 +52,9 @@ def read_csv(data: bytes, name: str) -> pl.DataFrame:
             truncate_ragged_lines=False,
         )
     except pl.exceptions.PolarsError as exc:
-        raise InputError(f"{name}: not a well-formed CSV table ({_first_line(exc)}; 格式错误)") from None
+        raise InputError(
+            f"{name}: not a well-formed CSV table ({_first_line(exc)}; 格式错误)"
+        ) from None
 
 
 def read_jsonl(data: bytes, name: str) -> pl.DataFrame:
@@ -63,15 +70,19 @@ def read_jsonl(data: bytes, name: str) -> pl.DataFrame:
             keys = _json_keys(text)
             frame = reader(io.BytesIO(payload), schema={k: pl.String for k in keys})
         except (ValueError, pl.exceptions.PolarsError) as exc:
-            raise InputError(f"{name}: not valid JSON Lines ({_first_line(exc)}; 格式错误)") from None
+            raise InputError(
+                f"{name}: not valid JSON Lines ({_first_line(exc)}; 格式错误)"
+            ) from None
     return _as_text(frame)
 
 
 def _json_keys(text: str) -> list[str]:
     """Keys of every object, in first-seen order (slow path for mixed-type files only)."""
     stripped = text.lstrip()
-    objects = json.loads(stripped) if stripped.startswith("[") else (
-        json.loads(line) for line in text.splitlines() if line.strip()
+    objects = (
+        json.loads(stripped)
+        if stripped.startswith("[")
+        else (json.loads(line) for line in text.splitlines() if line.strip())
     )
     keys: dict[str, None] = {}
     for obj in objects:
@@ -86,7 +97,9 @@ def read_parquet(path: Path) -> pl.DataFrame:
     try:
         return _as_text(pl.read_parquet(path))
     except pl.exceptions.PolarsError as exc:
-        raise InputError(f"{path.name}: not a readable Parquet file ({_first_line(exc)}; 无法读取)") from None
+        raise InputError(
+            f"{path.name}: not a readable Parquet file ({_first_line(exc)}; 无法读取)"
+        ) from None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -16,10 +16,17 @@ from pipelines.errors import InputError
 
 Format = Literal["csv", "xlsx", "xls", "parquet", "jsonl"]
 _EXT: dict[str, Format] = {
-    ".csv": "csv", ".tsv": "csv", ".txt": "csv",
-    ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls",
-    ".parquet": "parquet", ".pq": "parquet",
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xls": "xls",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
 }
 _UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -43,7 +50,7 @@ def sniff_format(path: Path, head: bytes) -> Format:
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
     """Decode a text table strictly; return (text, encoding used)."""
     if data.startswith(_UTF8_BOM):
-        data = data[len(_UTF8_BOM):]
+        data = data[len(_UTF8_BOM) :]
         try:
             return data.decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError:
@@ -58,7 +65,9 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    raise InputError(f"{name}: unreadable text encoding, expected UTF-8 or GB18030/GBK (编码无法识别)")
+    raise InputError(
+        f"{name}: unreadable text encoding, expected UTF-8 or GB18030/GBK (编码无法识别)"
+    )
 
 
 def sniff_delimiter(first_line: str) -> str:

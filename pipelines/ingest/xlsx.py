@@ -39,7 +39,9 @@ def _first_sheet_xml(path: Path) -> bytes | None:
     """Raw XML of the first worksheet, or None when the zip does not look like Excel's layout."""
     try:
         with zipfile.ZipFile(path) as zf:
-            names = sorted(n for n in zf.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
+            names = sorted(
+                n for n in zf.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)
+            )
             if not names:
                 return None
             first = "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in names else names[0]
@@ -98,7 +100,9 @@ def read_xlsx(path: Path, spec: DatasetSpec) -> pl.DataFrame:
         grid = pl.from_arrow(sheet.to_arrow())
         abs_cols = [c.absolute_index for c in sheet.available_columns()]
     except Exception as exc:  # fastexcel raises its own hierarchy for every unreadable workbook
-        raise InputError(f"{path.name}: not a readable Excel workbook ({type(exc).__name__}; 无法读取)") from None
+        raise InputError(
+            f"{path.name}: not a readable Excel workbook ({type(exc).__name__}; 无法读取)"
+        ) from None
     assert isinstance(grid, pl.DataFrame)
     if grid.height == 0:
         raise InputError(f"{path.name}: the workbook's first sheet is empty (工作表为空)")
@@ -114,13 +118,20 @@ def read_xlsx(path: Path, spec: DatasetSpec) -> pl.DataFrame:
 
 
 def _mark_lost_ids(
-    path: Path, spec: DatasetSpec, data: pl.DataFrame, headers: list[str], abs_cols: list[int], h: int
+    path: Path,
+    spec: DatasetSpec,
+    data: pl.DataFrame,
+    headers: list[str],
+    abs_cols: list[int],
+    h: int,
 ) -> pl.DataFrame:
     """Replace number-cell IDs that a double cannot hold with their scientific display text."""
     lookup = folded_header_map(spec)
     id_names = {f.name for f in spec.fields if f.kind == "id"}
     id_cols = {
-        abs_cols[i]: headers[i] for i, hd in enumerate(headers) if lookup.get(fold_header(hd)) in id_names
+        abs_cols[i]: headers[i]
+        for i, hd in enumerate(headers)
+        if lookup.get(fold_header(hd)) in id_names
     }
     if not id_cols:
         return data
@@ -134,6 +145,9 @@ def _mark_lost_ids(
         if patch:
             idx = pl.Series(list(patch), dtype=pl.Int64)
             values = pl.Series(list(patch.values()), dtype=pl.String)
-            fixed = data[header].scatter(idx.filter((idx >= 0) & (idx < data.height)), values.filter((idx >= 0) & (idx < data.height)))
+            fixed = data[header].scatter(
+                idx.filter((idx >= 0) & (idx < data.height)),
+                values.filter((idx >= 0) & (idx < data.height)),
+            )
             data = data.with_columns(fixed)
     return data
