@@ -26,9 +26,16 @@ def _check_char(body17: pl.Expr) -> pl.Expr:
     return (total % 11).replace_strict(list(range(11)), list(_CHECK), return_dtype=pl.String)
 
 
-def clean_ids(raw: pl.Expr) -> pl.Expr:
-    """Fold width, case and separators; convert legacy 15-digit numbers to 18 (with check char)."""
-    text = raw.str.normalize("NFKC").str.replace_all(_SEPARATORS, "").str.to_uppercase()
+def fold_id_text(raw: pl.Expr) -> pl.Expr:
+    """Fold width, case and separators out of an ID as typed."""
+    return raw.str.normalize("NFKC").str.replace_all(_SEPARATORS, "").str.to_uppercase()
+
+
+def clean_ids(text: pl.Expr) -> pl.Expr:
+    """Cleaned 18-char resident ID (`*` where masked) from folded text; legacy 15-digit converted.
+
+    Pass a materialised column: the expression repeats its input many times.
+    """
     legacy_body = text.str.slice(0, 6) + pl.lit("19") + text.str.slice(6, 9)
     return (
         pl.when(text.str.contains(r"^[0-9]{15}$"))
@@ -41,9 +48,8 @@ def clean_ids(raw: pl.Expr) -> pl.Expr:
     )
 
 
-def person_id_features(ids: pl.Expr, as_of: date) -> list[pl.Expr]:
-    """Columns `pid, pid_kind, id_birth, id_year, id_gender` from a raw resident-ID column."""
-    cid = clean_ids(ids)
+def person_id_features(cid: pl.Expr, as_of: date) -> list[pl.Expr]:
+    """Columns `pid, pid_kind, id_birth, id_year, id_gender` from a cleaned-ID column (`clean_ids`)."""
     birth = cid.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
     plausible = birth.is_between(date(1900, 1, 1), as_of)
     masked = cid.str.contains(r"\*", literal=False)
@@ -101,21 +107,17 @@ def party_features(parties: pl.DataFrame, as_of: date) -> pl.DataFrame:
         if col not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=dtype).alias(col))
     person = pl.col("party_type") == "person"
+    # Materialise each stage: the check-char expression repeats its input 17 times.
+    df = df.with_columns(fold_id_text(pl.col("id_number")).alias("_txt"))
+    df = df.with_columns(clean_ids(pl.col("_txt")).alias("_cid"))
     df = df.with_columns(
         *(
             pl.when(person).then(e).alias(e.meta.output_name())
-            for e in person_id_features(pl.col("id_number"), as_of)
+            for e in person_id_features(pl.col("_cid"), as_of)
         ),
         pl.when(~person).then(org_code_expr(pl.col("id_number"))).alias("org_code"),
-        pl.when(~person)
-        .then(
-            pl.col("id_number")
-            .str.normalize("NFKC")
-            .str.replace_all(_SEPARATORS, "")
-            .str.to_uppercase()
-        )
-        .alias("_oid"),
-    )
+        pl.when(~person).then(pl.col("_txt")).alias("_oid"),
+    ).drop("_txt", "_cid")
     df = df.join(_uscc_flags(df["_oid"]), left_on="_oid", right_on="_id", how="left")
     df = df.with_columns(pl.when(pl.col("uscc_valid")).then(pl.col("_oid")).alias("uscc")).drop(
         "_oid", "uscc_valid"

@@ -78,6 +78,15 @@ def _t2s_map(chars: list[str]) -> dict[str, str]:
     return {c: s for c, s in out.items() if s != c and len(s) == 1}
 
 
+@lru_cache(maxsize=1 << 15)
+def _t2s_char(c: str) -> str:
+    """Simplified form of one character (itself when OpenCC changes nothing or not 1:1)."""
+    if not "\u4e00" <= c <= "\u9fff":
+        return c
+    out = str(_opencc().convert(c))  # type: ignore[attr-defined]
+    return out if len(out) == 1 else c
+
+
 def _pinyin_map(chars: list[str]) -> dict[str, str]:
     from pypinyin import Style, lazy_pinyin
 
@@ -179,9 +188,7 @@ def _strip_region_suffix(name: str) -> str:
 def normalize_org_name(raw: str) -> str:
     """Canonical organisation name: width, brackets, traditional, region position, legal form."""
     text = unicodedata.normalize("NFKC", raw)
-    text = "".join(
-        _t2s_map(list(set(re.findall(r"[\u4e00-\u9fff]", text)))).get(c, c) for c in text
-    )
+    text = "".join(_t2s_char(c) for c in text)
     text = re.sub(r"\s+", "", text).replace("【", "(").replace("】", ")").upper()
     text = _strip_region_suffix(_org_region_front(text))
     for long, short in _LEGAL_FORMS:
