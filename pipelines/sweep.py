@@ -28,6 +28,9 @@ HIT_COLUMNS = (
     "rule_id", "reason", "alert_id", "list_role", "list_type", "entry_status", "pair_key",
     "explanation_zh", "evidence",
 )
+# Consumption facts of the record, carried into hits.csv for the capacity score (issue 4).
+CONTEXT_COLUMNS = ("hotel_star", "room_rate", "check_in", "school_type", "annual_fee", "enrolled_on",
+                   "amount", "applied_on", "registered_on")
 QUARANTINE_COLUMNS = ("dataset", "source", "row", "record_key", "reason")
 Progress = Callable[[str], None]
 
@@ -84,7 +87,7 @@ def _checked(dataset: str, path: Path, side: str, settings: Settings, run_date: 
 
     raw = read_dataset(path, dataset)
     result = validate(dataset, raw, run_id=f"{dataset}-{run_date.isoformat()}",
-                      settings=settings.contracts, docs_dir=docs_dir, side=side)
+                      settings=settings.contracts, docs_dir=docs_dir, side=side, run_date=run_date)
     tally.add(dataset, raw.height, result.quarantine)
     return result.clean
 
@@ -152,8 +155,10 @@ def _match(req: SweepRequest, records: pl.DataFrame, entries: pl.DataFrame) -> t
     # rules rewrite `role` to legal_rep for a listed org's representative; the screened role stays in query_role
     names = query.select("record_id", pl.col("role").alias("query_role"), pl.col("name").alias("query_name"),
                          pl.col("id_number").alias("query_id_number"))
+    context = records.select("record_id", *[c for c in CONTEXT_COLUMNS if c in records.columns])
     enriched = (
         ruled.join(_entry_facts(entries), on="entry_id", how="left")
+        .join(context.unique("record_id", keep="first"), on="record_id", how="left")
         .join(names, on=["record_id", "query_role"], how="left")
         .with_columns(pl.lit(req.agency).alias("agency"))
     )
@@ -176,13 +181,13 @@ def write_quarantine(out: Path, quarantine: pl.DataFrame) -> Path:
     """Write the rejected rows with their reasons, in a stable order."""
     out.mkdir(parents=True, exist_ok=True)
     target = out / "quarantine.csv"
-    quarantine.sort(["dataset", "source", "row"]).write_csv(target)
+    quarantine.sort(["dataset", "source", pl.col("row").cast(pl.Int64, strict=False)]).write_csv(target)
     return target
 
 
 def _write_outputs(out: Path, hits: pl.DataFrame, quarantine: pl.DataFrame, summary: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    ordered = hits.select([c for c in HIT_COLUMNS if c in hits.columns]).sort(
+    ordered = hits.select([c for c in (*HIT_COLUMNS, *CONTEXT_COLUMNS) if c in hits.columns]).sort(
         ["record_id", "role", "entry_id"])
     ordered.with_columns(pl.col("intercept").cast(pl.String).str.to_lowercase()).write_csv(out / "hits.csv")
     write_quarantine(out, quarantine)

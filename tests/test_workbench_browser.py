@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from workbench_browser import CHROMIUM_ARGS, PASSWORD, chromium_path, running_workbench
+from tests.workbench_browser import CHROMIUM_ARGS, PASSWORD, chromium_path, running_workbench
 
 from pipelines.workbench.models import QueueFilter, Role, User
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
-from workbench_fixtures import AGENCY, hit, hits_frame
+from tests.workbench_fixtures import AGENCY, hit, hits_frame
 
 from pipelines.workbench.command import review_app
 from pipelines.workbench.models import QueueFilter

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from workbench_fixtures import AGENCY, OTHER_AGENCY, hit, hits_frame
+from tests.workbench_fixtures import AGENCY, OTHER_AGENCY, hit, hits_frame
 
 from pipelines.workbench.app import create_app
 from pipelines.workbench.models import QueueFilter, Role

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from workbench_fixtures import AGENCY, OTHER_AGENCY, hit, hits_frame
+from tests.workbench_fixtures import AGENCY, OTHER_AGENCY, hit, hits_frame
 
 from pipelines.workbench.models import Decision, DecisionRefused, QueueFilter, Role, User
 from pipelines.workbench.store import ReviewStore

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from stdnum.cn import ric
-from workbench_fixtures import AGENCY, OTHER_AGENCY, hit, hits_frame
+from tests.workbench_fixtures import AGENCY, OTHER_AGENCY, hit, hits_frame
 
 from pipelines.workbench.app import create_app
 from pipelines.workbench.models import Role
