@@ -168,9 +168,9 @@ def _name_screen() -> pl.Expr:
     contradicting) is floored at the review threshold and never becomes `match`; likewise an
     organisation whose normalised name is equal but which carries no comparable code.
     """
-    no_id = pl.col(
-        "g_id"
-    ).is_null()  # nothing to compare: no usable number on one side or the other
+    # Only a query party with no usable number: an unnumbered list entry met by a numbered query
+    # party would otherwise send every same-name pair to analysts (57 % review rate at 200k).
+    no_id = pl.col("pid_q").is_null() & pl.col("uscc_q").is_null() & pl.col("org_code_q").is_null()
     strong_name = pl.col("g_name").is_in(
         [NAME_LEVELS.index(x) for x in ("exact", "homophone", "romanised")]
     )
