@@ -24,18 +24,53 @@ def _data(size: int, records: int, seed: int) -> Path:
     out = ROOT / "bench" / ".data" / f"s{size}_r{records}_seed{seed}"
     if not (out / "manifest.json").exists():
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pipelines.cli", "synth", "--out", str(out), "--size", str(size),
-                        "--records", str(records), "--seed", str(seed), "--formats", "csv",
-                        "--as-of", "2026-11-19"], check=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pipelines.cli",
+                "synth",
+                "--out",
+                str(out),
+                "--size",
+                str(size),
+                "--records",
+                str(records),
+                "--seed",
+                str(seed),
+                "--formats",
+                "csv",
+                "--as-of",
+                "2026-11-19",
+            ],
+            check=True,
+            cwd=ROOT,
+        )
         print(f"generated {out.name} in {time.perf_counter() - started:.1f} s")
     return out
 
 
 def _sweep(data: Path, agency: str, out: Path, warehouse: Path) -> tuple[float, float, dict]:
-    cmd = [sys.executable, "-m", "pipelines.cli", "sweep", "--agency", agency,
-           "--list", str(data / "lists/snapshot.csv"), "--list", str(data / "lists/delta_001.csv"),
-           "--input", str(data / f"agencies/{agency}.csv"), "--out", str(out),
-           "--warehouse", str(warehouse), "--run-date", "2026-11-20"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pipelines.cli",
+        "sweep",
+        "--agency",
+        agency,
+        "--list",
+        str(data / "lists/snapshot.csv"),
+        "--list",
+        str(data / "lists/delta_001.csv"),
+        "--input",
+        str(data / f"agencies/{agency}.csv"),
+        "--out",
+        str(out),
+        "--warehouse",
+        str(warehouse),
+        "--run-date",
+        "2026-11-20",
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
@@ -61,11 +96,24 @@ def main() -> None:
     for run in ("first", "rerun"):
         out = work / f"{data.name}_{run}"
         wall, peak_mb, summary = _sweep(data, args.agency, out, warehouse)
-        keys = ("records_in", "records_quarantined", "matches", "reviews", "intercepts", "alerts_new")
-        print(f"{run}: wall {wall:.1f} s, peak RSS {peak_mb:.0f} MB, in-process duration "
-              f"{summary['duration_s']} s, " + ", ".join(f"{k}={summary.get(k)}" for k in keys))
-        assert summary["records_in"] == summary["records_processed"] + summary["records_quarantined"]
-    same = (work / f"{data.name}_first/hits.csv").read_bytes() == (work / f"{data.name}_rerun/hits.csv").read_bytes()
+        keys = (
+            "records_in",
+            "records_quarantined",
+            "matches",
+            "reviews",
+            "intercepts",
+            "alerts_new",
+        )
+        print(
+            f"{run}: wall {wall:.1f} s, peak RSS {peak_mb:.0f} MB, in-process duration "
+            f"{summary['duration_s']} s, " + ", ".join(f"{k}={summary.get(k)}" for k in keys)
+        )
+        assert (
+            summary["records_in"] == summary["records_processed"] + summary["records_quarantined"]
+        )
+    same = (work / f"{data.name}_first/hits.csv").read_bytes() == (
+        work / f"{data.name}_rerun/hits.csv"
+    ).read_bytes()
     print(f"rerun hits identical: {same}")
 
 

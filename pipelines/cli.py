@@ -16,8 +16,11 @@ import typer
 
 from pipelines.errors import CredsweepError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="credsweep: nightly joint-credit-sanction sweeps (失信被执行人联合惩戒比对).")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="credsweep: nightly joint-credit-sanction sweeps (失信被执行人联合惩戒比对).",
+)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -33,12 +36,17 @@ def one_line_errors(func: F) -> F:
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort):
             raise
-        except Exception as exc:  # the last line of defence: operators get one line, not a traceback
+        except (
+            Exception
+        ) as exc:  # the last line of defence: operators get one line, not a traceback
             if os.environ.get("CREDSWEEP_DEBUG"):
                 raise
             first = str(exc).splitlines()[0] if str(exc) else ""
-            typer.echo(f"credsweep: internal error: {type(exc).__name__}: {first} "
-                       "(set CREDSWEEP_DEBUG=1 for details)", err=True)
+            typer.echo(
+                f"credsweep: internal error: {type(exc).__name__}: {first} "
+                "(set CREDSWEEP_DEBUG=1 for details)",
+                err=True,
+            )
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -47,8 +55,11 @@ def one_line_errors(func: F) -> F:
 def _configure_logging() -> None:
     from pipelines.masking import install_log_masking
 
-    logging.basicConfig(level=os.environ.get("CREDSWEEP_LOG_LEVEL", "WARNING"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=os.environ.get("CREDSWEEP_LOG_LEVEL", "WARNING"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     for noisy in ("great_expectations", "airflow", "alembic", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     install_log_masking()
@@ -66,15 +77,37 @@ def _run_date(text: str | None) -> date:
 @app.command()
 @one_line_errors
 def sweep(
-    agency: Annotated[str, typer.Option(help="hotel_booking | school_enrollment | subsidy_application | civil_service_candidate")],
-    list_: Annotated[list[Path], typer.Option("--list", help="List file: the snapshot first, then deltas, in order.")],
+    agency: Annotated[
+        str,
+        typer.Option(
+            help="hotel_booking | school_enrollment | subsidy_application | civil_service_candidate"
+        ),
+    ],
+    list_: Annotated[
+        list[Path],
+        typer.Option("--list", help="List file: the snapshot first, then deltas, in order."),
+    ],
     input: Annotated[Path, typer.Option("--input", help="The agency's dataset for this night.")],
-    out: Annotated[Path, typer.Option(help="Output folder (hits.csv, quarantine.csv, summary.json, outbox/).")],
-    warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse file; default: a fresh in-memory store.")] = None,
-    run_date: Annotated[str | None, typer.Option(help="The night being swept (YYYY-MM-DD); default today.")] = None,
-    review_db: Annotated[Path | None, typer.Option(help="Analyst review store: decisions are honoured, review items pushed.")] = None,
-    settings: Annotated[Path | None, typer.Option(help="Settings YAML; default $CREDSWEEP_SETTINGS or the packaged one.")] = None,
-    data_docs: Annotated[Path | None, typer.Option(help="Write Great Expectations Data Docs here.")] = None,
+    out: Annotated[
+        Path, typer.Option(help="Output folder (hits.csv, quarantine.csv, summary.json, outbox/).")
+    ],
+    warehouse: Annotated[
+        Path | None, typer.Option(help="DuckDB warehouse file; default: a fresh in-memory store.")
+    ] = None,
+    run_date: Annotated[
+        str | None, typer.Option(help="The night being swept (YYYY-MM-DD); default today.")
+    ] = None,
+    review_db: Annotated[
+        Path | None,
+        typer.Option(help="Analyst review store: decisions are honoured, review items pushed."),
+    ] = None,
+    settings: Annotated[
+        Path | None,
+        typer.Option(help="Settings YAML; default $CREDSWEEP_SETTINGS or the packaged one."),
+    ] = None,
+    data_docs: Annotated[
+        Path | None, typer.Option(help="Write Great Expectations Data Docs here.")
+    ] = None,
 ) -> None:
     """Screen one agency's dataset against the court lists and write its hit reports."""
     from rich.console import Console
@@ -86,9 +119,17 @@ def sweep(
     for path in [*list_, input]:
         if not path.exists():
             raise CredsweepError(f"input file not found: {path}")
-    request = SweepRequest(agency=agency, lists=list_, input=input, out=out, run_date=_run_date(run_date),
-                           settings=load_settings(settings), warehouse=warehouse, review_db=review_db,
-                           docs_dir=data_docs)
+    request = SweepRequest(
+        agency=agency,
+        lists=list_,
+        input=input,
+        out=out,
+        run_date=_run_date(run_date),
+        settings=load_settings(settings),
+        warehouse=warehouse,
+        review_db=review_db,
+        docs_dir=data_docs,
+    )
     console = Console(stderr=True)
     with console.status("sweeping…") as status:
         summary = run_sweep(request, progress=lambda msg: status.update(msg))
@@ -99,10 +140,16 @@ def sweep(
 @app.command()
 @one_line_errors
 def nightly(
-    run_date: Annotated[str | None, typer.Option(help="The night to run (YYYY-MM-DD); default today.")] = None,
-    size: Annotated[int, typer.Option(help="Generated list entries (records per agency likewise).")] = 20000,
+    run_date: Annotated[
+        str | None, typer.Option(help="The night to run (YYYY-MM-DD); default today.")
+    ] = None,
+    size: Annotated[
+        int, typer.Option(help="Generated list entries (records per agency likewise).")
+    ] = 20000,
     seed: Annotated[int, typer.Option(help="Generator seed.")] = 7,
-    home: Annotated[Path, typer.Option(help="Working folder: warehouse, landing, outbox, Airflow metadata.")] = Path("var"),
+    home: Annotated[
+        Path, typer.Option(help="Working folder: warehouse, landing, outbox, Airflow metadata.")
+    ] = Path("var"),
 ) -> None:
     """The main job: generate a night's data and run the full sweep of all agencies through Airflow."""
     from pipelines.airflow_runner import run_nightly
@@ -118,8 +165,12 @@ def _register_commands() -> None:
     from pipelines.synth.command import synth
     from pipelines.workbench.command import review_app
 
-    app.command("synth", help="Generate realistic synthetic datasets with ground truth.")(one_line_errors(synth))
-    app.command("capacity", help="Score every active listed debtor: 失信 vs 失能.")(one_line_errors(capacity))
+    app.command("synth", help="Generate realistic synthetic datasets with ground truth.")(
+        one_line_errors(synth)
+    )
+    app.command("capacity", help="Score every active listed debtor: 失信 vs 失能.")(
+        one_line_errors(capacity)
+    )
     app.add_typer(review_app, name="review", help="Analyst workbench (复核工作台).")
 
 

@@ -40,22 +40,38 @@ def ingest_lists(run_date: str, settings_path: str | None = None) -> dict:
     settings = _settings(settings_path)
     files = list_files(_landing(settings, run_date) / "lists")
     if not files:
-        raise InputError(f"no list files for {run_date} in {_landing(settings, run_date) / 'lists'}")
+        raise InputError(
+            f"no list files for {run_date} in {_landing(settings, run_date) / 'lists'}"
+        )
     wh = Warehouse(settings.storage.path("warehouse"))
     wh.migrate()
-    changes, tally = load_list_files(wh, files, date.fromisoformat(run_date), settings,
-                                     docs_dir=settings.storage.path("data_docs") / run_date)
+    changes, tally = load_list_files(
+        wh,
+        files,
+        date.fromisoformat(run_date),
+        settings,
+        docs_dir=settings.storage.path("data_docs") / run_date,
+    )
     out = settings.storage.path("runs") / run_date / "lists"
     write_quarantine(out, tally.quarantine())
-    return {"run_date": run_date, "files": [p.name for p in files], **changes,
-            "rows_in": sum(tally.rows_in.values()), "rows_quarantined": sum(tally.quarantined.values())}
+    return {
+        "run_date": run_date,
+        "files": [p.name for p in files],
+        **changes,
+        "rows_in": sum(tally.rows_in.values()),
+        "rows_quarantined": sum(tally.quarantined.values()),
+    }
 
 
 def agency_input(settings: Settings, run_date: str, agency: str) -> Path:
     """The agency's file for the night, whatever its format."""
-    found = sorted(p for p in (_landing(settings, run_date) / "agencies").glob(f"{agency}.*") if p.is_file())
+    found = sorted(
+        p for p in (_landing(settings, run_date) / "agencies").glob(f"{agency}.*") if p.is_file()
+    )
     if not found:
-        raise InputError(f"no {agency} file for {run_date} in {_landing(settings, run_date) / 'agencies'}")
+        raise InputError(
+            f"no {agency} file for {run_date} in {_landing(settings, run_date) / 'agencies'}"
+        )
     return found[0]
 
 
@@ -64,10 +80,16 @@ def sweep_agency(agency: str, run_date: str, settings_path: str | None = None) -
     settings = _settings(settings_path)
     night = date.fromisoformat(run_date)
     request = SweepRequest(
-        agency=agency, lists=(), input=agency_input(settings, run_date, agency),
-        out=settings.storage.path("runs") / run_date / agency, run_date=night, settings=settings,
-        warehouse=settings.storage.path("warehouse"), outbox=settings.storage.path("outbox"),
-        review_db=settings.storage.path("review_db"), docs_dir=settings.storage.path("data_docs") / run_date,
+        agency=agency,
+        lists=(),
+        input=agency_input(settings, run_date, agency),
+        out=settings.storage.path("runs") / run_date / agency,
+        run_date=night,
+        settings=settings,
+        warehouse=settings.storage.path("warehouse"),
+        outbox=settings.storage.path("outbox"),
+        review_db=settings.storage.path("review_db"),
+        docs_dir=settings.storage.path("data_docs") / run_date,
     )
     return run_sweep(request)
 
@@ -75,8 +97,15 @@ def sweep_agency(agency: str, run_date: str, settings_path: str | None = None) -
 def publish_summary(run_date: str, summaries: list[dict], settings_path: str | None = None) -> dict:
     """Write the night's run summary next to the per-agency ones."""
     settings = _settings(settings_path)
-    keys = ("records_in", "records_quarantined", "matches", "reviews", "intercepts",
-            "alerts_new", "alerts_withdrawn")
+    keys = (
+        "records_in",
+        "records_quarantined",
+        "matches",
+        "reviews",
+        "intercepts",
+        "alerts_new",
+        "alerts_withdrawn",
+    )
     night = {
         "run_date": run_date,
         "agencies": {s["agency"]: {k: s.get(k) for k in (*keys, "duration_s")} for s in summaries},
@@ -95,6 +124,13 @@ def prepare_demo(run_date: str, size: int, seed: int, settings_path: str | None 
 
     settings = _settings(settings_path)
     landing = _landing(settings, run_date)
-    manifest = generate(landing, size=size, seed=seed, as_of=date.fromisoformat(run_date) - timedelta(days=1))
-    return {"run_date": run_date, "landing": str(landing), "size": size, "seed": seed,
-            "files": len(getattr(manifest, "files", []) or [])}
+    manifest = generate(
+        landing, size=size, seed=seed, as_of=date.fromisoformat(run_date) - timedelta(days=1)
+    )
+    return {
+        "run_date": run_date,
+        "landing": str(landing),
+        "size": size,
+        "seed": seed,
+        "files": len(getattr(manifest, "files", []) or []),
+    }

@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DEFAULT_SETTINGS = Path(__file__).with_name("credsweep.yaml")
 Role = Literal["guest", "guardian", "guardian2", "applicant", "legal_rep", "candidate"]
-Agency = Literal["hotel_booking", "school_enrollment", "subsidy_application", "civil_service_candidate"]
+Agency = Literal[
+    "hotel_booking", "school_enrollment", "subsidy_application", "civil_service_candidate"
+]
 
 
 class _Model(BaseModel):
@@ -27,13 +29,28 @@ class _Model(BaseModel):
 class StorageSettings(_Model):
     """Where state and files live. Relative paths are taken under `home`."""
 
-    home: str = Field("var", description="Root of the embedded store; `$CREDSWEEP_HOME` overrides it.")
-    warehouse: str = Field("warehouse.duckdb", description="DuckDB file (or `:memory:`) holding all state.")
-    review_db: str = Field("review.duckdb", description="DuckDB file of the analyst workbench (its own writer).")
-    outbox: str = Field("outbox", description="Folder with one sub-folder of hit reports per agency.")
-    data_docs: str = Field("data_docs", description="Folder where Great Expectations writes Data Docs per run.")
-    landing: str = Field("landing", description="Folder the nightly DAGs read source files from: <date>/lists, <date>/agencies.")
-    runs: str = Field("runs", description="Per-night outputs: hits.csv, quarantine.csv, summary.json per agency.")
+    home: str = Field(
+        "var", description="Root of the embedded store; `$CREDSWEEP_HOME` overrides it."
+    )
+    warehouse: str = Field(
+        "warehouse.duckdb", description="DuckDB file (or `:memory:`) holding all state."
+    )
+    review_db: str = Field(
+        "review.duckdb", description="DuckDB file of the analyst workbench (its own writer)."
+    )
+    outbox: str = Field(
+        "outbox", description="Folder with one sub-folder of hit reports per agency."
+    )
+    data_docs: str = Field(
+        "data_docs", description="Folder where Great Expectations writes Data Docs per run."
+    )
+    landing: str = Field(
+        "landing",
+        description="Folder the nightly DAGs read source files from: <date>/lists, <date>/agencies.",
+    )
+    runs: str = Field(
+        "runs", description="Per-night outputs: hits.csv, quarantine.csv, summary.json per agency."
+    )
 
     def root(self) -> Path:
         """The home folder, honouring `$CREDSWEEP_HOME`."""
@@ -55,10 +72,14 @@ class RoleSpec(_Model):
     name: str = Field(description="Column with the party's name.")
     id_number: str | None = Field(None, description="Column with the party's document number.")
     id_type: str | None = Field(None, description="Column with the document type (hotel guests).")
-    party_type: str = Field("person", description="`person`, `org`, or the name of a column holding it.")
+    party_type: str = Field(
+        "person", description="`person`, `org`, or the name of a column holding it."
+    )
     gender: str | None = Field(None, description="Column with the declared gender, if any.")
     birth_date: str | None = Field(None, description="Column with the declared birth date, if any.")
-    when: str | None = Field(None, description="Only screen this role when this column equals `when_value`.")
+    when: str | None = Field(
+        None, description="Only screen this role when this column equals `when_value`."
+    )
     when_value: str | None = Field(None, description="Value of `when` that enables this role.")
 
 
@@ -66,7 +87,9 @@ class Condition(_Model):
     """One clause of a sanction rule on an agency record's column."""
 
     column: str = Field(description="Column of the agency record the clause tests.")
-    op: Literal["between", "in", "ge", "eq"] = Field(description="between [lo, hi], in a set, >=, or ==.")
+    op: Literal["between", "in", "ge", "eq"] = Field(
+        description="between [lo, hi], in a set, >=, or ==."
+    )
     value: float | str | list[float] | list[str] = Field(description="Operand of `op`.")
     reason_zh: str = Field(description="Reason text when the clause is satisfied.")
 
@@ -77,29 +100,40 @@ class SanctionRule(_Model):
     rule_id: str = Field(description="Stable identifier reported with every hit.")
     roles: tuple[Role, ...] = Field(description="Roles the rule applies to.")
     list_types: tuple[Literal["dishonest", "consumption_restriction"], ...] = Field(
-        description="Which lists trigger the sanction.")
+        description="Which lists trigger the sanction."
+    )
     legal_rep_counts: bool = Field(description="A legal rep of a listed org is barred as well.")
-    conditions: tuple[Condition, ...] = Field((), description="All must hold on the record to intercept.")
+    conditions: tuple[Condition, ...] = Field(
+        (), description="All must hold on the record to intercept."
+    )
     legal_basis_zh: str = Field(description="Legal basis, quoted in every report row.")
     action_zh: str = Field(description="Required action, shown to the agency.")
-    deadline_working_days: int = Field(1, ge=1, le=30, description="Working days the agency has to act (1, 5 or 10).")
+    deadline_working_days: int = Field(
+        1, ge=1, le=30, description="Working days the agency has to act (1, 5 or 10)."
+    )
 
 
 class AgencySettings(_Model):
     """One agency: its dataset, the roles screened, and its sanction rule."""
 
     title_zh: str = Field(description="Agency name shown in reports.")
-    date_column: str = Field(description="Column that dates a record (used for run-date partitioning).")
+    date_column: str = Field(
+        description="Column that dates a record (used for run-date partitioning)."
+    )
     roles: tuple[RoleSpec, ...] = Field(description="Parties screened in each record.")
     rule: SanctionRule = Field(description="The agency's sanction rule.")
-    needs_full_id: bool = Field(False, description="Whether the agency's report shows full ID numbers.")
+    needs_full_id: bool = Field(
+        False, description="Whether the agency's report shows full ID numbers."
+    )
 
 
 class MatchThresholds(_Model):
     """Probability cut-offs, chosen from a target precision (docs/matching.md)."""
 
     match: float = Field(0.97, ge=0, le=1, description="At or above: acted on automatically.")
-    review: float = Field(0.60, ge=0, le=1, description="At or above (below match): sent to analysts.")
+    review: float = Field(
+        0.60, ge=0, le=1, description="At or above (below match): sent to analysts."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> MatchThresholds:
@@ -111,7 +145,9 @@ class MatchThresholds(_Model):
 class ContractSettings(_Model):
     """Dataset-level limits of the data contracts."""
 
-    max_invalid_id_fraction: float = Field(0.5, description="Above this share of unusable IDs the dataset is refused.")
+    max_invalid_id_fraction: float = Field(
+        0.5, description="Above this share of unusable IDs the dataset is refused."
+    )
     min_date: str = Field("1900-01-01", description="Earliest plausible date in any date column.")
 
 
@@ -120,8 +156,12 @@ class Settings(_Model):
 
     storage: StorageSettings = Field(StorageSettings(), description="Files and stores.")
     thresholds: MatchThresholds = Field(MatchThresholds(), description="Match/review cut-offs.")
-    contracts: ContractSettings = Field(ContractSettings(), description="Dataset-level contract limits.")
-    agencies: dict[Agency, AgencySettings] = Field(description="The agencies swept, keyed by dataset name.")
+    contracts: ContractSettings = Field(
+        ContractSettings(), description="Dataset-level contract limits."
+    )
+    agencies: dict[Agency, AgencySettings] = Field(
+        description="The agencies swept, keyed by dataset name."
+    )
 
 
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:

@@ -24,13 +24,35 @@ from pipelines.settings import AgencySettings, Settings
 log = logging.getLogger("credsweep.sweep")
 
 HIT_COLUMNS = (
-    "agency", "record_id", "role", "entry_id", "match_decision", "match_score", "intercept",
-    "rule_id", "reason", "alert_id", "list_role", "list_type", "entry_status", "pair_key",
-    "explanation_zh", "evidence",
+    "agency",
+    "record_id",
+    "role",
+    "entry_id",
+    "match_decision",
+    "match_score",
+    "intercept",
+    "rule_id",
+    "reason",
+    "alert_id",
+    "list_role",
+    "list_type",
+    "entry_status",
+    "pair_key",
+    "explanation_zh",
+    "evidence",
 )
 # Consumption facts of the record, carried into hits.csv for the capacity score (issue 4).
-CONTEXT_COLUMNS = ("hotel_star", "room_rate", "check_in", "school_type", "annual_fee", "enrolled_on",
-                   "amount", "applied_on", "registered_on")
+CONTEXT_COLUMNS = (
+    "hotel_star",
+    "room_rate",
+    "check_in",
+    "school_type",
+    "annual_fee",
+    "enrolled_on",
+    "amount",
+    "applied_on",
+    "registered_on",
+)
 QUARANTINE_COLUMNS = ("dataset", "source", "row", "record_key", "reason")
 Progress = Callable[[str], None]
 
@@ -79,21 +101,41 @@ def agency_settings(settings: Settings, agency: str) -> AgencySettings:
         raise CredsweepError(f"unknown agency {agency!r}; expected one of {known}") from None
 
 
-def _checked(dataset: str, path: Path, side: str, settings: Settings, run_date: date,
-             docs_dir: Path | None, tally: _Tally) -> pl.DataFrame:
+def _checked(
+    dataset: str,
+    path: Path,
+    side: str,
+    settings: Settings,
+    run_date: date,
+    docs_dir: Path | None,
+    tally: _Tally,
+) -> pl.DataFrame:
     """Read one source file and run its data contract; return the clean rows."""
     from data_contracts import validate
     from pipelines.ingest import read_dataset
 
     raw = read_dataset(path, dataset)
-    result = validate(dataset, raw, run_id=f"{dataset}-{run_date.isoformat()}",
-                      settings=settings.contracts, docs_dir=docs_dir, side=side, run_date=run_date)
+    result = validate(
+        dataset,
+        raw,
+        run_id=f"{dataset}-{run_date.isoformat()}",
+        settings=settings.contracts,
+        docs_dir=docs_dir,
+        side=side,
+        run_date=run_date,
+    )
     tally.add(dataset, raw.height, result.quarantine)
     return result.clean
 
 
-def load_list_files(wh: object, paths: Sequence[Path], run_date: date, settings: Settings,
-                    docs_dir: Path | None = None, tally: _Tally | None = None) -> tuple[dict[str, int], _Tally]:
+def load_list_files(
+    wh: object,
+    paths: Sequence[Path],
+    run_date: date,
+    settings: Settings,
+    docs_dir: Path | None = None,
+    tally: _Tally | None = None,
+) -> tuple[dict[str, int], _Tally]:
     """Apply the snapshot, then each delta in order, to the versioned list."""
     from pipelines.listing import apply_list
 
@@ -101,8 +143,13 @@ def load_list_files(wh: object, paths: Sequence[Path], run_date: date, settings:
     changes: dict[str, int] = {"added": 0, "changed": 0, "removed": 0, "unchanged": 0}
     for i, path in enumerate(paths):
         clean = _checked("dishonest_list", path, "list", settings, run_date, docs_dir, tally)
-        change = apply_list(wh, clean, run_date=run_date,  # type: ignore[arg-type]
-                            mode="snapshot" if i == 0 else "delta", source=path.name)
+        change = apply_list(
+            wh,
+            clean,
+            run_date=run_date,  # type: ignore[arg-type]
+            mode="snapshot" if i == 0 else "delta",
+            source=path.name,
+        )
         for key in changes:
             changes[key] += int(getattr(change, key))
     return changes, tally
@@ -134,13 +181,18 @@ def apply_decisions(hits: pl.DataFrame, suppressed: set[str], confirmed: set[str
 
 def _entry_facts(entries: pl.DataFrame) -> pl.DataFrame:
     return entries.select(
-        "entry_id", "list_type", pl.col("status").alias("entry_status"),
-        pl.col("name").alias("list_name"), pl.col("id_number").alias("list_id_number"),
+        "entry_id",
+        "list_type",
+        pl.col("status").alias("entry_status"),
+        pl.col("name").alias("list_name"),
+        pl.col("id_number").alias("list_id_number"),
         *[c for c in ("case_no", "court", "removed_on") if c in entries.columns],
     )
 
 
-def _match(req: SweepRequest, records: pl.DataFrame, entries: pl.DataFrame) -> tuple[pl.DataFrame, dict]:
+def _match(
+    req: SweepRequest, records: pl.DataFrame, entries: pl.DataFrame
+) -> tuple[pl.DataFrame, dict]:
     """Screen every role of every record against the list; return hits with rule verdicts."""
     from matching import link
     from matching.parties import list_parties, query_parties
@@ -148,13 +200,19 @@ def _match(req: SweepRequest, records: pl.DataFrame, entries: pl.DataFrame) -> t
 
     agency = agency_settings(req.settings, req.agency)
     query = query_parties(records, agency.roles)
-    result = link(query, list_parties(entries), thresholds=req.settings.thresholds, as_of=req.run_date)
+    result = link(
+        query, list_parties(entries), thresholds=req.settings.thresholds, as_of=req.run_date
+    )
     suppressed, confirmed = _decided(req.review_db)
     hits = apply_decisions(result.hits, suppressed, confirmed)
     ruled = apply_rule(hits, records, entries, agency)
     # rules rewrite `role` to legal_rep for a listed org's representative; the screened role stays in query_role
-    names = query.select("record_id", pl.col("role").alias("query_role"), pl.col("name").alias("query_name"),
-                         pl.col("id_number").alias("query_id_number"))
+    names = query.select(
+        "record_id",
+        pl.col("role").alias("query_role"),
+        pl.col("name").alias("query_name"),
+        pl.col("id_number").alias("query_id_number"),
+    )
     context = records.select("record_id", *[c for c in CONTEXT_COLUMNS if c in records.columns])
     enriched = (
         ruled.join(_entry_facts(entries), on="entry_id", how="left")
@@ -167,31 +225,43 @@ def _match(req: SweepRequest, records: pl.DataFrame, entries: pl.DataFrame) -> t
     return enriched, stats
 
 
-def _alerts(req: SweepRequest, wh: object, hits: pl.DataFrame, suppressed: set[str]) -> tuple[pl.DataFrame, dict]:
+def _alerts(
+    req: SweepRequest, wh: object, hits: pl.DataFrame, suppressed: set[str]
+) -> tuple[pl.DataFrame, dict]:
     from pipelines.alerts import alert_id_expr, sync_alerts
 
     hits = hits.with_columns(alert_id_expr().alias("alert_id"))
     intercepts = hits.filter(pl.col("intercept"))
     changes = sync_alerts(wh, req.agency, req.run_date, intercepts, suppressed)  # type: ignore[arg-type]
-    return hits, {"alerts_new": changes.new, "alerts_unchanged": changes.unchanged,
-                  "alerts_withdrawn": changes.withdrawn}
+    return hits, {
+        "alerts_new": changes.new,
+        "alerts_unchanged": changes.unchanged,
+        "alerts_withdrawn": changes.withdrawn,
+    }
 
 
 def write_quarantine(out: Path, quarantine: pl.DataFrame) -> Path:
     """Write the rejected rows with their reasons, in a stable order."""
     out.mkdir(parents=True, exist_ok=True)
     target = out / "quarantine.csv"
-    quarantine.sort(["dataset", "source", pl.col("row").cast(pl.Int64, strict=False)]).write_csv(target)
+    quarantine.sort(["dataset", "source", pl.col("row").cast(pl.Int64, strict=False)]).write_csv(
+        target
+    )
     return target
 
 
 def _write_outputs(out: Path, hits: pl.DataFrame, quarantine: pl.DataFrame, summary: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     ordered = hits.select([c for c in (*HIT_COLUMNS, *CONTEXT_COLUMNS) if c in hits.columns]).sort(
-        ["record_id", "role", "entry_id"])
-    ordered.with_columns(pl.col("intercept").cast(pl.String).str.to_lowercase()).write_csv(out / "hits.csv")
+        ["record_id", "role", "entry_id"]
+    )
+    ordered.with_columns(pl.col("intercept").cast(pl.String).str.to_lowercase()).write_csv(
+        out / "hits.csv"
+    )
     write_quarantine(out, quarantine)
-    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (out / "summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
 
 
 def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
@@ -206,9 +276,13 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     wh = Warehouse(req.warehouse or ":memory:")
     wh.migrate()
     step("名单入库 / loading lists")
-    list_changes, _ = load_list_files(wh, req.lists, req.run_date, req.settings, req.docs_dir, tally)
+    list_changes, _ = load_list_files(
+        wh, req.lists, req.run_date, req.settings, req.docs_dir, tally
+    )
     step(f"数据契约 / checking {req.agency}")
-    records = _checked(req.agency, req.input, "agency", req.settings, req.run_date, req.docs_dir, tally)
+    records = _checked(
+        req.agency, req.input, "agency", req.settings, req.run_date, req.docs_dir, tally
+    )
     from pipelines.listing import current_entries
 
     entries = current_entries(wh, as_of=req.run_date)
@@ -222,33 +296,58 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     if req.review_db is not None:
         from pipelines.workbench.store import ReviewStore
 
-        ReviewStore(req.review_db).push_review_items(req.agency, req.run_date, _review_payload(hits, records, entries))
+        ReviewStore(req.review_db).push_review_items(
+            req.agency, req.run_date, _review_payload(hits, records, entries)
+        )
     quarantine = tally.quarantine()
     summary = _summary(req, tally, hits, list_changes, match_stats, alert_stats, started)
     summary["reports"] = [str(p) for p in report_paths]
     _write_outputs(req.out, hits, quarantine, summary)
-    log.info("sweep %s %s: %d records, %d hits, %d intercepts", req.agency, req.run_date,
-             summary["records_in"], summary["matches"] + summary["reviews"], summary["intercepts"])
+    log.info(
+        "sweep %s %s: %d records, %d hits, %d intercepts",
+        req.agency,
+        req.run_date,
+        summary["records_in"],
+        summary["matches"] + summary["reviews"],
+        summary["intercepts"],
+    )
     return summary
 
 
-def _review_payload(hits: pl.DataFrame, records: pl.DataFrame, entries: pl.DataFrame) -> pl.DataFrame:
+def _review_payload(
+    hits: pl.DataFrame, records: pl.DataFrame, entries: pl.DataFrame
+) -> pl.DataFrame:
     """Hits plus both records as JSON, for the analysts' side-by-side page."""
     reviewable = hits.filter(pl.col("match_decision") == "review")
     record_json = records.select(
         pl.col("record_id"),
-        pl.struct(pl.exclude("record_id", "_source", "_row")).struct.json_encode().alias("record_json"))
+        pl.struct(pl.exclude("record_id", "_source", "_row"))
+        .struct.json_encode()
+        .alias("record_json"),
+    )
     entry_json = entries.select(
-        pl.col("entry_id"), pl.struct(pl.exclude("entry_id")).struct.json_encode().alias("entry_json"))
-    return (reviewable.join(record_json, on="record_id", how="left")
-            .join(entry_json.unique("entry_id"), on="entry_id", how="left"))
+        pl.col("entry_id"),
+        pl.struct(pl.exclude("entry_id")).struct.json_encode().alias("entry_json"),
+    )
+    return reviewable.join(record_json, on="record_id", how="left").join(
+        entry_json.unique("entry_id"), on="entry_id", how="left"
+    )
 
 
-def _summary(req: SweepRequest, tally: _Tally, hits: pl.DataFrame, list_changes: dict,
-             match_stats: dict, alert_stats: dict, started: float) -> dict:
+def _summary(
+    req: SweepRequest,
+    tally: _Tally,
+    hits: pl.DataFrame,
+    list_changes: dict,
+    match_stats: dict,
+    alert_stats: dict,
+    started: float,
+) -> dict:
     records_in = sum(tally.rows_in.values())
     quarantined = sum(tally.quarantined.values())
-    decisions = hits.get_column("match_decision") if not hits.is_empty() else pl.Series([], dtype=pl.String)
+    decisions = (
+        hits.get_column("match_decision") if not hits.is_empty() else pl.Series([], dtype=pl.String)
+    )
     return {
         "agency": req.agency,
         "run_date": req.run_date.isoformat(),
@@ -256,8 +355,11 @@ def _summary(req: SweepRequest, tally: _Tally, hits: pl.DataFrame, list_changes:
         "records_processed": records_in - quarantined,
         "records_quarantined": quarantined,
         "by_dataset": {
-            name: {"in": n, "quarantined": tally.quarantined.get(name, 0),
-                   "processed": n - tally.quarantined.get(name, 0)}
+            name: {
+                "in": n,
+                "quarantined": tally.quarantined.get(name, 0),
+                "processed": n - tally.quarantined.get(name, 0),
+            }
             for name, n in tally.rows_in.items()
         },
         "list_changes": list_changes,

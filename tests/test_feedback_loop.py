@@ -30,9 +30,25 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _sweep(world: Path, out: Path, night: str, wh: Path, review: Path) -> list[dict[str, str]]:
-    args = ["sweep", "--agency", "hotel_booking", "--list", str(world / "lists/snapshot.csv"),
-            "--list", str(world / "lists/delta_001.csv"), "--input", str(world / "agencies/hotel_booking.csv"),
-            "--out", str(out), "--run-date", night, "--warehouse", str(wh), "--review-db", str(review)]
+    args = [
+        "sweep",
+        "--agency",
+        "hotel_booking",
+        "--list",
+        str(world / "lists/snapshot.csv"),
+        "--list",
+        str(world / "lists/delta_001.csv"),
+        "--input",
+        str(world / "agencies/hotel_booking.csv"),
+        "--out",
+        str(out),
+        "--run-date",
+        night,
+        "--warehouse",
+        str(wh),
+        "--review-db",
+        str(review),
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     with (out / "hits.csv").open(encoding="utf-8") as fh:
@@ -53,11 +69,16 @@ def test_decisions_feed_the_next_sweep(world: Path, tmp_path: Path) -> None:
     queue = store.queue(QueueFilter(agency="hotel_booking"))
     reviewable = [q for q in queue if q["kind"] == "borderline"]
     # a pair whose only missing condition is the analyst's word (a star hotel, an active entry)
-    starred = {h["pair_key"] for h in first
-               if h["match_decision"] == "review" and h["reason"].startswith("待人工复核")}
+    starred = {
+        h["pair_key"]
+        for h in first
+        if h["match_decision"] == "review" and h["reason"].startswith("待人工复核")
+    }
     confirm = next(q for q in reviewable if q["pair_key"] in starred)
     reject = next(q for q in reviewable if q["pair_key"] != confirm["pair_key"])
-    store.decide(ANALYST, [reject["item_id"]], Decision.NEGATIVE, note="不同人", client_ip="127.0.0.1")
+    store.decide(
+        ANALYST, [reject["item_id"]], Decision.NEGATIVE, note="不同人", client_ip="127.0.0.1"
+    )
     store.decide(ANALYST, [confirm["item_id"]], Decision.POSITIVE, note=None, client_ip="127.0.0.1")
 
     second = _sweep(world, tmp_path / "n2", NIGHT_2, wh, review)
@@ -65,6 +86,10 @@ def test_decisions_feed_the_next_sweep(world: Path, tmp_path: Path) -> None:
     promoted = [h for h in second if h["pair_key"] == confirm["pair_key"]]
     assert promoted and all(h["match_decision"] == "match" for h in promoted)
     assert any(h["intercept"] == "true" for h in promoted)
-    assert {h["alert_id"] for h in promoted if h["intercept"] == "true"} <= _report_alerts(tmp_path / "n2", NIGHT_2)
+    assert {h["alert_id"] for h in promoted if h["intercept"] == "true"} <= _report_alerts(
+        tmp_path / "n2", NIGHT_2
+    )
     # the rejected pair is not queued again either
-    assert reject["pair_key"] not in {q["pair_key"] for q in store.queue(QueueFilter(agency="hotel_booking"))}
+    assert reject["pair_key"] not in {
+        q["pair_key"] for q in store.queue(QueueFilter(agency="hotel_booking"))
+    }

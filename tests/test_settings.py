@@ -10,15 +10,24 @@ from pydantic import BaseModel, ValidationError
 from pipelines import settings as settings_mod
 from pipelines.settings import MatchThresholds, Settings, load_settings
 
-DOCUMENTED_MODELS = [m for m in vars(settings_mod).values()
-                     if isinstance(m, type) and issubclass(m, BaseModel) and m.__module__ == settings_mod.__name__
-                     and not m.__name__.startswith("_")]
+DOCUMENTED_MODELS = [
+    m
+    for m in vars(settings_mod).values()
+    if isinstance(m, type)
+    and issubclass(m, BaseModel)
+    and m.__module__ == settings_mod.__name__
+    and not m.__name__.startswith("_")
+]
 
 
 def test_packaged_settings_load() -> None:
     loaded = load_settings()
-    assert set(loaded.agencies) == {"hotel_booking", "school_enrollment", "subsidy_application",
-                                    "civil_service_candidate"}
+    assert set(loaded.agencies) == {
+        "hotel_booking",
+        "school_enrollment",
+        "subsidy_application",
+        "civil_service_candidate",
+    }
     assert loaded.agencies["school_enrollment"].rule.conditions[1].value == 20000
 
 
@@ -36,8 +45,11 @@ def test_review_above_match_is_refused() -> None:
 
 def test_unknown_key_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "s.yaml"
-    bad.write_text((Path(settings_mod.__file__).with_name("credsweep.yaml")).read_text(encoding="utf-8")
-                   + "\nsurprise: 1\n", encoding="utf-8")
+    bad.write_text(
+        (Path(settings_mod.__file__).with_name("credsweep.yaml")).read_text(encoding="utf-8")
+        + "\nsurprise: 1\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ValidationError):
         load_settings(bad)
 

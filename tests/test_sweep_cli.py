@@ -35,8 +35,18 @@ def _input(root: Path, agency: str) -> str:
 
 
 def _sweep(root: Path, agency: str, out: Path, *extra: str):
-    args = ["sweep", "--agency", agency, "--input", _input(root, agency), "--out", str(out),
-            "--run-date", RUN_DATE, *extra]
+    args = [
+        "sweep",
+        "--agency",
+        agency,
+        "--input",
+        _input(root, agency),
+        "--out",
+        str(out),
+        "--run-date",
+        RUN_DATE,
+        *extra,
+    ]
     for path in _lists(root):
         args += ["--list", path]
     return CliRunner().invoke(app, args)
@@ -59,8 +69,17 @@ def test_sweep_writes_the_contracted_outputs(synth_dir: Path, tmp_path: Path, ag
     assert summary["matches"] + summary["reviews"] == len(hits)
     assert summary["intercepts"] == sum(h["intercept"] == "true" for h in hits)
     assert summary["matches"] > 0
-    required = {"agency", "record_id", "role", "entry_id", "match_decision", "match_score",
-                "intercept", "rule_id", "reason"}
+    required = {
+        "agency",
+        "record_id",
+        "role",
+        "entry_id",
+        "match_decision",
+        "match_score",
+        "intercept",
+        "rule_id",
+        "reason",
+    }
     assert required <= set(hits[0])
     assert {h["agency"] for h in hits} == {agency}
     assert all(0.0 <= float(h["match_score"]) <= 1.0 for h in hits)
@@ -77,13 +96,18 @@ def test_rerun_on_same_warehouse_is_idempotent(synth_dir: Path, tmp_path: Path) 
     import duckdb
 
     con = duckdb.connect(str(wh), read_only=True)
-    total, distinct = con.execute("select count(*), count(distinct alert_id) from alerts").fetchall()[0]
+    total, distinct = con.execute(
+        "select count(*), count(distinct alert_id) from alerts"
+    ).fetchall()[0]
     con.close()
     intercepts = sum(h["intercept"] == "true" for h in _rows(tmp_path / "a" / "hits.csv"))
     assert total == distinct == intercepts > 0
+
     def stable(name: str) -> dict:
         summary = json.loads((tmp_path / name / "summary.json").read_text(encoding="utf-8"))
-        return {k: v for k, v in summary.items() if k not in ("duration_s", "reports", "match_stats")}
+        return {
+            k: v for k, v in summary.items() if k not in ("duration_s", "reports", "match_stats")
+        }
 
     assert stable("a") == stable("b")
 
@@ -92,7 +116,9 @@ def test_removed_entries_are_never_intercepted(synth_dir: Path, tmp_path: Path) 
     import polars as pl
 
     truth = pl.read_parquet(synth_dir / "truth" / "matches.parquet")
-    removed = set(truth.filter(pl.col("noise") == "removed_entry").get_column("entry_id").drop_nulls())
+    removed = set(
+        truth.filter(pl.col("noise") == "removed_entry").get_column("entry_id").drop_nulls()
+    )
     assert removed, "the generator must plant hits on removed entries"
     for agency in ("hotel_booking", "school_enrollment"):
         out = tmp_path / agency
@@ -102,19 +128,47 @@ def test_removed_entries_are_never_intercepted(synth_dir: Path, tmp_path: Path) 
 
 
 def test_unknown_agency_is_a_one_line_error(synth_dir: Path, tmp_path: Path) -> None:
-    result = _sweep(synth_dir, "hotel_booking", tmp_path / "o", "--settings", str(tmp_path / "nope.yaml"))
+    result = _sweep(
+        synth_dir, "hotel_booking", tmp_path / "o", "--settings", str(tmp_path / "nope.yaml")
+    )
     assert result.exit_code != 0
     assert "Traceback" not in result.output
-    bad = CliRunner().invoke(app, ["sweep", "--agency", "casino", "--list", _lists(synth_dir)[0],
-                                   "--input", _input(synth_dir, "hotel_booking"), "--out", str(tmp_path)])
+    bad = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            "--agency",
+            "casino",
+            "--list",
+            _lists(synth_dir)[0],
+            "--input",
+            _input(synth_dir, "hotel_booking"),
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert bad.exit_code == 2
     assert "unknown agency" in bad.output and len(bad.output.strip().splitlines()) == 1
 
 
 def test_missing_required_column_stops_with_one_line(tmp_path: Path, synth_dir: Path) -> None:
     broken = tmp_path / "hotel.csv"
-    broken.write_text("record_id,hotel_name,check_in\nH1,某酒店,2026-11-20 10:00\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["sweep", "--agency", "hotel_booking", "--list", _lists(synth_dir)[0],
-                                      "--input", str(broken), "--out", str(tmp_path / "o")])
+    broken.write_text(
+        "record_id,hotel_name,check_in\nH1,某酒店,2026-11-20 10:00\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            "--agency",
+            "hotel_booking",
+            "--list",
+            _lists(synth_dir)[0],
+            "--input",
+            str(broken),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
     assert result.exit_code == 2
     assert "guest_name" in result.output and "Traceback" not in result.output

@@ -26,8 +26,11 @@ def shift_days(as_of: date | None) -> int:
 
 def _shifted(column: str, kind: str, days: int) -> pl.Expr:
     text = pl.col(column)
-    fmt, parsed = ("%Y-%m-%d %H:%M:%S", text.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False)) \
-        if kind == "datetime" else ("%Y-%m-%d", text.str.to_date("%Y-%m-%d", strict=False))
+    fmt, parsed = (
+        ("%Y-%m-%d %H:%M:%S", text.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False))
+        if kind == "datetime"
+        else ("%Y-%m-%d", text.str.to_date("%Y-%m-%d", strict=False))
+    )
     moved = (parsed + pl.duration(days=days)).dt.strftime(fmt)
     # deliberately broken dates (2023-13-45) stay as they were: they are the contract's test
     return pl.coalesce(moved, text).alias(column)
@@ -38,12 +41,18 @@ def shift_frame(frame: pl.DataFrame, dataset: str, days: int) -> pl.DataFrame:
     if days == 0:
         return frame
     fields = {f.name: f.kind for f in spec(dataset).fields}
-    exprs = [_shifted(c, fields[c], days) for c in frame.columns
-             if fields.get(c) in ("date", "datetime") and c not in _KEEP
-             and frame.schema[c] == pl.String]
+    exprs = [
+        _shifted(c, fields[c], days)
+        for c in frame.columns
+        if fields.get(c) in ("date", "datetime") and c not in _KEEP and frame.schema[c] == pl.String
+    ]
     if "age" in frame.columns and dataset == "dishonest_list":
         years = round(days / 365.25)
         age = pl.col("age").cast(pl.Int64, strict=False)
-        exprs.append(pl.when(age.is_not_null()).then((age + years).cast(pl.String))
-                     .otherwise(pl.col("age")).alias("age"))
+        exprs.append(
+            pl.when(age.is_not_null())
+            .then((age + years).cast(pl.String))
+            .otherwise(pl.col("age"))
+            .alias("age")
+        )
     return frame.with_columns(exprs)
