@@ -191,7 +191,10 @@ def _entry_facts(entries: pl.DataFrame) -> pl.DataFrame:
 
 
 def _match(
-    req: SweepRequest, records: pl.DataFrame, entries: pl.DataFrame
+    req: SweepRequest,
+    records: pl.DataFrame,
+    entries: pl.DataFrame,
+    decided: tuple[set[str], set[str]],
 ) -> tuple[pl.DataFrame, dict]:
     """Screen every role of every record against the list; return hits with rule verdicts."""
     from matching import link
@@ -203,8 +206,7 @@ def _match(
     result = link(
         query, list_parties(entries), thresholds=req.settings.thresholds, as_of=req.run_date
     )
-    suppressed, confirmed = _decided(req.review_db)
-    hits = apply_decisions(result.hits, suppressed, confirmed)
+    hits = apply_decisions(result.hits, *decided)
     ruled = apply_rule(hits, records, entries, agency)
     # rules rewrite `role` to legal_rep for a listed org's representative; the screened role stays in query_role
     names = query.select(
@@ -287,9 +289,9 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
 
     entries = current_entries(wh, as_of=req.run_date)
     step("身份比对 / matching")
-    hits, match_stats = _match(req, records, entries)
-    suppressed, _ = _decided(req.review_db)
-    hits, alert_stats = _alerts(req, wh, hits, suppressed)
+    decided = _decided(req.review_db)  # read once: the same decisions filter hits and alerts
+    hits, match_stats = _match(req, records, entries, decided)
+    hits, alert_stats = _alerts(req, wh, hits, decided[0])
     step("报告 / reports")
     outbox = req.outbox or (req.out / "outbox")
     report_paths = write_agency_reports(wh, req.agency, req.run_date, hits, agency, outbox)
