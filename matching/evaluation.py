@@ -1,0 +1,246 @@
+"""Matching quality against the generator's truth: frames in, a JSON-able dict out (no I/O).
+
+Truth (`pipelines.synth`, `OUT/truth/matches.parquet`) has one row per screened (record, role)
+and, for a listed party, one row per list entry it belongs to:
+
+- a **positive** is a truth row with an `entry_id` whose noise is not `removed_entry`;
+- a **hard negative** is a row whose noise ends in `_negative` (no true entry: any hit is wrong);
+- a **removed_entry** row is a correct identity whose entry was removed in the delta. A hit on it
+  is the right person, so it is neither a true nor a false positive for identity quality; it is
+  counted apart, and an *intercept* on it is the failure that must never happen.
+
+A hit is keyed by (record_id, role, entry_id) where `role` is the *screened* role. The sweep's
+rules rewrite `role` to `legal_rep` when the listed party is an org's representative and keep the
+screened role in `query_role`; that column is used when present (see `_screened_role`).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+LEVELS: dict[str, tuple[str, ...]] = {
+    "match": ("match",),
+    "match+review": ("match", "review"),
+}
+KEY = ["record_id", "role", "entry_id"]
+REMOVED = "removed_entry"
+
+
+def _ratio(num: int, den: int) -> float:
+    """num / den, and 1.0 for an empty denominator (nothing claimed, nothing wrong)."""
+    return num / den if den else 1.0
+
+
+def _truth(truth: pl.DataFrame, agency: str) -> pl.DataFrame:
+    """This agency's truth rows with string keys, one row per (record, role, entry, noise)."""
+    return (
+        truth.filter(pl.col("agency") == agency)
+        .select(
+            pl.col("record_id").cast(pl.String),
+            pl.col("role").cast(pl.String),
+            pl.col("entry_id").cast(pl.String),
+            pl.col("noise").cast(pl.String).fill_null("none"),
+        )
+        .unique(maintain_order=True)
+    )
+
+
+def _is_true(col: str) -> pl.Expr:
+    """A bool column, or the text `true`/`false` a CSV carries."""
+    return pl.col(col).cast(pl.String).str.to_lowercase().is_in(["true", "1"])
+
+
+def _screened_role(hits: pl.DataFrame) -> pl.Expr:
+    """The role that was screened: `query_role` if carried, else a best recovery of it.
+
+    Without `query_role`, a hit rewritten to `legal_rep` lost its screened role. The truth row of
+    the same (record, entry) names the slot that holds that entry; failing that, a record with a
+    single screened slot can only have come from it. Otherwise `legal_rep` stays (rare: it can
+    only then be a false positive, which the role does not change).
+    """
+    if "query_role" in hits.columns:
+        return pl.coalesce(pl.col("query_role").cast(pl.String), pl.col("role"))
+    return pl.coalesce(pl.col("_slot_role"), pl.col("_only_role"), pl.col("role"))
+
+
+def _hits(hits: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
+    """Hits keyed by screened role: one row per (record, role, entry), decision and intercept."""
+    h = hits.with_columns(
+        pl.col("record_id").cast(pl.String),
+        pl.col("role").cast(pl.String),
+        pl.col("entry_id").cast(pl.String),
+        (_is_true("intercept") if "intercept" in hits.columns else pl.lit(False)).alias(
+            "intercept"
+        ),
+    )
+    if "query_role" not in h.columns:
+        slot = (
+            truth.filter(pl.col("entry_id").is_not_null())
+            .group_by("record_id", "entry_id")
+            .agg(pl.col("role").unique())
+            .filter(pl.col("role").list.len() == 1)
+            .select("record_id", "entry_id", pl.col("role").list.first().alias("_slot_role"))
+        )
+        only = (
+            truth.group_by("record_id")
+            .agg(pl.col("role").unique())
+            .filter(pl.col("role").list.len() == 1)
+            .select("record_id", pl.col("role").list.first().alias("_only_role"))
+        )
+        h = (
+            h.join(slot, on=["record_id", "entry_id"], how="left")
+            .join(only, on="record_id", how="left")
+            .with_columns(
+                pl.when(pl.col("role") == "legal_rep")
+                .then(pl.col("_slot_role"))
+                .alias("_slot_role"),
+                pl.when(pl.col("role") == "legal_rep")
+                .then(pl.col("_only_role"))
+                .alias("_only_role"),
+            )
+        )
+    h = h.with_columns(_screened_role(h).alias("role"))
+    # a pair can appear once per decision at most; keep its strongest decision and any intercept
+    return h.group_by(KEY).agg(
+        (pl.col("match_decision") == "match").any().alias("is_match"),
+        pl.col("match_decision").is_in(["match", "review"]).any().alias("is_hit"),
+        pl.col("intercept").any().alias("intercept"),
+    )
+
+
+def _level(h: pl.DataFrame, pos: pl.DataFrame, removed: pl.DataFrame) -> dict:
+    """tp / fp / fn / precision / recall / f1 for one decision level's hits."""
+    tp = h.join(pos, on=KEY, how="semi").height
+    on_removed = h.join(removed, on=KEY, how="semi").join(pos, on=KEY, how="anti").height
+    fp = h.height - tp - on_removed
+    fn = pos.height - tp
+    precision, recall = _ratio(tp, tp + fp), _ratio(tp, pos.height)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "hits": h.height,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "removed_entry_hits": on_removed,
+        "precision": round(precision, 6),
+        "recall": round(recall, 6),
+        "f1": round(f1, 6),
+    }
+
+
+def evaluate_hits(hits: pl.DataFrame, truth: pl.DataFrame, agency: str, *, n_records: int) -> dict:
+    """Precision, recall, F1 at `match` and `match+review`, per noise type, against the truth."""
+    t = _truth(truth, agency)
+    h = _hits(hits, t)
+    pos = t.filter(pl.col("entry_id").is_not_null() & (pl.col("noise") != REMOVED))
+    pos_keys = pos.select(KEY).unique()
+    removed = t.filter(pl.col("noise") == REMOVED)
+    removed_keys = removed.select(KEY).unique()
+    at = {
+        "match": h.filter(pl.col("is_match")).select(KEY),
+        "match+review": h.filter(pl.col("is_hit")).select(KEY),
+    }
+    fig: dict = {
+        "agency": agency,
+        "records": n_records,
+        "positives": pos_keys.height,
+        "hits": h.filter(pl.col("is_hit")).height,
+    }
+    for level, kept in at.items():
+        fig[level] = _level(kept, pos_keys, removed_keys)
+    reviews = h.filter(~pl.col("is_match") & pl.col("is_hit")).height
+    fig["reviews"] = reviews
+    fig["review_rate"] = round(reviews / n_records, 6) if n_records else 0.0
+    fig["by_noise"] = _by_noise(_found(pos, at), _found(removed, at))
+    fig["negatives"] = _negatives(t, at)
+    if "intercept" in hits.columns:
+        fig.update(_intercepts(h, pos_keys, removed_keys))
+    return fig
+
+
+def _found(rows: pl.DataFrame, at: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Truth rows with a found flag per level (the exact (record, role, entry) was hit)."""
+    out = rows
+    for level, kept in at.items():
+        out = out.join(
+            kept.with_columns(pl.lit(True).alias(level)), on=KEY, how="left"
+        ).with_columns(pl.col(level).fill_null(False))
+    return out
+
+
+def _by_noise(pos: pl.DataFrame, removed: pl.DataFrame) -> dict:
+    """n and recall per noise type (for removed_entry: how often the right person was found)."""
+    rows = pl.concat([pos, removed]).unique(KEY, keep="first")
+    table = (
+        rows.group_by("noise")
+        .agg(
+            pl.len().alias("n"),
+            *[pl.col(level).mean().round(6).alias(level) for level in LEVELS],
+        )
+        .sort("noise")
+    )
+    return {
+        r["noise"]: {"n": r["n"], **{f"recall_{lv}": r[lv] for lv in LEVELS}}
+        for r in table.iter_rows(named=True)
+    }
+
+
+def _negatives(t: pl.DataFrame, at: dict[str, pl.DataFrame]) -> dict:
+    """Per hard-negative noise type: how many (record, role) slots got any hit at each level."""
+    neg = (
+        t.filter(pl.col("noise").str.ends_with("_negative"))
+        .select("record_id", "role", "noise")
+        .unique()
+    )
+    out: dict = {}
+    for noise in sorted(neg["noise"].unique().to_list()):
+        slots = neg.filter(pl.col("noise") == noise)
+        out[noise] = {"n": slots.height}
+        for level, kept in at.items():
+            out[noise][f"hit_{level}"] = slots.join(
+                kept, on=["record_id", "role"], how="semi"
+            ).height
+    return out
+
+
+def _intercepts(h: pl.DataFrame, pos: pl.DataFrame, removed: pl.DataFrame) -> dict:
+    """Intercepts in all, those not on a true entry, and those on a removed entry (must be 0)."""
+    inter = h.filter(pl.col("intercept")).select(KEY)
+    return {
+        "intercepts": inter.height,
+        "false_intercepts": inter.join(pos, on=KEY, how="anti").height,
+        "removed_entry_intercepts": inter.join(removed, on=KEY, how="semi").height,
+    }
+
+
+def format_figures(fig: dict) -> str:
+    """A compact plain-text table of one agency's figures."""
+    lines = [
+        f"{fig['agency']}: records={fig['records']} positives={fig['positives']} "
+        f"hits={fig['hits']} reviews={fig['reviews']} review_rate={fig['review_rate']:.4%}"
+    ]
+    lines.append(
+        f"  {'level':<13}{'tp':>7}{'fp':>6}{'fn':>6}{'rm_hit':>7}"
+        f"{'precision':>11}{'recall':>9}{'f1':>9}"
+    )
+    for level in LEVELS:
+        m = fig[level]
+        lines.append(
+            f"  {level:<13}{m['tp']:>7}{m['fp']:>6}{m['fn']:>6}{m['removed_entry_hits']:>7}"
+            f"{m['precision']:>11.4f}{m['recall']:>9.4f}{m['f1']:>9.4f}"
+        )
+    lines.append(f"  {'noise':<24}{'n':>6}{'recall@match':>14}{'recall@m+r':>12}")
+    for noise, r in fig["by_noise"].items():
+        lines.append(
+            f"  {noise:<24}{r['n']:>6}{r['recall_match']:>14.4f}{r['recall_match+review']:>12.4f}"
+        )
+    if fig["negatives"]:
+        lines.append(f"  {'hard negative':<24}{'n':>6}{'hit@match':>14}{'hit@m+r':>12}")
+        for noise, r in fig["negatives"].items():
+            lines.append(f"  {noise:<24}{r['n']:>6}{r['hit_match']:>14}{r['hit_match+review']:>12}")
+    if "intercepts" in fig:
+        lines.append(
+            f"  intercepts={fig['intercepts']} false_intercepts={fig['false_intercepts']} "
+            f"removed_entry_intercepts={fig['removed_entry_intercepts']}"
+        )
+    return "\n".join(lines)
