@@ -142,6 +142,35 @@ class MatchThresholds(_Model):
         return self
 
 
+class MatchCalibration(_Model):
+    """How `match`/`review` follow target precision and recall, and how analyst labels move them."""
+
+    target_precision: float = Field(
+        0.998, gt=0, le=1, description="Precision required of automatic `match` decisions."
+    )
+    target_recall: float = Field(
+        0.995, gt=0, le=1, description="Share of true pairs that must reach `match` or `review`."
+    )
+    min_labels: int = Field(
+        200,
+        ge=1,
+        description="Decided labels (confirmed or false match) before labels move thresholds.",
+    )
+    labels_move_thresholds: bool = Field(
+        True, description="Let analyst labels raise or lower the match threshold (else fixed)."
+    )
+    prior_strength: float = Field(
+        20.0,
+        gt=0,
+        description="Pseudo-labels the model's scores count as when labels judge precision.",
+    )
+    refine_strength: float = Field(
+        50.0,
+        gt=0,
+        description="Pseudo-labels the packaged m/u parameters count as when labels refine them.",
+    )
+
+
 class ContractSettings(_Model):
     """Dataset-level limits of the data contracts."""
 
@@ -156,6 +185,9 @@ class Settings(_Model):
 
     storage: StorageSettings = Field(StorageSettings(), description="Files and stores.")
     thresholds: MatchThresholds = Field(MatchThresholds(), description="Match/review cut-offs.")
+    calibration: MatchCalibration = Field(
+        MatchCalibration(), description="Target precision/recall and how labels refine matching."
+    )
     contracts: ContractSettings = Field(
         ContractSettings(), description="Dataset-level contract limits."
     )
