@@ -162,6 +162,7 @@ def nightly(
 def _register_commands() -> None:
     """Commands owned by other packages; each keeps its heavy imports inside the command."""
     from pipelines.capacity.command import capacity
+    from pipelines.evaluate_command import evaluate
     from pipelines.synth.command import synth
     from pipelines.workbench.command import review_app
 
@@ -170,6 +171,9 @@ def _register_commands() -> None:
     )
     app.command("capacity", help="Score every active listed debtor: 失信 vs 失能.")(
         one_line_errors(capacity)
+    )
+    app.command("evaluate", help="Matching quality per agency and noise type vs synth truth.")(
+        one_line_errors(evaluate)
     )
     app.add_typer(review_app, name="review", help="Analyst workbench (复核工作台).")
 
