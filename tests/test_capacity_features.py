@@ -1,4 +1,4 @@
-"""Capacity features: linking, asset status, welfare at as_of, consumption, behaviour."""
+"""Capacity features: engine linking, asset status, welfare at as_of, consumption, behaviour."""
 
 from __future__ import annotations
 
@@ -8,24 +8,28 @@ import polars as pl
 
 from pipelines.capacity.entries import active_entries
 from pipelines.capacity.features import build_features
-from pipelines.capacity.link import legal_rep_roles, link_records
+from pipelines.capacity.identity import link_all, link_source
 from pipelines.capacity.params import FeatureParams
+from pipelines.settings import MatchThresholds
 from tests.test_capacity_helpers import AS_OF, assets, consumption, entries, entry, welfare
 
 ID_A = "11010519850312231X"
 ID_B = "110105199001011234"
 P = FeatureParams()
+T = MatchThresholds()
 
 
 def _features(
     ents: pl.DataFrame, wel: pl.DataFrame, ast: pl.DataFrame, cons: pl.DataFrame | None = None
 ) -> dict[str, dict[str, object]]:
+    links = link_all(ents, welfare=wel, assets=ast, thresholds=T, as_of=AS_OF)
     out = build_features(
         ents,
-        welfare=link_records(ents, wel),
-        assets=link_records(ents, ast),
+        welfare=links.welfare,
+        assets=links.assets,
         consumption=cons,
-        legal_reps=legal_rep_roles(ents),
+        legal_reps=links.legal_reps,
+        unconfirmed=links.unconfirmed,
         as_of=AS_OF,
         params=P,
     )
@@ -42,7 +46,7 @@ def test_active_entries_applies_deltas_in_order() -> None:
     assert active_entries([snap, delta, delta2])["entry_id"].to_list() == ["E1", "E3"]
 
 
-def test_full_id_links_without_name_masked_needs_name() -> None:
+def test_engine_links_full_id_despite_name_masked_id_needs_name() -> None:
     ents = entries(
         entry("E1", id_number=ID_A), entry("E2", name="李娜", id_number="1101051990****1234")
     )
@@ -76,7 +80,7 @@ def test_full_id_links_without_name_masked_needs_name() -> None:
             "queried_on": AS_OF,
         },
     )
-    linked = link_records(ents, rows)
+    linked, _ = link_source(ents, rows, "assets", thresholds=T, as_of=AS_OF)
     assert sorted(zip(linked["entry_id"], linked["name"], strict=True)) == [
         ("E1", "张 伟"),
         ("E2", "李娜"),

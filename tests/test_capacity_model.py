@@ -10,8 +10,9 @@ import pytest
 
 from pipelines.capacity import CapacityModel, assess, fit, load_model
 from pipelines.capacity.features import build_features
-from pipelines.capacity.link import legal_rep_roles, link_records
+from pipelines.capacity.identity import link_all
 from pipelines.capacity.terms import TERM_NAMES, design_matrix
+from pipelines.settings import MatchThresholds
 from tests.test_capacity_helpers import AS_OF, assets, consumption, entries, entry, welfare
 
 ID_RICH = "11010519850312231X"
@@ -66,7 +67,15 @@ def _scenario() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]
 def _table(
     ents: pl.DataFrame, wel: pl.DataFrame, ast: pl.DataFrame, cons: pl.DataFrame
 ) -> dict[str, dict[str, object]]:
-    table, _ = assess(ents, welfare=wel, assets=ast, consumption=cons, as_of=AS_OF, model=MODEL)
+    table, _ = assess(
+        ents,
+        welfare=wel,
+        assets=ast,
+        consumption=cons,
+        as_of=AS_OF,
+        model=MODEL,
+        match_thresholds=MatchThresholds(),
+    )
     return {r["entry_id"]: r for r in table.iter_rows(named=True)}
 
 
@@ -96,7 +105,7 @@ def test_more_evidence_of_means_ranks_higher() -> None:
 
 def test_gender_and_name_never_change_the_score() -> None:
     ents, wel, ast, cons = _scenario()
-    # Full IDs link on the ID alone, so renaming (incl. a name with a middle dot) keeps links.
+    # The engine links a full ID despite another name, and gender is blanked before linking.
     swapped = ents.with_columns(
         pl.when(pl.col("gender") == "M").then(pl.lit("F")).otherwise(pl.lit("M")).alias("gender"),
         pl.col("name").replace({"张伟": "买买提·艾力", "王芳": "阿依古丽", "刘洋": "扎西·多吉"}),
@@ -144,12 +153,13 @@ def test_fit_recovers_known_weights() -> None:
 def test_default_model_covers_every_term_and_features_supply_them() -> None:
     assert set(MODEL.weights) == set(TERM_NAMES)
     ents, wel, ast, cons = _scenario()
+    links = link_all(ents, welfare=wel, assets=ast, thresholds=MatchThresholds(), as_of=AS_OF)
     feats = build_features(
         ents,
-        welfare=link_records(ents, wel),
-        assets=link_records(ents, ast),
+        welfare=links.welfare,
+        assets=links.assets,
         consumption=cons,
-        legal_reps=legal_rep_roles(ents),
+        legal_reps=links.legal_reps,
         as_of=AS_OF,
         params=MODEL.params,
     )

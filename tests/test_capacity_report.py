@@ -10,7 +10,7 @@ import polars as pl
 from pipelines.capacity import assess
 from pipelines.capacity.inputs import read_consumption
 from pipelines.capacity.report import write_reports
-from pipelines.settings import ContractSettings
+from pipelines.settings import ContractSettings, MatchThresholds
 from tests.test_capacity_helpers import AS_OF
 from tests.test_capacity_model import MODEL, _scenario
 
@@ -23,7 +23,15 @@ def test_xlsx_per_court_and_html(tmp_path: Path) -> None:
         .otherwise(pl.col("court"))
         .alias("court")
     )
-    table, _ = assess(ents, welfare=wel, assets=ast, consumption=cons, as_of=AS_OF, model=MODEL)
+    table, _ = assess(
+        ents,
+        welfare=wel,
+        assets=ast,
+        consumption=cons,
+        as_of=AS_OF,
+        model=MODEL,
+        match_thresholds=MatchThresholds(),
+    )
     paths = write_reports(table, ents, tmp_path, as_of=AS_OF, model=MODEL)
     xlsx = sorted(p.name for p in paths if p.suffix == ".xlsx")
     assert xlsx == ["上海市浦东新区人民法院.xlsx", "北京市朝阳区人民法院.xlsx"]

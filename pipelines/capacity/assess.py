@@ -6,9 +6,11 @@ from datetime import date
 
 import polars as pl
 
+from pipelines.settings import MatchThresholds
+
 from .evidence import ACTIONS, CLASS_ZH, evidence_text, evidence_types
 from .features import build_features
-from .link import legal_rep_roles, link_records
+from .identity import link_all
 from .model import CapacityModel, score
 
 OUTPUT_COLUMNS = (
@@ -34,18 +36,24 @@ def assess(
     consumption: pl.DataFrame | None,
     as_of: date,
     model: CapacityModel,
+    match_thresholds: MatchThresholds,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Score every active entry; returns (capacity table, full feature frame).
 
-    `welfare` and `assets` are clean contract frames (id_number, name, ...); they are linked to
-    entries here. `consumption` is already keyed by entry_id (it comes from sweep hits).
+    `welfare` and `assets` are clean contract frames (id_number, name, ...); the matching engine
+    links them to entries here at `match_thresholds` (settings). `consumption` is already keyed
+    by entry_id (it comes from sweep hits, linked by the same engine during the sweep).
     """
+    links = link_all(
+        entries, welfare=welfare, assets=assets, thresholds=match_thresholds, as_of=as_of
+    )
     features = build_features(
         entries,
-        welfare=link_records(entries, welfare),
-        assets=link_records(entries, assets),
+        welfare=links.welfare,
+        assets=links.assets,
         consumption=consumption,
-        legal_reps=legal_rep_roles(entries),
+        legal_reps=links.legal_reps,
+        unconfirmed=links.unconfirmed,
         as_of=as_of,
         params=model.params,
     )

@@ -45,5 +45,5 @@ def capacity(
         model=model,
         reports=not no_reports,
     )
-    summary = run_capacity(req, default_settings().contracts)
+    summary = run_capacity(req, default_settings())
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))

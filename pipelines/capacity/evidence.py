@@ -119,6 +119,10 @@ def evidence_text(model: CapacityModel, features: pl.DataFrame, classes: pl.Seri
         phrases = [PHRASES[n](row, model.params) for n in _chosen(contrib[i], names, cls)]
         if cls == "uncertain":
             phrases += _missing(row)
+        if row.get("unconfirmed_records"):
+            phrases.append(
+                f"另有{row['unconfirmed_records']}条民政/查控记录身份待确认（未计入评分）"
+            )
         out.append("；".join(phrases) if phrases else "无财产、救助、消费或行为方面的任何数据")
     return pl.Series("evidence", out, dtype=pl.String)
 

@@ -180,16 +180,27 @@ def build_features(
     legal_reps: pl.DataFrame,
     as_of: date,
     params: FeatureParams,
+    unconfirmed: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """All features, one row per active entry. Inputs other than `entries` are already linked
-    (carry `entry_id`); `legal_reps` is `link.legal_rep_roles(entries)`."""
+    (carry `entry_id`); `legal_reps` and `unconfirmed` come from `identity.link_all`.
+
+    `unconfirmed_records` (source rows whose identity is only a `review` pair) is not a model
+    term: it is shown in the evidence so the court knows what was left out.
+    """
     cons = consumption if consumption is not None else _empty_consumption()
+    maybe = (
+        unconfirmed
+        if unconfirmed is not None
+        else pl.DataFrame(schema={"entry_id": pl.String, "unconfirmed_records": pl.Int64})
+    )
     out = (
         entry_features(entries, as_of, params)
         .join(asset_features(assets, as_of, params), on="entry_id", how="left")
         .join(welfare_features(welfare, as_of), on="entry_id", how="left")
         .join(consumption_features(cons, as_of, params), on="entry_id", how="left")
         .join(legal_reps, on="entry_id", how="left")
+        .join(maybe, on="entry_id", how="left")
     )
     zero_counts = [
         c for c in out.columns if c.endswith(("_count", "_stays", "_enrolments", "_applications"))
@@ -202,6 +213,7 @@ def build_features(
         pl.col(flags).fill_null(False),
         pl.col("welfare_records").fill_null(0),
         pl.col("legal_rep_roles").fill_null(0),
+        pl.col("unconfirmed_records").fill_null(0),
         pl.col("asset_inquiry_status").fill_null("none_queried"),
         # Means relative to the debt only when an inquiry happened and a debt is stated.
         pl.when(pl.col("asset_queried_on").is_not_null() & (pl.col("amount_due") > 0))

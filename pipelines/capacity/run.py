@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.errors import InputError
-from pipelines.settings import ContractSettings
+from pipelines.settings import Settings, default_settings
 
 from .assess import assess
 from .entries import active_entries
@@ -76,29 +76,41 @@ def default_as_of(*frames: tuple[pl.DataFrame, Sequence[str]]) -> date:
     return max(seen)
 
 
-def run_capacity(req: CapacityRequest, contracts: ContractSettings | None = None) -> dict:
-    """Score every active listed debtor and write the outputs; return the run summary."""
+def run_capacity(req: CapacityRequest, settings: Settings | None = None) -> dict:
+    """Score every active listed debtor and write the outputs; return the run summary.
+
+    `settings` supplies the data-contract limits and the match thresholds (default: packaged).
+    """
     started = time.perf_counter()
-    settings = contracts or ContractSettings.model_validate({})
+    run_settings = settings or default_settings()
+    contracts = run_settings.contracts
     if not req.lists:
         raise InputError("at least one --list file is needed")
     model = load_model(req.model)
     versions = [
-        read_clean(p, "dishonest_list", run_id=f"capacity-list-{i}", settings=settings, side="list")
+        read_clean(
+            p, "dishonest_list", run_id=f"capacity-list-{i}", settings=contracts, side="list"
+        )
         for i, p in enumerate(req.lists)
     ]
     entries = active_entries(versions)
     welfare = read_clean(
-        req.welfare, "welfare_status", run_id="capacity-welfare", settings=settings
+        req.welfare, "welfare_status", run_id="capacity-welfare", settings=contracts
     )
-    assets = read_clean(req.assets, "asset_inquiry", run_id="capacity-assets", settings=settings)
-    consumption = read_consumption(req.hits, settings)
+    assets = read_clean(req.assets, "asset_inquiry", run_id="capacity-assets", settings=contracts)
+    consumption = read_consumption(req.hits, contracts)
     as_of = req.as_of or default_as_of(
         *[(v, ("published_on", "removed_on", "filed_on")) for v in versions],
         (assets, ("queried_on",)),
     )
     table, features = assess(
-        entries, welfare=welfare, assets=assets, consumption=consumption, as_of=as_of, model=model
+        entries,
+        welfare=welfare,
+        assets=assets,
+        consumption=consumption,
+        as_of=as_of,
+        model=model,
+        match_thresholds=run_settings.thresholds,
     )
     req.out.mkdir(parents=True, exist_ok=True)
     table.select(CSV_COLUMNS).write_csv(req.out / "capacity.csv")
@@ -109,6 +121,8 @@ def run_capacity(req: CapacityRequest, contracts: ContractSettings | None = None
 
         reports = [str(p) for p in write_reports(table, entries, req.out, as_of=as_of, model=model)]
     summary = _summary(table, as_of, model.version, consumption.height, reports, started)
+    # Source rows tied to a debtor only by a `review` pair: shown in evidence, never scored.
+    summary["records_identity_unconfirmed"] = int(features["unconfirmed_records"].sum())
     (req.out / "capacity_summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )

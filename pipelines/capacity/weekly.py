@@ -61,5 +61,5 @@ def capacity_week(run_date: str, settings_path: str | None = None) -> dict:
         out=runs / run_date / "capacity",
         as_of=night,
     )
-    summary = run_capacity(req, settings.contracts)
+    summary = run_capacity(req, settings)
     return {"run_date": run_date, "out": str(req.out), **summary}
