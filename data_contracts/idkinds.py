@@ -5,8 +5,9 @@ Kinds: person numbers use `matching.ids.parse_ric` (`full`, `bad_check`, `masked
 `org_bad_check` (USCC-shaped, wrong GB 32100 check char), or the same `masked`/`mangled`/
 `malformed`; documents that are not resident IDs (passports, permits) are `other_doc` and not
 checked. An empty cell has no kind (null), so only the not-null expectation can fail on it.
-Person kinds are computed vectorised (`data_contracts.ric_fast`, pinned to `parse_ric`);
-organisation numbers are few and run through stdnum once per distinct value.
+Person kinds are computed vectorised (`data_contracts.ric_fast`, pinned to `parse_ric`), and so
+are organisation numbers (`data_contracts.org_fast`, pinned to `org_kind`); rare mixed cases
+run through stdnum once per distinct value.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 
 import polars as pl
 
+from data_contracts.org_fast import org_kinds
 from data_contracts.ric_fast import person_kinds
 from matching.ids import clean_id_text, is_valid_uscc, org_code_of, parse_ric
 
@@ -86,7 +88,7 @@ def id_kind_column(
         needs_org = kinds == "malformed"
         kinds = _patch(kinds, values, needs_org, either_kind)
     if party is not None and key in PARTY_COLUMN:
-        kinds = _patch(kinds, values, party == "org", org_kind)
+        kinds = _patch(kinds, values, party == "org", org_kind, vectorised=True)
         kinds = _patch(kinds, values, party.is_null() & (kinds == "malformed"), either_kind)
     if doc_type is not None and key in DOC_TYPE_COLUMN:
         other = doc_type.is_not_null() & (doc_type != "resident_id") & values.is_not_null()
@@ -99,10 +101,13 @@ def _patch(
     values: pl.Series,
     where: pl.Series,
     classify: Callable[[str | None], str | None],
+    *,
+    vectorised: bool = False,
 ) -> pl.Series:
-    """Re-classify the rows selected by `where` with `classify`."""
+    """Re-classify the rows selected by `where` with `classify` (organisations vectorised)."""
     where = where.fill_null(False)
     if not where.any():
         return kinds
-    redone = _kinds(values.filter(where), classify)
+    chosen = values.filter(where)
+    redone = org_kinds(chosen, classify) if vectorised else _kinds(chosen, classify)
     return kinds.clone().scatter(where.arg_true(), redone)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 
 import polars as pl
-from stdnum.cn import ric
+from stdnum.cn import ric, uscc
 
 from data_contracts.idkinds import either_kind, org_kind
+from data_contracts.org_fast import org_kinds
 from data_contracts.ric_fast import person_kinds
 from matching.ids import parse_ric
 
@@ -74,3 +75,56 @@ def test_organisation_kinds() -> None:
     assert org_kind("not a code") == "malformed" and org_kind(None) is None
     assert either_kind("91110000600037341L") == "uscc"
     assert either_kind("1101051985****2315") == "masked"
+
+
+def _uscc(body17: str) -> str:
+    return body17 + uscc.calc_check_digit(body17 + "0")
+
+
+def _org_corpus(n: int = 2000) -> list[str | None]:
+    rng = random.Random(13)
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    out: list[str | None] = [
+        None,
+        "",
+        "  ",
+        "91110000600037341L",
+        "91110000600037341l",
+        "9111 0000-6000_37341L",
+        "60003734-1",
+        "600037341",
+        "60003734X",
+        "6000373X1",
+        "91110000600037341A",
+        "9111****",
+        "1.1E+17",
+        "not a code",
+        "９１１１００００６０００３７３４１Ｌ",
+        "91110000600037341L\x1c",
+        "A1110000600037341L",
+        "111111111111111111",
+        "1101051985****2315",
+        "91110000I00037341L",
+    ]
+    for _ in range(n):
+        body = "".join(rng.choice("0123456789") for _ in range(8)) + "".join(
+            rng.choice(alphabet) for _ in range(9)
+        )
+        good = _uscc(body)
+        out += [
+            good,
+            good[:-1] + rng.choice(alphabet),
+            good.lower(),
+            good[8:17],
+            f"{good[8:16]}-{good[16]}",
+            good[:12] + "****" + good[16:],
+            "".join(rng.choice("0123456789ABXZ*- ") for _ in range(rng.randint(1, 20))),
+        ]
+    return out
+
+
+def test_vectorised_org_kinds_match_org_kind() -> None:
+    corpus = _org_corpus()
+    fast = org_kinds(pl.Series(corpus, dtype=pl.String), org_kind).to_list()
+    for raw, got in zip(corpus, fast, strict=True):
+        assert got == org_kind(raw), raw
