@@ -10,6 +10,7 @@ deltas, fresh in-memory warehouse), reads each `hits.csv` and scores it with
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -141,12 +142,46 @@ def run_evaluation(
     return figures
 
 
+def evaluation_document(
+    work: Path,
+    agencies: Sequence[str],
+    run_date: date,
+    settings: object,
+    *,
+    data: Path | None = None,
+    size: int = 3000,
+    seed: int = 11,
+    progress: Callable[[str], None] = lambda _m: None,
+) -> dict:
+    """The figures JSON: where the data came from, the night swept, figures per agency.
+
+    Without `data`, a world of `size` entries is generated (parquet, `seed`) into WORK/data.
+    """
+    if data is None:
+        from pipelines.synth import generate
+
+        data = work / "data"
+        progress(f"generating size={size} seed={seed}")
+        generate(data, size, seed, formats="parquet")
+        source: dict = {"generated": True, "size": size, "seed": seed}
+    else:
+        source = {"generated": False, "data": str(data)}
+    figures = run_evaluation(locate(data), agencies, work, run_date, settings, progress)
+    return {
+        "source": source,
+        "run_date": run_date.isoformat(),
+        "update": UPDATE_HINT,
+        "agencies": figures,
+    }
+
+
 def summary_table(figures: dict) -> object:
     """One rich table: the headline figures of each agency."""
     from rich.table import Table
 
     table = Table(title="credsweep evaluate (vs generator truth)")
-    for col in ("agency", "records", "positives", "P@match", "R@match", "F1@match"):
+    table.add_column("agency", no_wrap=True)
+    for col in ("records", "positives", "P@match", "R@match", "F1@match"):
         table.add_column(col, justify="right")
     for col in ("P@m+r", "R@m+r", "F1@m+r", "review rate", "removed intercepts"):
         table.add_column(col, justify="right")
@@ -201,25 +236,21 @@ def evaluate(
         raise CredsweepError(f"--run-date must be YYYY-MM-DD, got {run_date!r}") from None
     work = out or Path(tempfile.mkdtemp(prefix="credsweep_evaluate_"))
     console = Console(stderr=True)
-    if data is None:
-        from pipelines.synth import generate
-
-        data = work / "data"
-        with console.status(f"generating size={size} seed={seed}"):
-            generate(data, size, seed, formats="parquet")
-        source: dict = {"generated": True, "size": size, "seed": seed}
-    else:
-        source = {"generated": False, "data": str(data)}
-    world = locate(data)
     with console.status("evaluating") as status:
-        figures = run_evaluation(
-            world, agencies, work, night, load_settings(settings), lambda m: status.update(m)
+        doc = evaluation_document(
+            work,
+            agencies,
+            night,
+            load_settings(settings),
+            data=data,
+            size=size,
+            seed=seed,
+            progress=lambda m: status.update(m),
         )
+    figures = doc["agencies"]
     for fig in figures.values():
         typer.echo(format_figures(fig))
-    Console().print(summary_table(figures))
-    doc = {"source": source, "run_date": night.isoformat(), "update": UPDATE_HINT}
-    doc["agencies"] = figures
+    Console(width=None if sys.stdout.isatty() else 120).print(summary_table(figures))
     target = json_path or work / "figures.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
