@@ -199,12 +199,15 @@ def _match(
     """Screen every role of every record against the list; return hits with rule verdicts."""
     from matching import link
     from matching.parties import list_parties, query_parties
+    from pipelines.feedback import sweep_model
     from pipelines.rules import apply_rule
 
     agency = agency_settings(req.settings, req.agency)
     query = query_parties(records, agency.roles)
+    # analyst labels refine the packaged model and may move the thresholds (issue 5)
+    model, thresholds, feedback = sweep_model(req.settings, req.review_db)
     result = link(
-        query, list_parties(entries), thresholds=req.settings.thresholds, as_of=req.run_date
+        query, list_parties(entries), model=model, thresholds=thresholds, as_of=req.run_date
     )
     hits = apply_decisions(result.hits, *decided)
     ruled = apply_rule(hits, records, entries, agency)
@@ -224,6 +227,7 @@ def _match(
     )
     stats = dict(result.stats)
     stats["suppressed_pairs_dropped"] = result.hits.height - hits.height
+    stats["feedback"] = feedback
     return enriched, stats
 
 
@@ -304,6 +308,7 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     quarantine = tally.quarantine()
     summary = _summary(req, tally, hits, list_changes, match_stats, alert_stats, started)
     summary["reports"] = [str(p) for p in report_paths]
+    summary["feedback"] = match_stats["feedback"]
     _write_outputs(req.out, hits, quarantine, summary)
     log.info(
         "sweep %s %s: %d records, %d hits, %d intercepts",

@@ -1,0 +1,109 @@
+"""Analyst labels feed the matcher: the model and thresholds a sweep runs with (issue 5, issue 3).
+
+Every sweep starts again from the packaged model and folds in *all* labels gathered so far, so
+the same labels always give the same model (a rerun of a night is identical) and a withdrawn or
+changed decision stops counting at once. Thresholds move only with enough decided labels and
+only where the labels carry evidence (`matching.calibrate.thresholds_from_labels`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from matching import calibrate
+from matching.model import MatchModel, refine
+from pipelines.settings import MatchThresholds, Settings
+
+_MOVED_BITS = 0.01
+"""Weight changes smaller than this are not reported (noise of the Dirichlet blend)."""
+
+
+def base_model() -> MatchModel:
+    """The packaged model: `matching.model.load_default()` when the engine ships one."""
+    from matching import model as model_mod
+
+    loader = getattr(model_mod, "load_default", None)
+    return loader() if callable(loader) else MatchModel()
+
+
+def store_labels(review_db: Path | None) -> pl.DataFrame:
+    """Latest decision per pair from the review store; empty without a store file."""
+    if review_db is None or not Path(review_db).exists():
+        return pl.DataFrame(
+            schema={
+                "pair_key": pl.String,
+                "evidence": pl.String,
+                "decision": pl.String,
+                "match_score": pl.Float64,
+            }
+        )
+    from pipelines.workbench.store import ReviewStore
+
+    store = ReviewStore(review_db)
+    store.migrate()
+    return store.labels()
+
+
+def thresholds_in_force(settings: Settings, gammas: pl.DataFrame) -> tuple[MatchThresholds, str]:
+    """Thresholds a sweep uses given labelled pairs (`match_score`, `label`), and their source."""
+    configured = settings.thresholds
+    cal = settings.calibration
+    decided = gammas.filter(pl.col("label").is_not_null()).height
+    if not cal.labels_move_thresholds or decided < cal.min_labels:
+        return configured, "settings"
+    match, review = calibrate.thresholds_from_labels(
+        gammas,
+        target_precision=cal.target_precision,
+        prior_strength=cal.prior_strength,
+        current=(configured.match, configured.review),
+        min_labels=cal.min_labels,
+    )
+    return MatchThresholds(match=match, review=review), "labels"
+
+
+def _moved_weights(before: MatchModel, after: MatchModel) -> dict[str, list[float]]:
+    """`field.level` -> [old, new] weight in bits, for levels the labels moved."""
+    moved: dict[str, list[float]] = {}
+    for old_c, new_c in zip(before.comparisons, after.comparisons, strict=True):
+        for old, new in zip(old_c.levels, new_c.levels, strict=True):
+            if abs(new.weight - old.weight) >= _MOVED_BITS:
+                moved[f"{old_c.name}.{old.name}"] = [round(old.weight, 3), round(new.weight, 3)]
+    return moved
+
+
+def feedback_from_labels(
+    settings: Settings, labels: pl.DataFrame, model: MatchModel | None = None
+) -> tuple[MatchModel, MatchThresholds, dict[str, Any]]:
+    """Refine `model` (default: packaged) with store labels; derive thresholds; report figures."""
+    start = model or base_model()
+    gammas = calibrate.labels_to_gammas(labels)
+    refined = (
+        refine(start, gammas, strength=settings.calibration.refine_strength)
+        if gammas.height
+        else start
+    )
+    thresholds, source = thresholds_in_force(settings, gammas)
+    positive = int(gammas["label"].sum()) if gammas.height else 0
+    figures: dict[str, Any] = {
+        "labels_total": labels.height,
+        "labels_used": gammas.height,
+        "labels_positive": positive,
+        "labels_negative": gammas.height - positive,
+        "labels_unsure": labels.height - gammas.height,
+        "model_refined": gammas.height > 0,
+        "weights_moved_bits": _moved_weights(start, refined),
+        "thresholds_source": source,
+        "thresholds_before": settings.thresholds.model_dump(),
+        "thresholds_after": thresholds.model_dump(),
+    }
+    return refined, thresholds, figures
+
+
+def sweep_model(
+    settings: Settings, review_db: Path | None
+) -> tuple[MatchModel, MatchThresholds, dict[str, Any]]:
+    """The model, thresholds and feedback figures one sweep runs with."""
+    return feedback_from_labels(settings, store_labels(review_db))
