@@ -16,14 +16,19 @@ from datetime import date
 import polars as pl
 
 
+ID_RULES = frozenset({"id", "r4_last4", "birth_last4", "year_last4", "org_code"})
+"""Blocking keys built from identifiers (the rest are name keys)."""
+
+
 @dataclass(frozen=True)
 class BlockingRules:
     """Blocking settings; defaults keep recall on every DOMAIN.md quirk at a bounded pair count."""
 
     max_block: int = 50
     """Largest list-side block for the name-only keys (larger ones are skipped, counted in stats)."""
-    age_slack: int = 1
-    """Birth years tried on the list side when only an age is published (age at `as_of` ± this)."""
+    age_slack: int = 0
+    """Extra birth years tried either side when only an age is published (the age stated on
+    `age_on` already allows two years: before and after that year's birthday)."""
 
 
 @dataclass
@@ -59,11 +64,8 @@ def _keys_long(df: pl.DataFrame, keys: dict[str, pl.Expr], idx: str) -> pl.DataF
 
 def _year_keys_list(lf: pl.DataFrame, as_of: date, slack: int) -> pl.DataFrame:
     """List side (py|fold) x candidate birth years: from the ID when visible, else from the age."""
-    from_age = pl.int_ranges(
-        pl.lit(as_of.year) - pl.col("age") - 1 - slack,
-        pl.lit(as_of.year) - pl.col("age") + slack,
-        dtype=pl.Int32,
-    )
+    stated = pl.col("age_on").fill_null(as_of).dt.year().cast(pl.Int32) - pl.col("age")
+    from_age = pl.int_ranges(stated - 1 - slack, stated + 1 + slack, dtype=pl.Int32)
     years = (
         pl.when(pl.col("year").is_not_null())
         .then(pl.concat_list(pl.col("year")))
@@ -169,4 +171,14 @@ def candidate_pairs(
     ]
     found = pl.concat(joins)
     stats.pairs_by_key = dict(found.group_by("rule").len().iter_rows())
-    return found.unique(["qi", "li"]).select("qi", "li").sort("qi", "li"), stats
+    # met through an identifier key / a name key: EM learns name and birth m from the first, ID m
+    # from the second (a field used to block is biased among the pairs it found)
+    pairs = (
+        found.group_by("qi", "li")
+        .agg(
+            pl.col("rule").is_in(list(ID_RULES)).any().alias("by_id"),
+            (~pl.col("rule").is_in(list(ID_RULES))).any().alias("by_name"),
+        )
+        .sort("qi", "li")
+    )
+    return pairs, stats

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import polars as pl
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
@@ -20,6 +21,7 @@ ID_LEVELS = (
     "different",
     "one_edit",
     "masked_weak",
+    "recode_masked",
     "region_recode",
     "masked_strong",
     "org_code",
@@ -35,7 +37,15 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "gender": GENDER_LEVELS,
 }
 ID_EVIDENCE = frozenset(
-    {"one_edit", "masked_weak", "region_recode", "masked_strong", "org_code", "exact"}
+    {
+        "one_edit",
+        "masked_weak",
+        "recode_masked",
+        "region_recode",
+        "masked_strong",
+        "org_code",
+        "exact",
+    }
 )
 """ID levels that count as identifier evidence; without one a pair is never an automatic match."""
 MIN_VISIBLE = 6
@@ -49,40 +59,74 @@ def _code(levels: tuple[str, ...], name: str) -> pl.Expr:
     return pl.lit(levels.index(name), dtype=pl.Int8)
 
 
-def _person_id_level() -> pl.Expr:
-    q, l_ = pl.col("pid_q"), pl.col("pid_l")
-    a = [q.str.slice(i, 1) for i in range(18)]
-    b = [l_.str.slice(i, 1) for i in range(18)]
-    vis = [(x != "*") & (y != "*") for x, y in zip(a, b, strict=True)]
-    conf = [v & (x != y) for v, x, y in zip(vis, a, b, strict=True)]
-    n_vis = pl.sum_horizontal(v.cast(pl.Int8) for v in vis)
-    n_conf = pl.sum_horizontal(c.cast(pl.Int8) for c in conf)
-    conf_region = pl.sum_horizontal(c.cast(pl.Int8) for c in conf[:6])
-    # A recoded person keeps birth date and sequence; the check char changes with the region.
-    conf_recode = conf_region + conf[17].cast(pl.Int8)
-    agree_tail = pl.sum_horizontal(
-        (v & ~c).cast(pl.Int8) for v, c in zip(vis[6:], conf[6:], strict=True)
+_STAR = ord("*")
+_CHUNK = 1_000_000
+
+
+def _id_matrix(ids: pl.Series) -> np.ndarray:
+    """(n, 18) uint8 matrix of cleaned IDs; a missing ID is all `*` (nothing visible)."""
+    text = ids.fill_null("*" * 18)
+    return np.frombuffer("".join(text.to_list()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+
+
+def _id_codes(a: np.ndarray, b: np.ndarray, typo: np.ndarray) -> np.ndarray:
+    """Level codes for aligned ID matrices, whole values at once; -1 = no evidence.
+
+    `typo`: either side's number fails its check char, so a one-position difference can be a
+    slip; between two checksum-valid numbers it means two different people.
+    """
+    vis = (a != _STAR) & (b != _STAR)
+    conf = vis & (a != b)
+    n_vis = vis.sum(1)
+    n_conf = conf.sum(1)
+    masked = ((a == _STAR) | (b == _STAR)).any(1)
+    tail_vis = vis[:, 6:17].sum(1)
+    tail_conf = conf[:, 6:17].sum(1)
+    swapped = (conf[:, :-1] & conf[:, 1:] & (a[:, :-1] == b[:, 1:]) & (a[:, 1:] == b[:, :-1])).any(
+        1
     )
-    swapped = pl.any_horizontal(
-        conf[i] & conf[i + 1] & (a[i] == b[i + 1]) & (a[i + 1] == b[i]) for i in range(17)
-    )
-    masked = (pl.col("pid_kind_q") == "masked") | (pl.col("pid_kind_l") == "masked")
     lv = ID_LEVELS
-    return (
-        pl.when(q.is_null() | l_.is_null() | (n_vis < MIN_VISIBLE))
-        .then(None)
-        .when((n_conf == 0) & ~masked)
-        .then(_code(lv, "exact"))
-        .when((n_conf == 0) & (n_vis >= STRONG_VISIBLE))
-        .then(_code(lv, "masked_strong"))
-        .when(n_conf == 0)
-        .then(_code(lv, "masked_weak"))
-        .when((conf_region > 0) & (conf_recode == n_conf) & (agree_tail >= 8))
-        .then(_code(lv, "region_recode"))
-        .when((n_conf == 1) | ((n_conf == 2) & swapped))
-        .then(_code(lv, "one_edit"))
-        .otherwise(_code(lv, "different"))
+    out = np.full(len(a), lv.index("different"), dtype=np.int8)
+    # Conflicts only in the region and check positions: a re-coded district keeps birth date and
+    # sequence (the check char follows the region). Strong when the whole tail is visible.
+    # District re-codes stay inside their city: the first four region digits must be seen to agree,
+    # and the district digits must differ or be hidden.
+    same_city = vis[:, :4].all(1) & ~conf[:, :4].any(1)
+    district_moved = conf[:, 4:6].any(1) | ~vis[:, 4:6].all(1)
+    recode = (n_conf > 0) & (tail_conf == 0) & (tail_vis >= 3) & same_city & district_moved
+    out[recode] = lv.index("recode_masked")
+    out[recode & (tail_vis >= 8)] = lv.index("region_recode")
+    out[((n_conf == 1) | ((n_conf == 2) & swapped)) & ~recode & (n_vis >= 14) & typo] = lv.index(
+        "one_edit"
     )
+    out[n_conf == 0] = lv.index("masked_weak")
+    out[(n_conf == 0) & (n_vis >= STRONG_VISIBLE)] = lv.index("masked_strong")
+    out[(n_conf == 0) & ~masked] = lv.index("exact")
+    out[n_vis < MIN_VISIBLE] = -1
+    return out
+
+
+def person_id_levels(
+    pid_q: pl.Series, pid_l: pl.Series, kind_q: pl.Series, kind_l: pl.Series
+) -> pl.Series:
+    """Resident-ID level per pair: every position compared at once (masks are unknown, not wrong).
+
+    Chunked so a large pair set never materialises more than `_CHUNK` x 18 bytes per matrix.
+    """
+    codes = np.empty(len(pid_q), dtype=np.int8)
+    for start in range(0, len(pid_q), _CHUNK):
+        stop = start + _CHUNK
+        typo = (
+            (kind_q.slice(start, _CHUNK) == "bad_check")
+            | (kind_l.slice(start, _CHUNK) == "bad_check")
+        ).fill_null(False)
+        codes[start:stop] = _id_codes(
+            _id_matrix(pid_q.slice(start, _CHUNK)),
+            _id_matrix(pid_l.slice(start, _CHUNK)),
+            typo.to_numpy(),
+        )
+    out = pl.Series("g_id", codes)
+    return pl.select(pl.when(out >= 0).then(out)).to_series().rename("g_id")
 
 
 def _org_id_level() -> pl.Expr:
@@ -97,10 +141,14 @@ def _org_id_level() -> pl.Expr:
     )
 
 
-def id_level() -> pl.Expr:
+def id_levels(pairs: pl.DataFrame) -> pl.Series:
     """ID comparison: resident IDs position by position (masks unknown), or USCC / org code."""
-    org = pl.col("party_type_q") == "org"
-    return pl.when(org).then(_org_id_level()).otherwise(_person_id_level()).alias("g_id")
+    org = pairs.select(_org_id_level().alias("g_id"))["g_id"]
+    person = pairs["party_type_q"] == "person"
+    persons = person_id_levels(
+        pairs["pid_q"], pairs["pid_l"], pairs["pid_kind_q"], pairs["pid_kind_l"]
+    )
+    return pl.select(pl.when(person).then(persons).otherwise(org).alias("g_id")).to_series()
 
 
 def _name_base_level() -> pl.Expr:
@@ -151,32 +199,50 @@ def name_levels(pairs: pl.DataFrame) -> pl.Series:
     return out.rename("g_name")
 
 
+def _both_ids() -> pl.Expr:
+    """Both sides carry a resident ID: birth and gender digits are then part of the ID comparison,
+    and comparing them again would count the same evidence twice (FS assumes independence)."""
+    return pl.col("pid_q").is_not_null() & pl.col("pid_l").is_not_null()
+
+
 def birth_level(as_of: date) -> pl.Expr:
-    """Birth comparison: full date, birth year, or query age at `as_of` vs the list's age (±1)."""
+    """Birth comparison: full date, birth year, or the query's age on the day the list stated its age.
+
+    Lists publish the age at publication (`age_on_l`), so the query's birth date is turned into
+    its age on that day: exact when the full date is known, within one year from a year alone.
+    `as_of` stands in for a missing `age_on_l`.
+    """
     lv = BIRTH_LEVELS
     bq, bl, yq, yl = pl.col("birth_q"), pl.col("birth_l"), pl.col("year_q"), pl.col("year_l")
-    age_q = (
+    on = pl.col("age_on_l").fill_null(as_of)
+    age_l = pl.col("age_l")
+    before_birthday = (bq.dt.month().cast(pl.Int32) * 100 + bq.dt.day().cast(pl.Int32)) > (
+        on.dt.month().cast(pl.Int32) * 100 + on.dt.day().cast(pl.Int32)
+    )
+    age_from_birth = (
+        on.dt.year().cast(pl.Int32) - bq.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
+    )
+    years_since = on.dt.year().cast(pl.Int32) - yq
+    age_ok = (
         pl.when(bq.is_not_null())
-        .then(
-            pl.lit(as_of.year)
-            - bq.dt.year()
-            - ((bq.dt.month() * 100 + bq.dt.day()) > as_of.month * 100 + as_of.day).cast(pl.Int32)
-        )
-        .otherwise(pl.lit(as_of.year) - yq)
+        .then(age_from_birth == age_l)
+        .otherwise((years_since - age_l).is_between(0, 1))
     )
     return (
         pl.when(pl.col("party_type_q") == "org")
         .then(None)
+        .when(_both_ids())  # the ID comparison already weighed the visible birth digits
+        .then(
+            pl.when(yq.is_not_null() & age_l.is_not_null() & yl.is_null()).then(
+                pl.when(age_ok).then(_code(lv, "age_consistent")).otherwise(_code(lv, "different"))
+            )
+        )
         .when(bq.is_not_null() & bl.is_not_null())
         .then(pl.when(bq == bl).then(_code(lv, "exact")).otherwise(_code(lv, "different")))
         .when(yq.is_not_null() & yl.is_not_null())
         .then(pl.when(yq == yl).then(_code(lv, "year")).otherwise(_code(lv, "different")))
-        .when(age_q.is_not_null() & pl.col("age_l").is_not_null())
-        .then(
-            pl.when((age_q - pl.col("age_l")).abs() <= 1)
-            .then(_code(lv, "age_consistent"))
-            .otherwise(_code(lv, "different"))
-        )
+        .when(yq.is_not_null() & age_l.is_not_null())
+        .then(pl.when(age_ok).then(_code(lv, "age_consistent")).otherwise(_code(lv, "different")))
         .alias("g_birth")
     )
 
@@ -184,8 +250,13 @@ def birth_level(as_of: date) -> pl.Expr:
 def gender_level() -> pl.Expr:
     """Gender comparison (from the ID's sequence digit or the declared/published field)."""
     lv = GENDER_LEVELS
+    both_visible = (
+        _both_ids()
+        & (pl.col("pid_q").str.slice(16, 1) != "*")
+        & (pl.col("pid_l").str.slice(16, 1) != "*")
+    )
     return (
-        pl.when(pl.col("sex_q").is_null() | pl.col("sex_l").is_null())
+        pl.when(pl.col("sex_q").is_null() | pl.col("sex_l").is_null() | both_visible)
         .then(None)
         .when(pl.col("sex_q") == pl.col("sex_l"))
         .then(_code(lv, "equal"))
@@ -202,8 +273,8 @@ def branch_veto() -> pl.Expr:
 
 def compare(pairs: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Add `g_id, g_name, g_birth, g_gender, veto` to a candidate-pair frame."""
-    out = pairs.with_columns(id_level(), birth_level(as_of), gender_level(), branch_veto())
-    return out.with_columns(name_levels(out))
+    out = pairs.with_columns(birth_level(as_of), gender_level(), branch_veto())
+    return out.with_columns(id_levels(out), name_levels(out))
 
 
 def level_of(field: str, pairs: pl.DataFrame, as_of: date) -> str | None:

@@ -15,6 +15,10 @@ PHRASES_ZH: dict[tuple[str, str], str] = {
     ("id", "masked_strong"): "身份证号可见位一致（脱敏）",
     ("id", "masked_weak"): "身份证号少量可见位一致（脱敏）",
     ("id", "region_recode"): "身份证号除地区码外一致（疑似行政区划调整）",
+    (
+        "id",
+        "recode_masked",
+    ): "身份证号可见的地区码前段与顺序码一致、校验码不同（疑似行政区划调整，脱敏）",
     ("id", "one_edit"): "身份证号仅一位不同或两位颠倒（疑似录入错误）",
     ("id", "org_code"): "组织机构代码与统一社会信用代码第9-17位一致",
     ("id", "different"): "证件号码不一致",

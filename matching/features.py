@@ -100,12 +100,20 @@ def _uscc_flags(ids: pl.Series) -> pl.DataFrame:
 def party_features(parties: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Add match features to a party frame (query or list side); one output row per input row.
 
-    Needs `party_type, name, id_number`; uses `gender`, `birth_date`, `age` when present.
+    Needs `party_type, name, id_number`; uses `gender`, `birth_date`, `age` and `age_on` (the date
+    the age was stated, e.g. the list's publication date) when present.
     """
     df = parties
-    for col, dtype in (("gender", pl.String), ("birth_date", pl.Date), ("age", pl.Int64)):
+    for col, dtype in (
+        ("gender", pl.String),
+        ("birth_date", pl.Date),
+        ("age", pl.Int64),
+        ("age_on", pl.Date),
+    ):
         if col not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=dtype).alias(col))
+    # An age without its publication date is taken as of the run date.
+    df = df.with_columns(pl.col("age_on").fill_null(as_of))
     person = pl.col("party_type") == "person"
     # Materialise each stage: the check-char expression repeats its input 17 times.
     df = df.with_columns(fold_id_text(pl.col("id_number")).alias("_txt"))

@@ -15,7 +15,7 @@ from matching.blocking import BlockingRules, candidate_pairs
 from matching.comparisons import ID_EVIDENCE, ID_LEVELS, NAME_LEVELS, compare
 from matching.explain import explain
 from matching.features import party_features
-from matching.model import TF_LEVELS, MatchModel
+from matching.model import TF_LEVELS, MatchModel, load_default
 from pipelines.settings import MatchThresholds
 
 HIT_COLUMNS = (
@@ -67,8 +67,11 @@ _L_COLS = (
     "birth",
     "year",
     "age",
+    "age_on",
     "sex",
 )
+REVIEW_TOP_K = 3
+"""Most review candidates kept per screened party (best scores first)."""
 TF_PSEUDO = 2.0
 """Pseudo-count shrinking a name's list frequency towards the level's u (small lists say little)."""
 
@@ -150,7 +153,8 @@ def score(pairs: pl.DataFrame, lf: pl.DataFrame, model: MatchModel) -> pl.DataFr
             .then(adj)
             .otherwise(tf_expr)
         )
-    prior_bits = math.log2(model.prior / (1 - model.prior))
+    prior = model.prior_for(lf.height)
+    prior_bits = math.log2(prior / (1 - prior))
     out = out.with_columns(tf_expr.alias("w_tf")).with_columns(
         (pl.col("w_name") + pl.col("w_tf")).alias("w_name"), (pl.col("w_tf") < -1).alias("tf_down")
     )
@@ -212,10 +216,11 @@ def gammas_for(
     listed: pl.DataFrame,
     *,
     as_of: date,
-    u_sample: int = 200_000,
+    u_sample: int = 1_000_000,
     seed: int = 1,
-) -> tuple[pl.DataFrame, pl.DataFrame, float]:
-    """Comparison levels of blocked pairs and of random pairs (for u), and the total pair count."""
+) -> tuple[pl.DataFrame, pl.DataFrame, float, pl.DataFrame, pl.DataFrame]:
+    """Levels of blocked pairs (with `by_id`) and of random pairs (for u), the total pair count,
+    and both feature frames."""
     qf, lf = prepare(query, listed, as_of)
     pairs, _ = candidate_pairs(qf, lf, as_of)
     blocked = compare(pair_frame(qf, lf, pairs), as_of)
@@ -227,7 +232,8 @@ def gammas_for(
         }
     )
     rand_pf = pair_frame(qf, lf, rand).filter(pl.col("party_type_q") == pl.col("party_type_l"))
-    return blocked, compare(rand_pf, as_of), float(qf.height) * float(lf.height)
+    total = float(qf.height) * float(lf.height)
+    return blocked, compare(rand_pf, as_of), total, qf, lf
 
 
 def link(
@@ -240,7 +246,7 @@ def link(
     blocking: BlockingRules | None = None,
 ) -> LinkResult:
     """Screen query parties against list parties; hits at or above `thresholds.review`."""
-    model = model or MatchModel()
+    model = model or load_default()
     t0 = time.perf_counter()
     qf, lf = prepare(query, listed, as_of)
     t1 = time.perf_counter()
@@ -254,6 +260,10 @@ def link(
     best = decided.sort("match_score", descending=True).unique(
         ["record_id_q", "role_q", "entry_id_l"], keep="first"
     )
+    # An analyst can judge a few candidates per person, not fifty namesakes: keep every `match`
+    # (one person may be listed for several cases) but only the best `REVIEW_TOP_K` reviews.
+    rank = pl.col("match_score").rank("ordinal", descending=True).over("record_id_q", "role_q")
+    best = best.filter((pl.col("match_decision") == "match") | (rank <= REVIEW_TOP_K))
     best = best.rename(
         {
             "record_id_q": "record_id",

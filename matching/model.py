@@ -10,8 +10,11 @@ labels); `refine` folds analyst labels in.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -62,6 +65,7 @@ DEFAULT_COMPARISONS = (
             "different": (0.03, 0.9999),
             "one_edit": (0.03, 1e-6),
             "masked_weak": (0.2, 1e-6),
+            "recode_masked": (0.005, 1e-6),
             "region_recode": (0.02, 1e-9),
             "masked_strong": (0.4, 1e-8),
             "org_code": (0.05, 1e-9),
@@ -103,6 +107,16 @@ class MatchModel:
     """Floor on a name's frequency so a unique name cannot yield an unbounded weight."""
     tf_tables: dict[str, dict[str, float]] = field(default_factory=dict)
     """Optional fixed name frequencies (`norm`, `py` -> share); empty = taken from the list at link time."""
+    list_parties: int = 0
+    """List size `prior` was estimated on; when set, the prior is rescaled to the list being
+    screened (a query party's chance of being listed stays put, its chance per list party shrinks
+    as the list grows). 0 = use `prior` as it is."""
+
+    def prior_for(self, n_list: int) -> float:
+        """Prior for a list of `n_list` parties."""
+        if not self.list_parties or n_list <= 0:
+            return self.prior
+        return float(np.clip(self.prior * self.list_parties / n_list, 1e-15, 0.5))
 
     def comparison(self, name: str) -> Comparison:
         """Return the comparison called `name`."""
@@ -128,6 +142,7 @@ class MatchModel:
             float(data["prior"]),
             float(data.get("tf_minimum", 1e-7)),
             dict(data.get("tf_tables", {})),
+            int(data.get("list_parties", 0)),
         )
 
     def with_params(
@@ -156,17 +171,34 @@ class MatchModel:
         listed: pl.DataFrame,
         *,
         as_of: Any,
-        max_iter: int = 30,
-        u_sample: int = 200_000,
+        u_sample: int = 1_000_000,
         seed: int = 1,
     ) -> MatchModel:
-        """Unsupervised fit on party frames: u from random pairs, m and prior by EM on blocked pairs."""
-        from matching.link import gammas_for  # deferred: link imports this module
+        """Unsupervised fit on party frames (`matching.estimate`): u from random pairs and ID
+        segment frequencies, m by EM in two sessions, prior from all blocked pairs."""
+        from matching import estimate  # deferred: estimate -> link -> model
+        from matching.link import gammas_for
 
-        blocked, random_pairs, total_pairs = gammas_for(
+        blocked, random_pairs, total_pairs, qf, lf = gammas_for(
             query, listed, as_of=as_of, u_sample=u_sample, seed=seed
         )
-        return fit_em(self, blocked, random_pairs, total_pairs=total_pairs, max_iter=max_iter)
+        m0 = {c.name: np.array([lv.m for lv in c.levels]) for c in self.comparisons}
+        m, u, prior = estimate.fit(
+            m0, blocked, random_pairs, estimate.id_u(qf, lf), total_pairs=total_pairs
+        )
+        return replace(self.with_params(m, u, prior), list_parties=lf.height)
+
+
+DEFAULT_MODEL_PATH = Path(__file__).with_name("default_model.json")
+"""The packaged model: estimated by `MatchModel.estimate` on generated data (docs/matching.md)."""
+
+
+@lru_cache(maxsize=1)
+def load_default() -> MatchModel:
+    """The packaged model, or the hand-set `MatchModel()` if the file is missing."""
+    if not DEFAULT_MODEL_PATH.exists():
+        return MatchModel()
+    return MatchModel.from_dict(json.loads(DEFAULT_MODEL_PATH.read_text(encoding="utf-8")))
 
 
 def _level_freq(

@@ -47,6 +47,7 @@ LOOKALIKES: tuple[str, ...] = (
     "兵乒乓",
     "准淮",
     "子孑孓",
+    "天夫",
 )
 _FOLD = {c: grp[0] for grp in LOOKALIKES for c in grp[1:]}
 _BRANCH = re.compile(r"(分公司|分店|分厂|分行|分部|办事处|营业部|分支机构|分社|支行|分所)")

@@ -26,6 +26,7 @@ LIST_SCHEMA = {
     "id_number": pl.String,
     "gender": pl.String,
     "age": pl.Int64,
+    "age_on": pl.Date,
     "list_type": pl.String,
     "status": pl.String,
 }
@@ -45,6 +46,16 @@ def _col(records: pl.DataFrame, name: str | None, dtype: pl.DataType) -> pl.Expr
     if name is None or name not in records.columns:
         return pl.lit(None, dtype=dtype)
     return pl.col(name).cast(dtype, strict=False)
+
+
+def _date_col(records: pl.DataFrame, name: str) -> pl.Expr:
+    """A date column whatever its source type (contracts give Date, raw readers give text)."""
+    if name not in records.columns:
+        return pl.lit(None, dtype=pl.Date)
+    dtype = records.schema[name]
+    if dtype == pl.String:
+        return pl.col(name).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+    return pl.col(name).cast(pl.Date, strict=False)
 
 
 def _blank_to_null(expr: pl.Expr) -> pl.Expr:
@@ -74,7 +85,9 @@ def _one_role(records: pl.DataFrame, spec: RoleSpec) -> pl.DataFrame:
         _blank_to_null(_col(rows, spec.id_number, pl.String())).alias("id_number"),
         _blank_to_null(_col(rows, spec.id_type, pl.String())).alias("id_type"),
         _blank_to_null(_col(rows, spec.gender, pl.String())).alias("gender"),
-        _col(rows, spec.birth_date, pl.Date()).alias("birth_date"),
+        (
+            _date_col(rows, spec.birth_date) if spec.birth_date else pl.lit(None, dtype=pl.Date)
+        ).alias("birth_date"),
     )
     return out.filter(pl.col("name").is_not_null() | pl.col("id_number").is_not_null())
 
@@ -98,6 +111,8 @@ def list_parties(entries: pl.DataFrame) -> pl.DataFrame:
         _blank_to_null(_col(e, "id_number", pl.String())).alias("id_number"),
         _blank_to_null(_col(e, "gender", pl.String())).alias("gender"),
         _col(e, "age", pl.Int64()).alias("age"),
+        # Courts publish the age on the day of publication, not today's age.
+        _date_col(e, "published_on").alias("age_on"),
         _col(e, "list_type", pl.String()).fill_null("dishonest").alias("list_type"),
         _col(e, "status", pl.String()).fill_null("active").alias("status"),
     )
@@ -112,6 +127,7 @@ def list_parties(entries: pl.DataFrame) -> pl.DataFrame:
         _blank_to_null(_col(reps, "legal_rep_id_number", pl.String())).alias("id_number"),
         pl.lit(None, dtype=pl.String).alias("gender"),
         pl.lit(None, dtype=pl.Int64).alias("age"),
+        pl.lit(None, dtype=pl.Date).alias("age_on"),
         _col(reps, "list_type", pl.String()).fill_null("dishonest").alias("list_type"),
         _col(reps, "status", pl.String()).fill_null("active").alias("status"),
     )

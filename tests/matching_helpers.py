@@ -47,6 +47,7 @@ def listed(*rows: dict[str, Any]) -> pl.DataFrame:
         "id_number": None,
         "gender": None,
         "age": None,
+        "age_on": None,
         "list_type": "dishonest",
         "status": "active",
     }

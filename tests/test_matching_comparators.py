@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -70,10 +71,16 @@ def test_name_levels(left: str | None, right: str, level: str | None) -> None:
 @pytest.mark.parametrize(
     ("left", "right", "level"),
     [
-        ({"id_number": ZW}, {"id_number": ZW}, "exact"),
-        ({"id_number": ZW}, {"id_number": ZW[:10] + "****" + ZW[-4:]}, "year"),
+        # both IDs present: their birth digits are weighed by the ID comparison, not twice
+        ({"id_number": ZW}, {"id_number": ZW}, None),
+        ({"id_number": ZW}, {"id_number": ZW[:10] + "****" + ZW[-4:]}, None),
+        ({"birth_date": date(1985, 3, 7)}, {"id_number": ZW}, "exact"),
+        ({"birth_date": date(1985, 1, 1)}, {"id_number": ZW[:10] + "****" + ZW[-4:]}, "year"),
         ({"id_number": ZW}, {"age": 40}, "age_consistent"),  # born 1985-03-07, 40 on 2025-06-01
-        ({"id_number": ZW}, {"age": 39}, "age_consistent"),
+        ({"id_number": ZW}, {"age": 39}, "different"),  # full birth date known: age must be exact
+        ({"id_number": ZW}, {"age": 38, "age_on": date(2023, 6, 1)}, "age_consistent"),
+        ({"id_number": ZW}, {"age": 37, "age_on": date(2023, 3, 1)}, "age_consistent"),
+        ({"id_number": ZW}, {"age": 40, "age_on": date(2023, 6, 1)}, "different"),
         ({"id_number": ZW}, {"age": 45}, "different"),
         ({"name": "甲"}, {"age": 45}, None),
     ],

@@ -1,0 +1,150 @@
+"""Unsupervised estimation of the match model from the data itself (no labels).
+
+u (agreement by chance between different parties):
+- name, birth and gender levels: from random (query, list) pairs;
+- ID levels: too rare to sample (a random pair shares a full ID about never), so each level's u is
+  the product of the chance agreements of the ID segments it needs visible and equal, each taken
+  from the two sides' segment value frequencies (region prefix, birth year, month-day, sequence,
+  check char). Different people's segments are close to independent, which makes this exact
+  enough and cheap (a group-by per segment).
+m (agreement among true matches), by EM in two sessions, as Splink does, because a field used to
+block is biased among blocked pairs: pairs met through an ID key teach the name, birth and gender
+m; pairs met through name keys teach the ID m. The prior then comes from one last E-step over all
+blocked pairs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from matching.comparisons import ID_LEVELS, LEVELS
+
+_SEGMENTS = {
+    "r4": (0, 4),
+    "r6": (0, 6),
+    "year": (6, 4),
+    "md": (10, 4),
+    "seq": (14, 3),
+    "chk": (17, 1),
+}
+_FLOOR = 1e-15
+
+
+def _agree(qp: pl.Series, lp: pl.Series, start: int, length: int) -> float:
+    """P(a random query ID and a random list ID agree on chars [start, start+length)), visible ones only."""
+
+    def freq(ids: pl.Series) -> pl.DataFrame:
+        seg = ids.drop_nulls().str.slice(start, length)
+        seg = seg.filter(~seg.str.contains(r"\*", literal=False))
+        return seg.value_counts(name="n").with_columns(pl.col("n") / max(seg.len(), 1))
+
+    fq, fl = freq(qp), freq(lp)
+    if fq.is_empty() or fl.is_empty():
+        return 1.0
+    col = fq.columns[0]
+    joined = fq.join(fl.rename({fl.columns[0]: col}), on=col, suffix="_l")
+    return float((joined["n"] * joined["n_l"]).sum())
+
+
+def id_u(qf: pl.DataFrame, lf: pl.DataFrame) -> np.ndarray:
+    """u per ID level (order of `ID_LEVELS`) for person pairs, from segment frequencies."""
+    qp = qf.filter(pl.col("party_type") == "person")["pid"]
+    lp = lf.filter(pl.col("party_type") == "person")["pid"]
+    p = {k: _agree(qp, lp, *span) for k, span in _SEGMENTS.items()}
+    full = p["r6"] * p["year"] * p["md"] * p["seq"] * p["chk"]
+    u = {
+        "exact": full,
+        "masked_strong": p["r6"] * p["year"] * p["seq"] * p["chk"],  # 1101051985****2315
+        "masked_weak": p["r4"] * p["seq"] * p["chk"],  # 3302**********0016
+        "recode_masked": p["r4"] * p["seq"] * (1 - p["chk"]),
+        "region_recode": p["year"] * p["md"] * p["seq"] * (1 - p["r6"]),
+        # all but one of the (at least 14) visible positions agree: ~14 ways x 10 digit values
+        "one_edit": 140 * p["r6"] * p["year"] * p["seq"] * p["chk"],
+        "org_code": full,
+    }
+    out = np.array([max(u.get(lv, 0.0), _FLOOR) for lv in ID_LEVELS])
+    out[ID_LEVELS.index("different")] = max(1.0 - out.sum() + out[0], _FLOOR)
+    return out
+
+
+def level_freq(g: pl.DataFrame, name: str, n_levels: int) -> np.ndarray:
+    """Share of each level among pairs with evidence for `name`, smoothed so none is impossible."""
+    codes = g[f"g_{name}"].drop_nulls().to_numpy().astype(int)
+    counts = np.bincount(codes, minlength=n_levels).astype(float)
+    return (counts + 0.5) / (counts.sum() + 0.5 * n_levels)
+
+
+def _loglik(codes: dict[str, np.ndarray], probs: dict[str, np.ndarray], n: int) -> np.ndarray:
+    out = np.zeros(n)
+    for name, c in codes.items():
+        ok = c >= 0
+        out[ok] += np.log(probs[name][c[ok]])
+    return out
+
+
+def _codes(g: pl.DataFrame, names: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    pats = g.select([f"g_{n}" for n in names]).group_by(pl.all()).len()
+    codes = {n: pats[f"g_{n}"].fill_null(-1).to_numpy().astype(int) for n in names}
+    return codes, pats["len"].to_numpy().astype(float)
+
+
+def em_session(
+    g: pl.DataFrame,
+    m: dict[str, np.ndarray],
+    u: dict[str, np.ndarray],
+    *,
+    update: set[str],
+    use: set[str] | None = None,
+    lam: float = 0.5,
+    max_iter: int = 50,
+    tol: float = 1e-7,
+) -> tuple[dict[str, np.ndarray], float]:
+    """EM over level patterns of `g`; only the m of comparisons in `update` move (u is fixed).
+
+    `use` limits the likelihood to some comparisons: a field the pairs were blocked on agrees by
+    construction, so it says nothing about which blocked pairs match and must stay out.
+    """
+    names = [n for n in m if use is None or n in use]
+    codes, counts = _codes(g, names)
+    m = {k: v.copy() for k, v in m.items()}
+    if counts.sum() == 0:
+        return m, lam
+    for _ in range(max_iter):
+        a = np.log(lam) + _loglik(codes, m, len(counts))
+        b = np.log1p(-lam) + _loglik(codes, u, len(counts))
+        post = 1.0 / (1.0 + np.exp(np.clip(b - a, -700, 700)))
+        new_lam = float(np.clip((post * counts).sum() / counts.sum(), 1e-9, 1 - 1e-9))
+        for n in update:
+            ok = codes[n] >= 0
+            acc = np.bincount(codes[n][ok], weights=(post * counts)[ok], minlength=len(m[n]))
+            if acc.sum() > 1.0:  # no evidence in this session: keep what the last one learnt
+                m[n] = (acc + 0.5) / (acc.sum() + 0.5 * len(m[n]))
+        done = abs(new_lam - lam) < tol
+        lam = new_lam
+        if done:
+            break
+    return m, lam
+
+
+def fit(
+    m0: dict[str, np.ndarray],
+    blocked: pl.DataFrame,
+    random_pairs: pl.DataFrame,
+    id_u_levels: np.ndarray,
+    *,
+    total_pairs: float,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], float]:
+    """m, u and prior from blocked pairs (with `by_id`, `by_name`) and random pairs; see the module docstring."""
+    u = {n: level_freq(random_pairs, n, len(LEVELS[n])) for n in m0}
+    u["id"] = id_u_levels
+    others = {n for n in m0 if n != "id"}
+    by_id = blocked.filter(pl.col("by_id"))
+    m, lam_id = em_session(by_id, m0, u, update=others, use=others)
+    m, _ = em_session(
+        blocked.filter(pl.col("by_name")), m, u, update={"id"}, use={"id", "gender"}, lam=0.01
+    )
+    # Matches among ID-met pairs; name-only matches are left out on purpose: EM over name-met pairs
+    # would count namesakes of common names as matches (no TF in EM) and inflate the prior.
+    prior = lam_id * by_id.height / max(total_pairs, 1.0)
+    return m, u, prior
