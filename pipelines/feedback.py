@@ -15,7 +15,7 @@ import polars as pl
 
 from matching import calibrate
 from matching.model import MatchModel, refine
-from pipelines.settings import MatchThresholds, Settings
+from pipelines.settings import MatchCalibration, MatchThresholds, Settings
 
 _MOVED_BITS = 0.01
 """Weight changes smaller than this are not reported (noise of the Dirichlet blend)."""
@@ -47,10 +47,10 @@ def store_labels(review_db: Path | None) -> pl.DataFrame:
     return store.labels()
 
 
-def thresholds_in_force(settings: Settings, gammas: pl.DataFrame) -> tuple[MatchThresholds, str]:
+def thresholds_in_force(
+    configured: MatchThresholds, cal: MatchCalibration, gammas: pl.DataFrame
+) -> tuple[MatchThresholds, str]:
     """Thresholds a sweep uses given labelled pairs (`match_score`, `label`), and their source."""
-    configured = settings.thresholds
-    cal = settings.calibration
     decided = gammas.filter(pl.col("label").is_not_null()).height
     if not cal.labels_move_thresholds or decided < cal.min_labels:
         return configured, "settings"
@@ -85,7 +85,7 @@ def feedback_from_labels(
         if gammas.height
         else start
     )
-    thresholds, source = thresholds_in_force(settings, gammas)
+    thresholds, source = thresholds_in_force(settings.thresholds, settings.calibration, gammas)
     positive = int(gammas["label"].sum()) if gammas.height else 0
     figures: dict[str, Any] = {
         "labels_total": labels.height,

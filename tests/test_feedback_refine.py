@@ -109,15 +109,19 @@ def _evidence() -> str:
     )
 
 
-def _calibrated(min_labels: int) -> Settings:
+def calibrated(min_labels: int) -> Settings:
     base = default_settings()
     return base.model_copy(
         update={"calibration": base.calibration.model_copy(update={"min_labels": min_labels})}
     )
 
 
-def test_false_matches_in_a_band_raise_the_match_threshold(tmp_path: Path) -> None:
-    store = ReviewStore(tmp_path / "review.duckdb", retry_s=5)
+def labelled_store(path: Path) -> tuple[ReviewStore, float]:
+    """A review store with 60 confirmed pairs in 0.60-0.95 and 30 false matches in 0.975-0.985.
+
+    Returns the store and the highest score of a false match.
+    """
+    store = ReviewStore(path, retry_s=5)
     store.migrate()
     rng = np.random.default_rng(11)
     confirmed = [(f"ok{i}", float(s)) for i, s in enumerate(rng.uniform(0.6, 0.95, 60))]
@@ -133,17 +137,20 @@ def test_false_matches_in_a_band_raise_the_match_threshold(tmp_path: Path) -> No
     for keys, decision in ((confirmed, Decision.POSITIVE), (rejected, Decision.NEGATIVE)):
         ids = [queue[k] for k, _ in keys]
         store.decide(ANALYST, ids, decision, note=None, client_ip="127.0.0.1")
+    return store, max(s for _, s in rejected)
 
-    settings = _calibrated(min_labels=50)
+
+def test_false_matches_in_a_band_raise_the_match_threshold(tmp_path: Path) -> None:
+    store, worst = labelled_store(tmp_path / "review.duckdb")
+    settings = calibrated(min_labels=50)
     _, thresholds, figures = sweep_model(settings, store.db.path)
-    worst = max(s for _, s in rejected)
     assert thresholds.match > worst > settings.thresholds.match
     assert thresholds.review == settings.thresholds.review
     assert figures["thresholds_source"] == "labels"
     assert figures["thresholds_after"]["match"] == thresholds.match
 
     # the same labels under the default minimum are too few: settings stay in force
-    _, kept, _ = sweep_model(_calibrated(min_labels=200), store.db.path)
+    _, kept, _ = sweep_model(calibrated(min_labels=200), store.db.path)
     assert kept == settings.thresholds
 
 

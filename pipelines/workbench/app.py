@@ -16,7 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from pipelines.settings import MatchThresholds
+from matching.calibrate import labels_to_gammas
+from pipelines.feedback import thresholds_in_force
+from pipelines.settings import MatchCalibration, MatchThresholds
 from pipelines.workbench import pairview, precision
 from pipelines.workbench.models import Decision, DecisionRefused, Outcome, QueueFilter, Role, User
 from pipelines.workbench.settings import WorkbenchSettings
@@ -74,6 +76,7 @@ def create_app(
     settings: WorkbenchSettings,
     *,
     thresholds: MatchThresholds | None = None,
+    calibration: MatchCalibration | None = None,
     agency_titles: dict[str, str] | None = None,
     clock: Callable[[], float] = wall_clock,
 ) -> FastAPI:
@@ -84,6 +87,7 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     app.state.thresholds = thresholds or MatchThresholds.model_validate({})
+    app.state.calibration = calibration or MatchCalibration.model_validate({})
     app.state.agencies = agency_titles or {}
     app.add_middleware(
         SessionMiddleware,
@@ -281,10 +285,25 @@ def create_app(
 
     @app.get("/precision", response_class=HTMLResponse)
     def precision_page(request: Request, user: Staff) -> HTMLResponse:
-        limits: MatchThresholds = app.state.thresholds
-        bands = precision.precision_bands(store_of(request).labels(), limits.review, limits.match)
+        labels = store_of(request).labels()
+        configured: MatchThresholds = app.state.thresholds
+        # the thresholds the next sweep will use: the labels may have moved the configured ones
+        limits, source = thresholds_in_force(
+            configured, app.state.calibration, labels_to_gammas(labels)
+        )
+        bands = precision.precision_bands(labels, limits.review, limits.match)
         totals = precision.overall(bands, limits.match)
-        return page(request, "precision.html", bands=bands, totals=totals, limits=limits)
+        return page(
+            request,
+            "precision.html",
+            bands=bands,
+            totals=totals,
+            limits=limits,
+            configured=configured,
+            source=source,
+            calibration=app.state.calibration,
+            in_force=precision.at_thresholds(labels, limits.review, limits.match),
+        )
 
     @app.get("/audit", response_class=HTMLResponse)
     def audit_page(request: Request, user: Supervisor) -> HTMLResponse:

@@ -54,7 +54,11 @@ def serve(
     run_settings = load_settings()
     titles = {str(code): agency.title_zh for code, agency in run_settings.agencies.items()}
     app = create_app(
-        _store(settings), settings, thresholds=run_settings.thresholds, agency_titles=titles
+        _store(settings),
+        settings,
+        thresholds=run_settings.thresholds,
+        calibration=run_settings.calibration,
+        agency_titles=titles,
     )
     uvicorn.run(app, host=host, port=port, proxy_headers=settings.trust_proxy_headers)
 

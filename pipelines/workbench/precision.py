@@ -1,11 +1,16 @@
-"""Estimated precision per score band from analyst labels (share of positive among decided)."""
+"""Estimated precision per score band from analyst labels (share of positive among decided).
+
+The statistics (Beta posterior, intervals) live in `matching.calibrate`, the same arithmetic
+that moves the sweep's thresholds; this module only cuts the labels into bands for the page.
+"""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import polars as pl
+
+from matching.calibrate import PrecisionEstimate, estimate, labels_to_gammas, precision_at
 
 
 @dataclass(frozen=True)
@@ -31,14 +36,9 @@ class Band:
 
     @property
     def interval(self) -> tuple[float, float] | None:
-        """95% Wilson interval: small bands get honest, wide bounds."""
-        n = self.decided
-        if not n:
-            return None
-        z, p = 1.96, self.positive / n
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-        return max(0.0, centre - half), min(1.0, centre + half)
+        """95% credible interval (Jeffreys prior): small bands get honest, wide bounds."""
+        est = estimate(self.positive, self.negative)
+        return None if est.low is None or est.high is None else (est.low, est.high)
 
 
 def band_edges(review: float, match: float, step: float = 0.1) -> list[float]:
@@ -88,3 +88,11 @@ def _sum(bands: list[Band], label: str) -> Band:
         sum(b.negative for b in bands),
         sum(b.unsure for b in bands),
     )
+
+
+def at_thresholds(
+    labels: pl.DataFrame, review: float, match: float
+) -> dict[str, PrecisionEstimate]:
+    """Label-based precision of what the thresholds in force send to `match` and to `review`."""
+    scored = labels_to_gammas(labels)
+    return {"match": precision_at(scored, match), "review": precision_at(scored, review, match)}
