@@ -30,9 +30,26 @@ def _parsed(raw: pl.DataFrame, f: FieldSpec) -> pl.Series:
     col = raw[f.name]
     uniq = col.drop_nulls().unique()
     if uniq.len() * 4 > max(col.len(), 1):  # mostly distinct: parse the column directly
-        return raw.select(parse.parse_field(f).alias(f.name)).to_series()
-    table = uniq.to_frame().select(parse.parse_field(f)).to_series()
+        return _direct(col.to_frame(), f)
+    table = _direct(uniq.to_frame(), f)
     return col.replace_strict(uniq, table, default=None, return_dtype=table.dtype).alias(f.name)
+
+
+def _direct(frame: pl.DataFrame, f: FieldSpec) -> pl.Series:
+    """Parse every row: canonical spellings by strptime/cast, only the rest by the full parser."""
+    full = parse.parse_field(f).alias(f.name)
+    fast = parse.fast_path(f)
+    if fast is None:
+        return frame.select(full).to_series()
+    applies, value = fast
+    marked = frame.with_columns(applies.alias("_fast"))
+    if bool(marked["_fast"].all()):
+        return frame.select(value.alias(f.name)).to_series()
+    quick = frame.select(pl.when(marked["_fast"]).then(value).alias(f.name)).to_series()
+    others = marked.filter(~pl.col("_fast"))
+    slow = others.select(full).to_series()
+    # the slow rows go back to their places; quick already has nulls there
+    return quick.scatter(marked["_fast"].not_().arg_true(), slow)
 
 
 def parse_fields(raw: pl.DataFrame, spec: DatasetSpec) -> dict[str, pl.Series]:

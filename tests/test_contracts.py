@@ -282,3 +282,73 @@ def test_ge_ran_and_wrote_data_docs(tmp_path: Path) -> None:
     assert (tmp_path / "hotel_booking" / "index.html").is_file()
     assert res.stats["data_docs"] == str(tmp_path / "hotel_booking" / "index.html")
     assert res.stats["expectations_failed"] == 1
+
+
+def _number_and_date_texts() -> list[str | None]:
+    rng = random.Random(5)
+    out: list[str | None] = [
+        None,
+        "",
+        " ",
+        "2024-05-01",
+        "2024-5-1",
+        "2024-02-29",
+        "2023-02-29",
+        "2023-13-45",
+        "2024-05-01 14:00:00",
+        "2024-05-01 24:00:00",
+        "2024-05-01 14:60:00",
+        "2024-05-01 14:00",
+        " 2024-05-01",
+        "2024/05/01",
+        "2024年5月1日",
+        "20240501",
+        "0000-00-00",
+        "9999-12-31",
+        "2024-05-01T14:00:00",
+        "2024-05-01 14:00:00.5",
+        "12",
+        "-3",
+        "3.0",
+        "3.50",
+        "1e3",
+        "20,000",
+        "¥388.5",
+        "388.5元",
+        ".5",
+        "5.",
+        "-0.0",
+        "007",
+        "99999999999999999999",
+        "１２",
+        "2024-05-01 14:00:59",
+    ]
+    for _ in range(500):
+        y, m, d = rng.randint(1890, 2100), rng.randint(0, 13), rng.randint(0, 32)
+        hh, mm, ss = rng.randint(0, 25), rng.randint(0, 61), rng.randint(0, 61)
+        out += [
+            f"{y:04d}-{m:02d}-{d:02d}",
+            f"{y:04d}-{m:02d}-{d:02d} {hh:02d}:{mm:02d}:{ss:02d}",
+            f"{rng.randint(-500, 50000)}",
+            f"{rng.uniform(-100, 1e6):.{rng.randint(1, 4)}f}",
+        ]
+    return out
+
+
+@pytest.mark.parametrize("kind", ["date", "datetime", "int", "float"])
+def test_fast_parse_path_equals_the_full_parser(kind: str) -> None:
+    """Where the canonical-spelling shortcut applies, it gives exactly what the full parser does."""
+    from data_contracts.parse import fast_path, parse_field
+    from data_contracts.schemas import FieldSpec
+
+    field = FieldSpec(name="v", aliases=(), kind=kind, description="test")  # type: ignore[arg-type]
+    frame = pl.DataFrame({"v": _number_and_date_texts()}, schema={"v": pl.String})
+    fast = fast_path(field)
+    assert fast is not None
+    applies, value = fast
+    got = frame.select(applies.alias("a"), value.alias("fast"), parse_field(field).alias("full"))
+    chosen = got.filter(pl.col("a"))
+    assert chosen.height > 1000
+    texts = frame.filter(got["a"])
+    mismatched = texts.filter(~chosen["fast"].eq_missing(chosen["full"]))
+    assert mismatched.is_empty(), mismatched
