@@ -127,3 +127,13 @@ def test_parquet_and_jsonl_even_with_a_lying_extension(tmp_path: Path) -> None:
 def test_not_a_table(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="Excel"):
         read_dataset(_write(tmp_path, "x.xlsx", b"PK\x03\x04garbage"), "hotel_booking")
+
+
+def test_ascii_header_with_gbk_values_and_bad_bytes_in_values(tmp_path: Path) -> None:
+    """The UTF-8 fast path must not let GBK values or stray bytes past it."""
+    header = "record_id,guest_name,check_in\n"
+    gbk = _write(tmp_path, "g.csv", header.encode() + "H1,张伟,2024-05-01\n".encode("gb18030"))
+    assert read_dataset(gbk, "hotel_booking")["guest_name"].to_list() == ["张伟"]
+    bad = _write(tmp_path, "b.csv", header.encode() + b"H1,\xff\xfe\x81,2024-05-01\n")
+    with pytest.raises(InputError, match="encoding"):
+        read_dataset(bad, "hotel_booking")
