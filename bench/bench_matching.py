@@ -1,140 +1,107 @@
 """Matching quality and speed on generated data: prints figures, asserts nothing.
 
-    .venv/bin/python bench/bench_matching.py --size 20000 [--agency hotel_booking] [--em]
+    .venv/bin/python bench/bench_matching.py --size 20000 [--agency hotel_booking ...] [--em]
+        [--out DIR] [--json PATH]
 
-Quality: precision / recall / F1 per noise type at `match` and at `match+review`, review rate.
-Speed: link() timings, candidate pairs per record, peak RSS.
+Inputs are loaded the way `credsweep sweep` loads them (bench/_data.py): the list snapshot, then
+each delta in order, through the data contract and the versioned warehouse; agency records through
+their contract. Only `matching.link` is timed.
+Quality: `matching.evaluation.evaluate_hits` (the same figures as `credsweep evaluate`, see
+docs/evaluation.md): precision / recall / F1 at `match` and `match+review`, per noise type,
+hard negatives, review rate. Speed: link() wall time, candidate pairs per record, RSS.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import tempfile
+import sys
 import time
-from datetime import date
 from pathlib import Path
 
-import polars as pl
 import psutil
 
-from data_contracts.schemas import spec
-from matching import MatchModel, link
-from matching.parties import list_parties, query_parties
-from pipelines.settings import default_settings
-from pipelines.synth import generate
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere: `matching`, `pipelines` importable
 
-AS_OF = date(2025, 6, 1)
+from _data import AS_OF, data_dir, ensure_generated, load_inputs  # noqa: E402
 
-
-def _read(path: Path, dataset: str) -> pl.DataFrame:
-    df = (
-        pl.read_parquet(path)
-        if path.suffix == ".parquet"
-        else pl.read_csv(path, infer_schema=False)
-    )
-    hm = spec(dataset).header_map()
-    df = df.rename({c: hm[c] for c in df.columns if c in hm and hm[c] not in df.columns})
-    casts = {"age": pl.Int64, "birth_date": pl.Date}
-    return df.with_columns(
-        pl.col(c).cast(pl.String).str.strip_chars().cast(t, strict=False)
-        for c, t in casts.items()
-        if c in df.columns
-    )
+from matching import MatchModel, link  # noqa: E402
+from matching.model import load_default  # noqa: E402
+from matching.evaluation import evaluate_hits, format_figures  # noqa: E402
+from matching.parties import list_parties, query_parties  # noqa: E402
+from pipelines.settings import default_settings  # noqa: E402
 
 
-def _one(out: Path, pattern: str) -> Path:
-    return next(p for p in sorted(out.glob(pattern)) if p.suffix in (".parquet", ".csv"))
+def _em(model: MatchModel, q: object, lp: object) -> MatchModel:
+    """Estimate m/u by EM and print the fitted parameters."""
+    t = time.perf_counter()
+    model = model.estimate(q, lp, as_of=AS_OF)
+    print(f"EM in {time.perf_counter() - t:.1f}s; prior={model.prior:.3g}")
+    fitted = {
+        c.name: {lv.name: [round(lv.m, 4), float(f"{lv.u:.3g}")] for lv in c.levels}
+        for c in model.comparisons
+    }
+    print(json.dumps(fitted, ensure_ascii=False))
+    return model
 
 
-def evaluate(hits: pl.DataFrame, truth: pl.DataFrame, agency: str) -> None:
-    """Per noise type: precision / recall at match and at match+review."""
-    t = truth.filter(pl.col("agency") == agency)
-    pos = t.filter(pl.col("entry_id").is_not_null() & (pl.col("noise") != "removed_entry"))
-    for level, kept in (("match", ["match"]), ("match+review", ["match", "review"])):
-        h = (
-            hits.filter(pl.col("match_decision").is_in(kept))
-            .select("record_id", "role", "entry_id")
-            .unique()
-        )
-        tp = h.join(
-            pos.select("record_id", "role", "entry_id"),
-            on=["record_id", "role", "entry_id"],
-            how="semi",
-        )
-        prec = tp.height / max(h.height, 1)
-        rec = tp.height / max(pos.height, 1)
-        f1 = 2 * prec * rec / max(prec + rec, 1e-9)
-        print(f"[{level}] hits={h.height} precision={prec:.4f} recall={rec:.4f} f1={f1:.4f}")
-        found = pos.join(
-            h, on=["record_id", "role", "entry_id"], how="left", coalesce=True
-        ).with_columns(pl.col("entry_id").is_in(tp["entry_id"].implode()).alias("found"))
-        by = found.join(
-            tp.with_columns(pl.lit(True).alias("hit")),
-            on=["record_id", "role", "entry_id"],
-            how="left",
-        )
-        table = by.group_by("noise").agg(
-            pl.len().alias("n"), pl.col("hit").fill_null(False).mean().alias("recall")
-        )
-        print(table.sort("noise").to_dicts())
-        neg = t.filter(
-            pl.col("noise").str.ends_with("_negative") | (pl.col("noise") == "removed_entry")
-        )
-        fp = h.join(neg.select("record_id", "role"), on=["record_id", "role"], how="semi")
-        wrong = fp.join(
-            pos.select("record_id", "role", "entry_id"),
-            on=["record_id", "role", "entry_id"],
-            how="anti",
-        )
-        print(
-            f"[{level}] hits on negative-noise records not in truth: {wrong.height} of {neg.height} negatives"
-        )
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--size", type=int, default=20_000)
-    ap.add_argument("--records", type=int, default=None)
-    ap.add_argument("--agency", default="hotel_booking")
-    ap.add_argument("--em", action="store_true", help="estimate m/u by EM before linking")
-    ap.add_argument("--out", default=None)
-    args = ap.parse_args()
-    out = Path(args.out or tempfile.mkdtemp(prefix="bench_matching_"))
-    if not (out / "manifest.json").exists():
-        t = time.perf_counter()
-        generate(out, args.size, 7, records=args.records, formats="parquet", as_of=AS_OF)
-        print(f"generated size={args.size} in {time.perf_counter() - t:.1f}s at {out}")
-    entries = _read(_one(out, "lists/snapshot.*"), "dishonest_list")
-    records = _read(_one(out, f"agencies/{args.agency}.*"), args.agency)
-    truth = pl.read_parquet(out / "truth" / "matches.parquet")
+def bench_agency(out: Path, agency: str, em: bool) -> dict:
+    """Link one agency's records against the current list; return timing and quality figures."""
     settings = default_settings()
-    q = query_parties(records, settings.agencies[args.agency].roles)  # type: ignore[index]
-    lp = list_parties(entries)
-    model = MatchModel()
-    if args.em:
-        t = time.perf_counter()
-        model = model.estimate(q, lp, as_of=AS_OF)
-        print(f"EM in {time.perf_counter() - t:.1f}s; prior={model.prior:.3g}")
-        print(
-            json.dumps(
-                {
-                    c.name: {lv.name: [round(lv.m, 4), float(f"{lv.u:.3g}")] for lv in c.levels}
-                    for c in model.comparisons
-                },
-                ensure_ascii=False,
-            )
-        )
+    t = time.perf_counter()
+    inputs = load_inputs(out, agency, AS_OF, settings)
+    print(
+        f"[{agency}] loaded {inputs.records.height} records, {inputs.entries.height} current "
+        f"entries (snapshot + deltas) in {time.perf_counter() - t:.1f}s"
+    )
+    q = query_parties(inputs.records, settings.agencies[agency].roles)  # type: ignore[index]
+    lp = list_parties(inputs.entries)
+    model = _em(MatchModel(), q, lp) if em else load_default()
     t = time.perf_counter()
     res = link(q, lp, model=model, thresholds=settings.thresholds, as_of=AS_OF)
     wall = time.perf_counter() - t
     rss = psutil.Process().memory_info().rss / 2**30
     print(
-        f"link: {len(q)} query parties x {len(lp)} list parties in {wall:.2f}s, rss={rss:.2f} GiB"
+        f"[{agency}] link: {len(q)} query parties x {len(lp)} list parties in {wall:.2f}s, "
+        f"rss={rss:.2f} GiB"
     )
     print(json.dumps(res.stats, ensure_ascii=False, default=str))
-    print(f"review rate: {res.stats['reviews'] / max(len(q), 1):.4%} of query parties")
-    evaluate(res.hits, truth, args.agency)
+    fig = evaluate_hits(
+        res.hits,
+        inputs.truth,
+        agency,
+        n_records=inputs.records.height,
+        screened=inputs.records["record_id"],
+    )
+    print(format_figures(fig))
+    fig["link_s"] = round(wall, 3)
+    fig["query_parties"], fig["list_parties"] = len(q), len(lp)
+    fig["rss_gib"] = round(rss, 3)
+    fig["link_stats"] = {k: v for k, v in res.stats.items() if isinstance(v, int | float | str)}
+    return fig
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", type=int, default=20_000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--agency", nargs="+", default=["hotel_booking"])
+    ap.add_argument("--em", action="store_true", help="estimate m/u by EM before linking")
+    ap.add_argument("--out", default=None, help="data folder (default bench/.data/...)")
+    ap.add_argument("--json", default=None, help="write the figures here")
+    args = ap.parse_args()
+    out = Path(args.out) if args.out else data_dir(ROOT, args.size, args.seed)
+    fresh = not (out / "manifest.json").exists()
+    t = time.perf_counter()
+    ensure_generated(out, args.size, args.seed)
+    if fresh:
+        print(f"generated size={args.size} in {time.perf_counter() - t:.1f}s at {out}")
+    figures = {a: bench_agency(out, a, args.em) for a in args.agency}
+    if args.json:
+        doc = {"size": args.size, "seed": args.seed, "em": args.em, "agencies": figures}
+        Path(args.json).write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        print(f"figures written to {args.json}")
 
 
 if __name__ == "__main__":
