@@ -46,10 +46,8 @@ def test_active_entries_applies_deltas_in_order() -> None:
     assert active_entries([snap, delta, delta2])["entry_id"].to_list() == ["E1", "E3"]
 
 
-def test_engine_links_full_id_despite_name_masked_id_needs_name() -> None:
-    ents = entries(
-        entry("E1", id_number=ID_A), entry("E2", name="李娜", id_number="1101051990****1234")
-    )
+def test_engine_links_the_same_person_and_not_a_stranger() -> None:
+    ents = entries(entry("E1", id_number=ID_A), entry("E2", name="李娜", id_number=ID_B))
     rows = assets(
         {
             "id_number": ID_A.lower(),
@@ -59,32 +57,16 @@ def test_engine_links_full_id_despite_name_masked_id_needs_name() -> None:
             "queried_on": AS_OF,
         },
         {
-            "id_number": ID_B,
-            "name": "李娜",
-            "asset_type": "deposit",
-            "value": 1.0,
-            "queried_on": AS_OF,
-        },
-        {
-            "id_number": ID_B,
-            "name": "王芳",
-            "asset_type": "deposit",
-            "value": 1.0,
-            "queried_on": AS_OF,
-        },
-        {
-            "id_number": "110105199101011234",
-            "name": "李娜",
+            "id_number": "320586197703150427",
+            "name": "陈静",
             "asset_type": "deposit",
             "value": 1.0,
             "queried_on": AS_OF,
         },
     )
-    linked, _ = link_source(ents, rows, "assets", thresholds=T, as_of=AS_OF)
-    assert sorted(zip(linked["entry_id"], linked["name"], strict=True)) == [
-        ("E1", "张 伟"),
-        ("E2", "李娜"),
-    ]
+    linked, unconfirmed = link_source(ents, rows, "assets", thresholds=T, as_of=AS_OF)
+    assert list(zip(linked["entry_id"], linked["name"], strict=True)) == [("E1", "张 伟")]
+    assert unconfirmed.is_empty()
 
 
 def test_asset_status_distinguishes_no_inquiry_from_nothing_found() -> None:

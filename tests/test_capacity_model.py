@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.capacity import CapacityModel, assess, fit, load_model
+from pipelines.capacity import CapacityModel, Thresholds, assess, fit, load_model, score
 from pipelines.capacity.features import build_features
 from pipelines.capacity.identity import link_all
 from pipelines.capacity.terms import TERM_NAMES, design_matrix
@@ -124,16 +124,16 @@ def test_unknown_term_rejected() -> None:
         CapacityModel(version="x", intercept=0.0, weights={"gender": 1.0})
 
 
-def test_fit_recovers_known_weights() -> None:
-    """Synthetic known-parameter check: outcomes drawn from known weights are recovered."""
+def _known_world(n: int = 4000) -> tuple[pl.DataFrame, pl.DataFrame, CapacityModel, dict]:
+    """Features and outcomes drawn from known weights (a synthetic known-parameter set-up)."""
     rng = np.random.default_rng(7)
-    n = 4000
     feats = pl.DataFrame(
         {
             "entry_id": [f"E{i}" for i in range(n)],
             "real_estate_count": rng.integers(0, 3, n),
             "welfare_minimum_living": rng.random(n) < 0.3,
             "beh_evasion": rng.random(n) < 0.2,
+            "evidence_sources": np.ones(n, dtype=np.int64),
         }
     )
     truth = {"real_estate": 1.5, "minimum_living": -2.0, "beh_evasion": 1.0}
@@ -144,10 +144,32 @@ def test_fit_recovers_known_weights() -> None:
     outcomes = pl.DataFrame(
         {"entry_id": feats["entry_id"], "outcome": np.where(y, "dishonest", "incapable")}
     )
+    return feats, outcomes, prior, truth
+
+
+def test_fit_recovers_known_weights() -> None:
+    """Synthetic known-parameter check: outcomes drawn from known weights are recovered."""
+    feats, outcomes, prior, truth = _known_world()
     fitted = fit(feats, outcomes, base=prior, l2=0.1)
     for k, w in truth.items():
         assert fitted.weights[k] == pytest.approx(w, abs=0.25)
     assert fitted.thresholds.incapable < fitted.thresholds.dishonest
+
+
+def test_fit_chooses_cut_offs_for_the_declared_precision() -> None:
+    feats, outcomes, prior, _ = _known_world()
+    targets = Thresholds(target_precision_dishonest=0.85, target_precision_incapable=0.9)
+    fitted = fit(feats, outcomes, base=prior.model_copy(update={"thresholds": targets}), l2=0.1)
+    scored = score(fitted, feats).join(outcomes, on="entry_id")
+    for cls, target in (("dishonest", 0.85), ("incapable", 0.9)):
+        called = scored.filter(pl.col("capacity_class") == cls)
+        assert called.height >= targets.min_band
+        assert (called["outcome"] == cls).mean() >= target
+    # The widest band that meets the target: one step lower would fall short or be too small.
+    t = fitted.thresholds
+    wider = scored.filter(pl.col("capacity_score") >= t.dishonest - 0.5)
+    assert (wider["outcome"] == "dishonest").mean() < 0.85 or t.dishonest == 50.0
+    assert "target precision 85% (失信) / 90% (失能)" in t.chosen_by
 
 
 def test_default_model_covers_every_term_and_features_supply_them() -> None:

@@ -69,3 +69,17 @@ def test_hits_read_with_details_or_from_the_rule_verdict(tmp_path: Path) -> None
     assert set(rows) == {"E1", "E3"}  # review pairs are not yet the debtor
     assert rows["E1"]["hotel_star"] == 5 and str(rows["E1"]["event_date"]) == "2025-06-01"
     assert rows["E3"]["school_type"] == "private" and str(rows["E3"]["event_date"]) == "2025-06-20"
+
+
+def test_future_enrolment_is_dated_by_the_sweep_that_found_it(tmp_path: Path) -> None:
+    school = tmp_path / "school"
+    school.mkdir()
+    (school / "hits.csv").write_text(
+        "agency,record_id,role,entry_id,match_decision,match_score,intercept,rule_id,reason,"
+        "school_type,annual_fee,enrolled_on\n"
+        "school_enrollment,S1,guardian,E1,match,0.99,true,R,x,private,28300,2025-09-01\n",
+        encoding="utf-8",
+    )
+    (school / "summary.json").write_text('{"run_date": "2025-06-30"}', encoding="utf-8")
+    cons = read_consumption([school], ContractSettings.model_validate({}))
+    assert str(cons["event_date"][0]) == "2025-06-30" and cons["annual_fee"][0] == 28300.0

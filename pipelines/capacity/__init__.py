@@ -3,7 +3,15 @@
 from .assess import OUTPUT_COLUMNS, assess
 from .entries import active_entries
 from .features import build_features
-from .model import CapacityModel, Thresholds, fit, load_model, save_model, score
+from .model import (
+    CapacityModel,
+    Thresholds,
+    derive_thresholds,
+    fit,
+    load_model,
+    save_model,
+    score,
+)
 from .params import FeatureParams
 
 __all__ = [
@@ -14,6 +22,7 @@ __all__ = [
     "active_entries",
     "assess",
     "build_features",
+    "derive_thresholds",
     "fit",
     "load_model",
     "save_model",

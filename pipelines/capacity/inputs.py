@@ -132,11 +132,16 @@ def _events(hits: pl.DataFrame, run_date: date | None) -> pl.DataFrame:
     hotel = pl.col("agency") == "hotel_booking"
     school = pl.col("agency") == "school_enrollment"
     star = col("hotel_star").cast(pl.Int64, strict=False)
+    event = pl.coalesce([*dates, pl.lit(run_date, pl.Date)])
+    if run_date is not None:
+        # An enrolment for the coming term is dated in the future; it was known on the sweep's
+        # night, so that is its date for the consumption window (never later than the sweep).
+        event = pl.min_horizontal(event, pl.lit(run_date, pl.Date))
     return hits.select(
         "entry_id",
         "agency",
         "record_id",
-        pl.coalesce([*dates, pl.lit(run_date, pl.Date)]).alias("event_date"),
+        event.alias("event_date"),
         pl.when(star.is_null() & hotel & intercept)
         .then(1)
         .otherwise(star)

@@ -35,6 +35,26 @@ class Thresholds(BaseModel):
     min_evidence_sources: int = Field(
         default=1, ge=0, description="Fewer sources than this: always 待核实."
     )
+    target_precision_dishonest: float = Field(
+        default=0.9,
+        gt=0.5,
+        le=1,
+        description="Share of 失信 calls that must be truly able on labelled data; the 失信 "
+        "cut-off is the lowest score meeting it (`choose_thresholds`).",
+    )
+    target_precision_incapable: float = Field(
+        default=0.9,
+        gt=0.5,
+        le=1,
+        description="Share of 失能 calls that must be truly unable on labelled data; the 失能 "
+        "cut-off is the highest score meeting it.",
+    )
+    min_band: int = Field(
+        default=20,
+        ge=1,
+        description="Fewest labelled debtors a confident band must hold before its precision "
+        "is trusted.",
+    )
     chosen_by: str = Field(
         default="expert prior", description="How the cut-offs were chosen (shown in docs)."
     )
@@ -128,9 +148,14 @@ def score(model: CapacityModel, features: pl.DataFrame) -> pl.DataFrame:
 
 
 def choose_thresholds(
-    scores: np.ndarray, able: np.ndarray, *, target_precision: float = 0.9, min_count: int = 5
+    scores: np.ndarray,
+    able: np.ndarray,
+    *,
+    target_dishonest: float = 0.9,
+    target_incapable: float = 0.9,
+    min_count: int = 20,
 ) -> tuple[float, float]:
-    """Widest confident bands whose precision on labelled data is at least `target_precision`.
+    """Widest confident bands whose precision on labelled data meets its target.
 
     The 失信 cut-off is the lowest score t with precision(able | score >= t) >= target; the 失能
     cut-off the highest t with precision(unable | score <= t) >= target. Bands with fewer than
@@ -140,15 +165,58 @@ def choose_thresholds(
     hi, lo = 100.0, 0.0
     for t in np.arange(50.0, 100.0, 0.5):
         sel = scores >= t
-        if sel.sum() >= min_count and able[sel].mean() >= target_precision:
+        if sel.sum() >= min_count and able[sel].mean() >= target_dishonest:
             hi = float(t)
             break
     for t in np.arange(49.5, 0.0, -0.5):
         sel = scores <= t
-        if sel.sum() >= min_count and (1 - able[sel]).mean() >= target_precision:
+        if sel.sum() >= min_count and (1 - able[sel]).mean() >= target_incapable:
             lo = float(t)
             break
     return hi, min(lo, hi - 0.5)
+
+
+def _labelled(features: pl.DataFrame, outcomes: pl.DataFrame) -> pl.DataFrame:
+    data = features.join(outcomes.select("entry_id", "outcome"), on="entry_id", how="inner")
+    if data.height < 10 or data["outcome"].n_unique() < 2:
+        raise ValueError("fit needs at least 10 outcomes of both classes")
+    return data
+
+
+def derive_thresholds(
+    model: CapacityModel, features: pl.DataFrame, outcomes: pl.DataFrame, *, label: str
+) -> CapacityModel:
+    """The model with cut-offs chosen for its target precisions on labelled outcomes.
+
+    Only debtors with enough evidence to be classed at all count: the others are 待核实 whatever
+    their score, so they must not dilute or flatter a band's precision.
+    """
+    t = model.thresholds
+    data = _labelled(features, outcomes)
+    if "evidence_sources" in data.columns:
+        data = data.filter(pl.col("evidence_sources") >= t.min_evidence_sources)
+    logits = model.intercept + contributions(model, data).sum(axis=1)
+    scores = np.round(100.0 * _sigmoid(logits), 1)
+    able = (data["outcome"] == "dishonest").to_numpy().astype(np.float64)
+    hi, lo = choose_thresholds(
+        scores,
+        able,
+        target_dishonest=t.target_precision_dishonest,
+        target_incapable=t.target_precision_incapable,
+        min_count=t.min_band,
+    )
+    chosen_by = (
+        f"{label}: {data.height} labelled debtors, target precision "
+        f"{t.target_precision_dishonest:.0%} (失信) / {t.target_precision_incapable:.0%} (失能), "
+        f"bands of at least {t.min_band}"
+    )
+    return model.model_copy(
+        update={
+            "thresholds": t.model_copy(
+                update={"dishonest": hi, "incapable": lo, "chosen_by": chosen_by}
+            )
+        }
+    )
 
 
 def fit(
@@ -157,17 +225,16 @@ def fit(
     *,
     base: CapacityModel | None = None,
     l2: float = 1.0,
-    target_precision: float = 0.9,
+    label: str = "fit",
 ) -> CapacityModel:
-    """Refit weights from confirmed outcomes (entry_id, outcome in dishonest|incapable).
+    """Refit weights and cut-offs from confirmed outcomes (entry_id, outcome dishonest|incapable).
 
     Ridge-penalised logistic regression by Newton's method on the same terms; the penalty keeps
-    weights small and readable when a term is rare. Thresholds are re-chosen for precision.
+    weights small and readable when a term is rare. The cut-offs are then chosen on the same
+    outcomes for the base model's target precisions (`derive_thresholds`).
     """
     prior = base or load_model()
-    data = features.join(outcomes.select("entry_id", "outcome"), on="entry_id", how="inner")
-    if data.height < 10 or data["outcome"].n_unique() < 2:
-        raise ValueError("fit needs at least 10 outcomes of both classes")
+    data = _labelled(features, outcomes)
     x = design_matrix(data, prior.names)
     y = (data["outcome"] == "dishonest").to_numpy().astype(np.float64)
     xb = np.hstack([np.ones((len(x), 1)), x])
@@ -182,21 +249,11 @@ def fit(
         beta += step
         if np.abs(step).max() < 1e-8:
             break
-    scores = np.round(100.0 * _sigmoid(xb @ beta), 1)
-    hi, lo = choose_thresholds(scores, y, target_precision=target_precision)
-    thresholds = prior.thresholds.model_copy(
-        update={
-            "dishonest": hi,
-            "incapable": lo,
-            "chosen_by": f"fit on {len(y)} confirmed outcomes, "
-            f"target precision {target_precision:.0%}",
-        }
-    )
-    return prior.model_copy(
+    fitted = prior.model_copy(
         update={
             "version": f"{prior.version}+fit{len(y)}",
             "intercept": round(float(beta[0]), 3),
             "weights": {n: round(float(w), 3) for n, w in zip(prior.names, beta[1:], strict=True)},
-            "thresholds": thresholds,
         }
     )
+    return derive_thresholds(fitted, features, outcomes, label=f"{label} on {len(y)} outcomes")
