@@ -78,11 +78,13 @@ def _hash_sql(alias: str) -> str:
 def _content_hash(con: duckdb.DuckDBPyConnection, inc: str) -> str:
     """Order-insensitive fingerprint of a whole file, to recognise a re-applied file."""
     row = "concat_ws('|', entry_id, row_hash, status, coalesce(CAST(removed_on AS VARCHAR), ''))"
-    got = con.execute(
-        f"SELECT count(*), coalesce(bit_xor(md5_number_upper({row})), 0),"
-        f" coalesce(bit_xor(md5_number_lower({row})), 0) FROM {inc}"
+    # One 128-bit md5 per row, XORed whole: md5_number_upper/lower would hash every row twice.
+    # Same digest as before: md5_number_upper is the low 64 bits of md5_number, _lower the high.
+    count, folded = con.execute(
+        f"SELECT count(*), coalesce(bit_xor(md5_number({row})), 0) FROM {inc}"
     ).fetchall()[0]
-    return f"{got[0]}-{got[1]:x}-{got[2]:x}"
+    upper, lower = int(folded) & (2**64 - 1), int(folded) >> 64
+    return f"{count}-{upper:x}-{lower:x}"
 
 
 def _previous_load(
@@ -100,12 +102,15 @@ def _previous_load(
 
 
 def _plan(con: duckdb.DuckDBPyConnection, inc: str, mode: Mode) -> None:
-    """Classify every incoming entry against its current version into temp table `_plan`."""
+    """Classify every incoming entry against its current version into temp table `_plan`.
+
+    The plan stays narrow: an active row's facts are read from the incoming table when written,
+    so a million entries are not copied twice. Only removal rows carry their facts here, because
+    a removal in a delta often carries just the entry id and keeps the stored facts.
+    """
     removal_reason = REMOVED_IN_SNAPSHOT if mode == "snapshot" else REMOVED_IN_DELTA
-    # A removal row in a delta often carries only the entry id: keep the stored facts then.
     content = ", ".join(
-        f"CASE WHEN i.status = 'removed' THEN coalesce(i.{c}, c.{c}) ELSE i.{c} END AS {c}"
-        for c in CONTENT
+        f"CASE WHEN i.status = 'removed' THEN coalesce(i.{c}, c.{c}) END AS {c}" for c in CONTENT
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _plan AS
@@ -139,23 +144,37 @@ def _plan_absent(con: duckdb.DuckDBPyConnection, inc: str) -> None:
     )
 
 
-def _write_plan(con: duckdb.DuckDBPyConnection, run_date: date, source: str) -> None:
+def _write_plan(con: duckdb.DuckDBPyConnection, inc: str, run_date: date, source: str) -> None:
     """Close the current versions of changed entries and insert their new versions."""
-    con.execute(
-        "UPDATE list_entries SET valid_to_run = ? WHERE valid_to_run IS NULL AND entry_id IN"
-        " (SELECT entry_id FROM _plan WHERE action <> 'unchanged')",
-        [run_date],
-    )
-    columns = ", ".join(CONTENT)
+    stored = con.execute("SELECT count(*) FROM list_entries").fetchall()[0][0]
+    if stored:  # a first snapshot has nothing to close
+        con.execute(
+            "UPDATE list_entries SET valid_to_run = ? WHERE valid_to_run IS NULL AND entry_id IN"
+            " (SELECT entry_id FROM _plan WHERE action <> 'unchanged')",
+            [run_date],
+        )
+    params = {"run": run_date, "source": source}
+    active = ", ".join(f"i.{c}" for c in CONTENT)
     con.execute(
         f"""INSERT INTO list_entries BY NAME
-        SELECT entry_id, version, {columns}, status,
-               CASE WHEN status = 'removed' THEN coalesce(removed_on, $run) END AS removed_on,
-               CASE WHEN status = 'removed' THEN removal_reason END AS removal_reason,
+        SELECT p.entry_id, p.version, {active}, 'active' AS status,
+               NULL::DATE AS removed_on, NULL AS removal_reason,
+               $run AS valid_from_run, NULL::DATE AS valid_to_run, $source AS source,
+               i.row_hash
+        FROM _plan p JOIN {inc} i USING (entry_id)
+        WHERE p.action <> 'unchanged' AND p.status = 'active'""",
+        params,
+    )
+    removed = ", ".join(f"p.{c}" for c in CONTENT)
+    con.execute(
+        f"""INSERT INTO list_entries BY NAME
+        SELECT p.entry_id, p.version, {removed}, 'removed' AS status,
+               coalesce(p.removed_on, $run) AS removed_on, p.removal_reason,
                $run AS valid_from_run, NULL::DATE AS valid_to_run, $source AS source,
                {_hash_sql("p")} AS row_hash
-        FROM _plan p WHERE action <> 'unchanged'""",
-        {"run": run_date, "source": source},
+        FROM _plan p
+        WHERE p.action <> 'unchanged' AND p.status = 'removed'""",
+        params,
     )
 
 
@@ -198,7 +217,7 @@ def apply_list(
         _plan(con, "_inc", mode)
         if complete:
             _plan_absent(con, "_inc")
-        _write_plan(con, run_date, source)
+        _write_plan(con, "_inc", run_date, source)
         counts = _counts(con)
         con.execute(
             "INSERT INTO list_loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
