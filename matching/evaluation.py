@@ -128,8 +128,21 @@ def _level(h: pl.DataFrame, pos: pl.DataFrame, removed: pl.DataFrame) -> dict:
     }
 
 
-def evaluate_hits(hits: pl.DataFrame, truth: pl.DataFrame, agency: str, *, n_records: int) -> dict:
-    """Precision, recall, F1 at `match` and `match+review`, per noise type, against the truth."""
+def evaluate_hits(
+    hits: pl.DataFrame,
+    truth: pl.DataFrame,
+    agency: str,
+    *,
+    n_records: int,
+    screened: pl.Series | None = None,
+) -> dict:
+    """Precision, recall, F1 at `match` and `match+review`, per noise type, against the truth.
+
+    `screened`, when given, are the record ids that reached matching (passed their contract):
+    positives on other records are counted apart (`positives_not_screened`, per noise type
+    `not_screened`) so a recall loss can be told apart from a quarantine loss. They still count
+    as positives: the sweep missed them either way.
+    """
     t = _truth(truth, agency)
     h = _hits(hits, t)
     pos = t.filter(pl.col("entry_id").is_not_null() & (pl.col("noise") != REMOVED))
@@ -152,6 +165,11 @@ def evaluate_hits(hits: pl.DataFrame, truth: pl.DataFrame, agency: str, *, n_rec
     fig["reviews"] = reviews
     fig["review_rate"] = round(reviews / n_records, 6) if n_records else 0.0
     fig["by_noise"] = _by_noise(_found(pos, at), _found(removed, at))
+    if screened is not None:
+        lost = pos.filter(~pl.col("record_id").is_in(screened.cast(pl.String).implode()))
+        fig["positives_not_screened"] = lost.select(KEY).unique().height
+        for noise, n in lost.group_by("noise").len().iter_rows():
+            fig["by_noise"][noise]["not_screened"] = n
     fig["negatives"] = _negatives(t, at)
     if "intercept" in hits.columns:
         fig.update(_intercepts(h, pos_keys, removed_keys))
@@ -219,6 +237,8 @@ def format_figures(fig: dict) -> str:
         f"{fig['agency']}: records={fig['records']} positives={fig['positives']} "
         f"hits={fig['hits']} reviews={fig['reviews']} review_rate={fig['review_rate']:.4%}"
     ]
+    if "positives_not_screened" in fig:
+        lines[0] += f" positives_quarantined={fig['positives_not_screened']}"
     lines.append(
         f"  {'level':<13}{'tp':>7}{'fp':>6}{'fn':>6}{'rm_hit':>7}"
         f"{'precision':>11}{'recall':>9}{'f1':>9}"
@@ -231,8 +251,10 @@ def format_figures(fig: dict) -> str:
         )
     lines.append(f"  {'noise':<24}{'n':>6}{'recall@match':>14}{'recall@m+r':>12}")
     for noise, r in fig["by_noise"].items():
+        lost = f"  ({r['not_screened']} quarantined)" if r.get("not_screened") else ""
         lines.append(
             f"  {noise:<24}{r['n']:>6}{r['recall_match']:>14.4f}{r['recall_match+review']:>12.4f}"
+            + lost
         )
     if fig["negatives"]:
         lines.append(f"  {'hard negative':<24}{'n':>6}{'hit@match':>14}{'hit@m+r':>12}")

@@ -99,6 +99,18 @@ def read_hits(path: Path) -> pl.DataFrame:
     return pl.read_csv(path, infer_schema=False)
 
 
+def screened_records(source: Path, agency: str, quarantine: Path) -> pl.Series:
+    """Record ids of the input rows the contract let through (by row: ids can be duplicated)."""
+    from pipelines.ingest import read_dataset
+
+    rows = read_dataset(source, agency).select("record_id", "_row")
+    q = pl.read_csv(quarantine, infer_schema=False) if quarantine.exists() else pl.DataFrame()
+    if not {"dataset", "row"} <= set(q.columns):
+        return rows["record_id"]
+    dropped = q.filter(pl.col("dataset") == agency)["row"].cast(pl.Int64, strict=False)
+    return rows.filter(~pl.col("_row").is_in(dropped.implode()))["record_id"]
+
+
 def evaluate_agency(
     world: World, agency: str, out: Path, run_date: date, settings: object, truth: pl.DataFrame
 ) -> dict:
@@ -120,7 +132,13 @@ def evaluate_agency(
         )
     )
     n_records = summary["by_dataset"][agency]["in"]
-    fig = evaluate_hits(read_hits(out / agency / "hits.csv"), truth, agency, n_records=n_records)
+    fig = evaluate_hits(
+        read_hits(out / agency / "hits.csv"),
+        truth,
+        agency,
+        n_records=n_records,
+        screened=screened_records(source, agency, out / agency / "quarantine.csv"),
+    )
     fig["records_quarantined"] = summary["by_dataset"][agency]["quarantined"]
     return fig
 

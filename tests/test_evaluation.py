@@ -105,6 +105,16 @@ def test_counts_at_each_level_are_exact() -> None:
     assert "intercepts" not in fig  # no intercept column, no intercept figures
 
 
+def test_positives_on_quarantined_records_are_counted_apart() -> None:
+    hits = _hits([("R1", "guest", "E1", "match")])
+    screened = pl.Series(["R1", "R3", "R4", "R5", "R6", "R7"])  # R2 never reached matching
+    fig = evaluate_hits(hits, TRUTH, "hotel_booking", n_records=7, screened=screened)
+    assert fig["positives_not_screened"] == 1
+    assert fig["by_noise"]["homophone"]["not_screened"] == 1
+    assert fig["match"]["fn"] == 2  # still a miss: the sweep never intercepts it
+    assert "1 quarantined" in format_figures(fig)
+
+
 def test_wrong_entry_for_a_true_record_is_a_false_positive_and_a_miss() -> None:
     hits = _hits([("R1", "guest", "E2", "match")])
     m = evaluate_hits(hits, TRUTH, "hotel_booking", n_records=7)["match"]
