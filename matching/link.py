@@ -257,12 +257,13 @@ def link(
     decided = decide(score(compared, lf, model), thresholds).filter(
         pl.col("match_decision").is_not_null()
     )
-    best = decided.sort("match_score", descending=True).unique(
-        ["record_id_q", "role_q", "entry_id_l"], keep="first"
+    # Ties broken by entry id so reruns keep the same candidates (idempotent nights).
+    best = decided.sort(["match_score", "entry_id_l"], descending=[True, False]).unique(
+        ["record_id_q", "role_q", "entry_id_l"], keep="first", maintain_order=True
     )
     # An analyst can judge a few candidates per person, not fifty namesakes: keep every `match`
     # (one person may be listed for several cases) but only the best `REVIEW_TOP_K` reviews.
-    rank = pl.col("match_score").rank("ordinal", descending=True).over("record_id_q", "role_q")
+    rank = pl.int_range(1, pl.len() + 1).over("record_id_q", "role_q")
     best = best.filter((pl.col("match_decision") == "match") | (rank <= REVIEW_TOP_K))
     best = best.rename(
         {
