@@ -94,14 +94,34 @@ def check_frame(raw: pl.DataFrame, spec: DatasetSpec, typed: dict[str, pl.Series
                 exprs.append(ymd.alias(f"{n}__value"))
             else:
                 exprs.append(value.cast(pl.Float64).alias(f"{n}__value"))
-    if spec.key is not None:
-        occurrence = pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over(spec.key)
-        exprs.append(pl.when(_filled(spec.key)).then(occurrence).alias(f"{spec.key}__occurrence"))
     checks = base.select(exprs) if exprs else pl.DataFrame(height=raw.height)
+    if spec.key is not None:
+        checks = checks.with_columns(_occurrence(raw, spec.key))
     checks = checks.with_columns(_id_kinds(raw, spec, typed))
     # Text check columns hold a handful of distinct values: as categoricals, pandas hashes and
     # compares codes instead of a million strings (GE fingerprints the whole batch).
     return checks.with_columns(pl.col(pl.String).cast(pl.Categorical))
+
+
+def _occurrence(raw: pl.DataFrame, key: str) -> pl.Series:
+    """How many rows up to this one carry its key (1 for the first); null for an empty key.
+
+    A window over a million distinct keys costs seconds; keys are nearly always unique, so only
+    the rows of repeated keys are counted and the rest are 1.
+    """
+    keys = raw[key]
+    first = keys.is_first_distinct()
+    out = pl.repeat(1, raw.height, dtype=pl.Int64, eager=True)
+    if not bool(first.all()):
+        repeated = keys.is_in(keys.filter(~first).unique().implode())
+        counted = (
+            keys.to_frame()
+            .filter(repeated)
+            .select(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over(key))
+        )
+        out = out.scatter(repeated.arg_true(), counted.to_series())
+    filled = raw.select(_filled(key)).to_series()
+    return pl.select(pl.when(filled).then(out)).to_series().alias(f"{key}__occurrence")
 
 
 def _id_kinds(raw: pl.DataFrame, spec: DatasetSpec, typed: dict[str, pl.Series]) -> list[pl.Series]:
