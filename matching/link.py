@@ -202,7 +202,12 @@ def decide(scored: pl.DataFrame, thresholds: MatchThresholds) -> pl.DataFrame:
         .otherwise(pl.col("match_score"))
     )
     return scored.with_columns(id_ok.alias("id_evidence"), p.alias("match_score")).with_columns(
-        pl.when((pl.col("match_score") >= thresholds.match) & pl.col("id_evidence"))
+        # a number that agrees under a name that does not is a data error to check, not a match
+        pl.when(
+            (pl.col("match_score") >= thresholds.match)
+            & pl.col("id_evidence")
+            & (pl.col("g_name") != NAME_LEVELS.index("different")).fill_null(True)
+        )
         .then(pl.lit("match"))
         .when(pl.col("match_score") >= thresholds.review)
         .then(pl.lit("review"))

@@ -196,3 +196,17 @@ def test_list_parties_adds_legal_rep() -> None:
 def test_masking() -> None:
     assert mask_id("11010519491231002x") == "110105********002X"
     assert mask_name("张小伟") == "张*伟" and mask_name("张伟") == "张*"
+
+
+def test_agreeing_masked_number_under_another_name_is_not_an_automatic_match() -> None:
+    from tests.matching_helpers import decision
+
+    masked = ZW[:10] + "****" + ZW[-4:]
+    assert (
+        decision({"name": "王芳", "id_number": ZW}, {"name": "李娜", "id_number": masked})
+        != "match"
+    )
+    assert (
+        decision({"name": "李娜", "id_number": ZW}, {"name": "李娜", "id_number": masked})
+        == "match"
+    )
