@@ -108,6 +108,13 @@ def main() -> None:
             f"{run}: wall {wall:.1f} s, peak RSS {peak_mb:.0f} MB, in-process duration "
             f"{summary['duration_s']} s, " + ", ".join(f"{k}={summary.get(k)}" for k in keys)
         )
+        stages = summary.get("stage_s", {})
+        print("  stages: " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
+        other = sum(v for k, v in stages.items() if k != "match")
+        print(
+            f"  match {stages.get('match', 0.0):.1f} s; everything else {other:.1f} s; "
+            f"in-process peak RSS {summary.get('peak_rss_mb')} MB"
+        )
         assert (
             summary["records_in"] == summary["records_processed"] + summary["records_quarantined"]
         )

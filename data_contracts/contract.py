@@ -13,17 +13,21 @@ import time
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
+from data_contracts import warmup
 from data_contracts.checks import Side, build_checks, reason_text
 from data_contracts.derive import check_frame, parse_fields, typed_frame
-from data_contracts.gx_runner import CheckOutcome, SuiteRun, run_suite
 from data_contracts.result import QUARANTINE_SCHEMA, ContractResult
 from data_contracts.schemas import DatasetSpec
 from data_contracts.schemas import spec as dataset_spec
 from pipelines.errors import ContractError
 from pipelines.settings import ContractSettings
+
+if TYPE_CHECKING:  # GE is imported only when a suite runs (see data_contracts.warmup)
+    from data_contracts.gx_runner import CheckOutcome, SuiteRun
 
 _RUN_DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
 LIST_DATASETS = frozenset({"dishonest_list"})
@@ -125,7 +129,7 @@ def validate(
     docs = docs_dir / dataset if docs_dir is not None else None
     typed = parse_fields(raw, spec)
     checked = check_frame(raw, spec, typed)
-    run = run_suite(dataset, checks, checked, run_id, docs)
+    run = warmup.gx_runner().run_suite(dataset, checks, checked, run_id, docs)
 
     failed = _row_reasons(run.outcomes, "critical", checked)
     flags = _row_reasons(run.outcomes, "warning", checked)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+import resource
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -92,6 +94,33 @@ class _Tally:
         return pl.concat(self.frames)
 
 
+@dataclass
+class _Clock:
+    """Wall seconds per sweep stage (summary.json `stage_s`), announced through `progress`."""
+
+    progress: Progress = field(default=lambda _msg: None)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str, message: str | None = None) -> Iterator[None]:
+        if message:
+            self.progress(message)
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = time.perf_counter() - started
+            self.seconds[name] = self.seconds.get(name, 0.0) + spent
+
+    def rounded(self) -> dict[str, float]:
+        return {k: round(v, 3) for k, v in self.seconds.items()}
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def agency_settings(settings: Settings, agency: str) -> AgencySettings:
     """The settings of `agency`, with a one-line error for an unknown name."""
     try:
@@ -109,22 +138,28 @@ def _checked(
     run_date: date,
     docs_dir: Path | None,
     tally: _Tally,
+    clock: _Clock | None = None,
 ) -> pl.DataFrame:
     """Read one source file and run its data contract; return the clean rows."""
     from data_contracts import validate
     from pipelines.ingest import read_dataset
 
-    raw = read_dataset(path, dataset)
-    result = validate(
-        dataset,
-        raw,
-        run_id=f"{dataset}-{run_date.isoformat()}",
-        settings=settings.contracts,
-        docs_dir=docs_dir,
-        side=side,
-        run_date=run_date,
-    )
-    tally.add(dataset, raw.height, result.quarantine)
+    clock = clock or _Clock()
+    with clock.stage(f"read_{side}"):
+        raw = read_dataset(path, dataset)
+    with clock.stage(f"contract_{side}"):
+        result = validate(
+            dataset,
+            raw,
+            run_id=f"{dataset}-{run_date.isoformat()}",
+            settings=settings.contracts,
+            docs_dir=docs_dir,
+            side=side,
+            run_date=run_date,
+        )
+    rows = raw.height
+    del raw  # the clean frame is a filtered copy; the raw text need not outlive the contract
+    tally.add(dataset, rows, result.quarantine)
     return result.clean
 
 
@@ -135,21 +170,24 @@ def load_list_files(
     settings: Settings,
     docs_dir: Path | None = None,
     tally: _Tally | None = None,
+    clock: _Clock | None = None,
 ) -> tuple[dict[str, int], _Tally]:
     """Apply the snapshot, then each delta in order, to the versioned list."""
     from pipelines.listing import apply_list
 
     tally = tally or _Tally()
+    clock = clock or _Clock()
     changes: dict[str, int] = {"added": 0, "changed": 0, "removed": 0, "unchanged": 0}
     for i, path in enumerate(paths):
-        clean = _checked("dishonest_list", path, "list", settings, run_date, docs_dir, tally)
-        change = apply_list(
-            wh,
-            clean,
-            run_date=run_date,  # type: ignore[arg-type]
-            mode="snapshot" if i == 0 else "delta",
-            source=path.name,
-        )
+        clean = _checked("dishonest_list", path, "list", settings, run_date, docs_dir, tally, clock)
+        with clock.stage("listing"):
+            change = apply_list(
+                wh,
+                clean,
+                run_date=run_date,  # type: ignore[arg-type]
+                mode="snapshot" if i == 0 else "delta",
+                source=path.name,
+            )
         for key in changes:
             changes[key] += int(getattr(change, key))
     return changes, tally
@@ -195,6 +233,7 @@ def _match(
     records: pl.DataFrame,
     entries: pl.DataFrame,
     decided: tuple[set[str], set[str]],
+    clock: _Clock | None = None,
 ) -> tuple[pl.DataFrame, dict]:
     """Screen every role of every record against the list; return hits with rule verdicts."""
     from matching import link
@@ -202,16 +241,21 @@ def _match(
     from pipelines.feedback import sweep_model
     from pipelines.rules import apply_rule
 
+    clock = clock or _Clock()
     agency = agency_settings(req.settings, req.agency)
-    query = query_parties(records, agency.roles)
-    # analyst labels refine the packaged model and may move the thresholds (issue 5)
-    model, thresholds, feedback = sweep_model(req.settings, req.review_db)
-    result = link(
-        query, list_parties(entries), model=model, thresholds=thresholds, as_of=req.run_date
-    )
-    hits = apply_decisions(result.hits, *decided)
-    ruled = apply_rule(hits, records, entries, agency)
-    # rules rewrite `role` to legal_rep for a listed org's representative; the screened role stays in query_role
+    with clock.stage("parties"):
+        query = query_parties(records, agency.roles)
+        listed = list_parties(entries)
+    with clock.stage("match"):
+        # analyst labels refine the packaged model and may move the thresholds (issue 5)
+        model, thresholds, feedback = sweep_model(req.settings, req.review_db)
+        result = link(query, listed, model=model, thresholds=thresholds, as_of=req.run_date)
+    del listed
+    with clock.stage("rules"):
+        hits = apply_decisions(result.hits, *decided)
+        ruled = apply_rule(hits, records, entries, agency)
+    # rules rewrite `role` to legal_rep for a listed org's representative;
+    # the screened role stays in query_role
     names = query.select(
         "record_id",
         pl.col("role").alias("query_role"),
@@ -219,12 +263,13 @@ def _match(
         pl.col("id_number").alias("query_id_number"),
     )
     context = records.select("record_id", *[c for c in CONTEXT_COLUMNS if c in records.columns])
-    enriched = (
-        ruled.join(_entry_facts(entries), on="entry_id", how="left")
-        .join(context.unique("record_id", keep="first"), on="record_id", how="left")
-        .join(names, on=["record_id", "query_role"], how="left")
-        .with_columns(pl.lit(req.agency).alias("agency"))
-    )
+    with clock.stage("rules"):
+        enriched = (
+            ruled.join(_entry_facts(entries), on="entry_id", how="left")
+            .join(context.unique("record_id", keep="first"), on="record_id", how="left")
+            .join(names, on=["record_id", "query_role"], how="left")
+            .with_columns(pl.lit(req.agency).alias("agency"))
+        )
     stats = dict(result.stats)
     stats["suppressed_pairs_dropped"] = result.hits.height - hits.height
     stats["feedback"] = feedback
@@ -265,6 +310,10 @@ def _write_outputs(out: Path, hits: pl.DataFrame, quarantine: pl.DataFrame, summ
         out / "hits.csv"
     )
     write_quarantine(out, quarantine)
+    _write_summary(out, summary)
+
+
+def _write_summary(out: Path, summary: dict) -> None:
     (out / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
@@ -272,44 +321,59 @@ def _write_outputs(out: Path, hits: pl.DataFrame, quarantine: pl.DataFrame, summ
 
 def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     """Run one agency's sweep and return its summary (also written to `summary.json`)."""
+    from data_contracts import warmup
     from pipelines.reports import write_agency_reports
     from pipelines.warehouse import Warehouse
 
-    step = progress or (lambda _msg: None)
+    clock = _Clock(progress or (lambda _msg: None))
     started = time.perf_counter()
+    warmup.start()  # Great Expectations imports while the list is read and parsed
     agency = agency_settings(req.settings, req.agency)
     tally = _Tally()
     wh = Warehouse(req.warehouse or ":memory:")
     wh.migrate()
-    step("名单入库 / loading lists")
+    clock.progress("名单入库 / loading lists")
     list_changes, _ = load_list_files(
-        wh, req.lists, req.run_date, req.settings, req.docs_dir, tally
+        wh, req.lists, req.run_date, req.settings, req.docs_dir, tally, clock
     )
-    step(f"数据契约 / checking {req.agency}")
+    clock.progress(f"数据契约 / checking {req.agency}")
     records = _checked(
-        req.agency, req.input, "agency", req.settings, req.run_date, req.docs_dir, tally
+        req.agency, req.input, "agency", req.settings, req.run_date, req.docs_dir, tally, clock
     )
     from pipelines.listing import current_entries
 
-    entries = current_entries(wh, as_of=req.run_date)
-    step("身份比对 / matching")
-    decided = _decided(req.review_db)  # read once: the same decisions filter hits and alerts
-    hits, match_stats = _match(req, records, entries, decided)
-    hits, alert_stats = _alerts(req, wh, hits, decided[0])
-    step("报告 / reports")
-    outbox = req.outbox or (req.out / "outbox")
-    report_paths = write_agency_reports(wh, req.agency, req.run_date, hits, agency, outbox)
+    with clock.stage("entries"):
+        entries = current_entries(wh, as_of=req.run_date)
+    clock.progress("身份比对 / matching")
+    with clock.stage("decisions"):
+        decided = _decided(req.review_db)  # read once: the same decisions filter hits and alerts
+    hits, match_stats = _match(req, records, entries, decided, clock)
+    with clock.stage("alerts", "预警 / alerts"):
+        hits, alert_stats = _alerts(req, wh, hits, decided[0])
+    with clock.stage("reports", "报告 / reports"):
+        outbox = req.outbox or (req.out / "outbox")
+        report_paths = write_agency_reports(wh, req.agency, req.run_date, hits, agency, outbox)
     if req.review_db is not None:
         from pipelines.workbench.store import ReviewStore
 
-        ReviewStore(req.review_db).push_review_items(
-            req.agency, req.run_date, _review_payload(hits, records, entries)
-        )
-    quarantine = tally.quarantine()
-    summary = _summary(req, tally, hits, list_changes, match_stats, alert_stats, started)
-    summary["reports"] = [str(p) for p in report_paths]
-    summary["feedback"] = match_stats["feedback"]
-    _write_outputs(req.out, hits, quarantine, summary)
+        with clock.stage("review_items"):
+            ReviewStore(req.review_db).push_review_items(
+                req.agency, req.run_date, _review_payload(hits, records, entries)
+            )
+    with clock.stage("outputs", "输出 / writing outputs"):
+        quarantine = tally.quarantine()
+        summary = _summary(req, tally, hits, list_changes, match_stats, alert_stats, started)
+        summary["reports"] = [str(p) for p in report_paths]
+        summary["feedback"] = match_stats["feedback"]
+        _write_outputs(req.out, hits, quarantine, summary)
+    # summary.json is rewritten with the last stage's time included
+    duration = time.perf_counter() - started
+    # imports, warehouse migration and the like: the time no named stage accounts for
+    clock.seconds["other"] = max(duration - sum(clock.seconds.values()), 0.0)
+    summary["stage_s"] = clock.rounded()
+    summary["peak_rss_mb"] = _peak_rss_mb()
+    summary["duration_s"] = round(duration, 3)
+    _write_summary(req.out, summary)
     log.info(
         "sweep %s %s: %d records, %d hits, %d intercepts",
         req.agency,

@@ -105,9 +105,9 @@ def test_rerun_on_same_warehouse_is_idempotent(synth_dir: Path, tmp_path: Path) 
 
     def stable(name: str) -> dict:
         summary = json.loads((tmp_path / name / "summary.json").read_text(encoding="utf-8"))
-        return {
-            k: v for k, v in summary.items() if k not in ("duration_s", "reports", "match_stats")
-        }
+        # timings and memory vary run to run; everything else must not
+        volatile = ("duration_s", "reports", "match_stats", "stage_s", "peak_rss_mb")
+        return {k: v for k, v in summary.items() if k not in volatile}
 
     assert stable("a") == stable("b")
 
@@ -172,3 +172,15 @@ def test_missing_required_column_stops_with_one_line(tmp_path: Path, synth_dir: 
     )
     assert result.exit_code == 2
     assert "guest_name" in result.output and "Traceback" not in result.output
+
+
+def test_summary_times_every_stage(synth_dir: Path, tmp_path: Path) -> None:
+    result = _sweep(synth_dir, "hotel_booking", tmp_path / "t")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "t" / "summary.json").read_text(encoding="utf-8"))
+    stages = summary["stage_s"]
+    for name in ("read_list", "contract_list", "listing", "contract_agency", "match", "reports"):
+        assert stages[name] >= 0.0
+    # the stages (with `other`) account for the whole run, to rounding
+    assert abs(sum(stages.values()) - summary["duration_s"]) < 0.05
+    assert summary["peak_rss_mb"] > 0
