@@ -235,10 +235,9 @@ def current_entries(wh: Warehouse, as_of: date) -> pl.DataFrame:
         f"""SELECT entry_id, {columns}, status, removed_on, removal_reason, version,
                    valid_from_run, source
             FROM list_entries
-            WHERE valid_from_run <= $as_of AND (valid_to_run IS NULL OR valid_to_run > $as_of)
-            ORDER BY entry_id""",
+            WHERE valid_from_run <= $as_of AND (valid_to_run IS NULL OR valid_to_run > $as_of)""",
         {"as_of": as_of},
-    )
+    ).sort("entry_id")  # polars sorts a million wide rows faster than DuckDB's ORDER BY + export
 
 
 def removed_since(wh: Warehouse, run_date: date) -> pl.DataFrame:
