@@ -323,7 +323,7 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     """Run one agency's sweep and return its summary (also written to `summary.json`)."""
     from data_contracts import warmup
     from pipelines.reports import write_agency_reports
-    from pipelines.warehouse import Warehouse
+    from pipelines.warehouse import Warehouse, record_run
 
     clock = _Clock(progress or (lambda _msg: None))
     started = time.perf_counter()
@@ -366,7 +366,18 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
         summary["reports"] = [str(p) for p in report_paths]
         summary["feedback"] = match_stats["feedback"]
         _write_outputs(req.out, hits, quarantine, summary)
-    # summary.json is rewritten with the last stage's time included
+    with clock.stage("persist"):  # hits, quarantine and the run row, as the files say
+        sources = [("dishonest_list", p.name) for p in req.lists] + [(req.agency, req.input.name)]
+        record_run(
+            wh,
+            agency=req.agency,
+            run_date=req.run_date,
+            hits=hits,
+            quarantine=quarantine,
+            sources=sources,
+            summary=summary,
+        )
+    # summary.json is rewritten with the last stages' time included
     duration = time.perf_counter() - started
     # imports, warehouse migration and the like: the time no named stage accounts for
     clock.seconds["other"] = max(duration - sum(clock.seconds.values()), 0.0)

@@ -8,10 +8,12 @@ holding a connection open would lock the workbench and other sweeps out for no r
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -327,3 +329,66 @@ def replace_partition(
     with registered(con, frame, table) as src:
         con.execute(f"INSERT INTO {_ident(table)} BY NAME SELECT * FROM {src}")
     return frame.height
+
+
+HIT_TABLE_COLUMNS = (
+    "record_id",
+    "role",
+    "entry_id",
+    "query_role",
+    "list_role",
+    "match_score",
+    "match_decision",
+    "pair_key",
+    "evidence",
+    "explanation_zh",
+    "intercept",
+    "rule_id",
+    "reason",
+    "legal_basis",
+    "action",
+    "deadline_working_days",
+)
+
+
+def record_run(
+    wh: Warehouse,
+    *,
+    agency: str,
+    run_date: date,
+    hits: pl.DataFrame,
+    quarantine: pl.DataFrame,
+    sources: Sequence[tuple[str, str]],
+    summary: dict,
+) -> None:
+    """Persist one sweep's hits, quarantine and run row, in one transaction, idempotently.
+
+    Hits replace the (agency, run_date) partition, so a rerun drops hits that no longer hold;
+    quarantine rows replace each (run_date, dataset, source) the run read, even when now empty;
+    the run row is keyed `agency:run_date`.
+    """
+    run_id = f"{agency}:{run_date.isoformat()}"
+    hit_rows = hits.select([c for c in HIT_TABLE_COLUMNS if c in hits.columns]).with_columns(
+        pl.lit(agency).alias("agency"), pl.lit(run_date).alias("run_date")
+    )
+    rejected = quarantine.with_columns(
+        pl.lit(run_date).alias("run_date"), pl.col("row").cast(pl.Int64, strict=False)
+    )
+    now = datetime.now(UTC).replace(tzinfo=None)
+    run = pl.DataFrame(
+        {
+            "run_id": [run_id],
+            "agency": [agency],
+            "run_date": [run_date],
+            "started_at": [now - timedelta(seconds=float(summary.get("duration_s", 0.0)))],
+            "finished_at": [now],
+            "summary": [json.dumps(summary, ensure_ascii=False)],
+        }
+    )
+    with wh.transaction() as con:
+        replace_partition(con, "hits", hit_rows, {"agency": agency, "run_date": run_date})
+        for dataset, source in sources:
+            part = rejected.filter((pl.col("dataset") == dataset) & (pl.col("source") == source))
+            where = {"run_date": run_date, "dataset": dataset, "source": source}
+            replace_partition(con, "quarantine", part, where)
+        upsert_frame(con, "runs", run, ["run_id"])

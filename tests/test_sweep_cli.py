@@ -184,3 +184,24 @@ def test_summary_times_every_stage(synth_dir: Path, tmp_path: Path) -> None:
     # the stages (with `other`) account for the whole run, to rounding
     assert abs(sum(stages.values()) - summary["duration_s"]) < 0.05
     assert summary["peak_rss_mb"] > 0
+
+
+def test_rerun_persists_hits_quarantine_and_run_once(synth_dir: Path, tmp_path: Path) -> None:
+    wh = tmp_path / "wh.duckdb"
+    for out in ("a", "b"):
+        result = _sweep(synth_dir, "hotel_booking", tmp_path / out, "--warehouse", str(wh))
+        assert result.exit_code == 0, result.output
+    import duckdb
+
+    con = duckdb.connect(str(wh), read_only=True)
+    hits, distinct = con.execute(
+        "select count(*), count(distinct (record_id, role, entry_id)) from hits"
+    ).fetchall()[0]
+    quarantined = con.execute("select count(*) from quarantine").fetchall()[0][0]
+    runs = con.execute("select run_id, summary from runs").fetchall()
+    con.close()
+    summary = json.loads((tmp_path / "b" / "summary.json").read_text(encoding="utf-8"))
+    assert hits == distinct == len(_rows(tmp_path / "b" / "hits.csv")) > 0
+    rejected = len(_rows(tmp_path / "b" / "quarantine.csv"))
+    assert quarantined == summary["records_quarantined"] == rejected
+    assert len(runs) == 1 and json.loads(runs[0][1])["records_in"] == summary["records_in"]
