@@ -110,6 +110,8 @@ def main() -> None:
         )
         stages = summary.get("stage_s", {})
         print("  stages: " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
+        rss = summary.get("peak_rss_after_stage_mb", {})
+        print("  peak RSS after stage (MB): " + ", ".join(f"{k} {v:.0f}" for k, v in rss.items()))
         other = sum(v for k, v in stages.items() if k != "match")
         print(
             f"  match {stages.get('match', 0.0):.1f} s; everything else {other:.1f} s; "

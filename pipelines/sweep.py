@@ -100,6 +100,8 @@ class _Clock:
 
     progress: Progress = field(default=lambda _msg: None)
     seconds: dict[str, float] = field(default_factory=dict)
+    rss_mb: dict[str, float] = field(default_factory=dict)
+    """Peak RSS of the process when each stage ended: the stage where it jumps is the culprit."""
 
     @contextmanager
     def stage(self, name: str, message: str | None = None) -> Iterator[None]:
@@ -111,6 +113,7 @@ class _Clock:
         finally:
             spent = time.perf_counter() - started
             self.seconds[name] = self.seconds.get(name, 0.0) + spent
+            self.rss_mb[name] = _peak_rss_mb()
 
     def rounded(self) -> dict[str, float]:
         return {k: round(v, 3) for k, v in self.seconds.items()}
@@ -383,6 +386,7 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     clock.seconds["other"] = max(duration - sum(clock.seconds.values()), 0.0)
     summary["stage_s"] = clock.rounded()
     summary["peak_rss_mb"] = _peak_rss_mb()
+    summary["peak_rss_after_stage_mb"] = clock.rss_mb
     summary["duration_s"] = round(duration, 3)
     _write_summary(req.out, summary)
     log.info(
