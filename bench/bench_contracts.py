@@ -19,7 +19,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from data_contracts import validate  # noqa: E402
+from data_contracts import gx_runner, validate  # noqa: E402, F401 - GE imported before timing
 from pipelines.ingest import read_dataset  # noqa: E402
 from pipelines.settings import ContractSettings  # noqa: E402
 
