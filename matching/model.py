@@ -106,7 +106,7 @@ class MatchModel:
     tf_minimum: float = 1e-7
     """Floor on a name's frequency so a unique name cannot yield an unbounded weight."""
     tf_tables: dict[str, dict[str, float]] = field(default_factory=dict)
-    """Optional fixed name frequencies (`norm`, `py` -> share); empty = taken from the list at link time."""
+    """Fixed name frequencies (`norm`, `py` -> share); empty = from the list at link time."""
     list_parties: int = 0
     """List size `prior` was estimated on; when set, the prior is rescaled to the list being
     screened (a query party's chance of being listed stays put, its chance per list party shrinks
@@ -201,67 +201,8 @@ def load_default() -> MatchModel:
     return MatchModel.from_dict(json.loads(DEFAULT_MODEL_PATH.read_text(encoding="utf-8")))
 
 
-def _level_freq(
-    g: pl.DataFrame, name: str, n_levels: int, weights: np.ndarray | None = None
-) -> np.ndarray:
-    codes = g[f"g_{name}"].to_numpy(allow_copy=True)
-    w = np.ones(len(codes)) if weights is None else weights
-    ok = ~np.isnan(codes.astype(float))
-    counts = np.bincount(codes[ok].astype(int), weights=w[ok], minlength=n_levels)
-    return (counts + 0.5) / (
-        counts.sum() + 0.5 * n_levels
-    )  # Laplace smoothing: no level is impossible
-
-
-def _patterns(g: pl.DataFrame, names: list[str]) -> pl.DataFrame:
-    return g.select([f"g_{n}" for n in names]).group_by(pl.all()).len()
-
-
-def fit_em(
-    model: MatchModel,
-    blocked: pl.DataFrame,
-    random_pairs: pl.DataFrame,
-    *,
-    total_pairs: float,
-    max_iter: int = 30,
-    tol: float = 1e-6,
-) -> MatchModel:
-    """EM on level patterns of blocked pairs (u held at its random-pair estimate)."""
-    names = [c.name for c in model.comparisons]
-    u = {c.name: _level_freq(random_pairs, c.name, len(c.levels)) for c in model.comparisons}
-    m = {c.name: np.array([lv.m for lv in c.levels]) for c in model.comparisons}
-    pats = _patterns(blocked, names)
-    counts = pats["len"].to_numpy().astype(float)
-    codes = {n: pats[f"g_{n}"].to_numpy(allow_copy=True).astype(float) for n in names}
-    lam = 0.5 if not model.prior else min(0.5, model.prior * total_pairs / max(blocked.height, 1))
-    for _ in range(max_iter):
-        log_m = np.zeros(len(counts))
-        log_u = np.zeros(len(counts))
-        for n in names:
-            ok = ~np.isnan(codes[n])
-            idx = codes[n][ok].astype(int)
-            log_m[ok] += np.log(m[n][idx])
-            log_u[ok] += np.log(u[n][idx])
-        a = np.log(lam) + log_m
-        b = np.log1p(-lam) + log_u
-        post = 1.0 / (1.0 + np.exp(np.clip(b - a, -700, 700)))
-        new_lam = float((post * counts).sum() / counts.sum())
-        for n in names:
-            ok = ~np.isnan(codes[n])
-            acc = np.bincount(
-                codes[n][ok].astype(int), weights=(post * counts)[ok], minlength=len(m[n])
-            )
-            m[n] = (acc + 0.5) / (acc.sum() + 0.5 * len(m[n]))
-        done = abs(new_lam - lam) < tol
-        lam = new_lam
-        if done:
-            break
-    prior = lam * blocked.height / max(total_pairs, 1.0)
-    return model.with_params(m, u, prior)
-
-
 def refine(model: MatchModel, labels: pl.DataFrame, *, strength: float = 50.0) -> MatchModel:
-    """Blend analyst labels into m (positives) and u (negatives): `labels` has `g_<field>` codes and `label` bool.
+    """Blend analyst labels (`g_<field>` codes, `label` bool) into m (positives) and u (negatives).
 
     `strength` is how many labelled pairs the current parameters count as (a Dirichlet prior), so a
     handful of decisions nudges the model and thousands dominate it.

@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from matching import calibrate
-from matching.model import MatchModel, refine
+from matching.model import MatchModel, load_default, refine
 from pipelines.settings import MatchCalibration, MatchThresholds, Settings
 
 _MOVED_BITS = 0.01
@@ -22,11 +22,8 @@ _MOVED_BITS = 0.01
 
 
 def base_model() -> MatchModel:
-    """The packaged model: `matching.model.load_default()` when the engine ships one."""
-    from matching import model as model_mod
-
-    loader = getattr(model_mod, "load_default", None)
-    return loader() if callable(loader) else MatchModel()
+    """The packaged model every sweep starts from (`matching/default_model.json`)."""
+    return load_default()
 
 
 def store_labels(review_db: Path | None) -> pl.DataFrame:

@@ -8,7 +8,8 @@ import numpy as np
 import polars as pl
 
 from matching.comparisons import ID_LEVELS, LEVELS
-from matching.model import MatchModel, fit_em, refine
+from matching.estimate import em_session, level_freq
+from matching.model import MatchModel, refine
 
 TRUE_M = {
     "id": [0.02, 0.03, 0.2, 0.01, 0.02, 0.4, 0.01, 0.31],
@@ -37,13 +38,13 @@ def test_em_recovers_m_and_prior() -> None:
     rng = np.random.default_rng(7)
     matches, non = _sample(TRUE_M, 20_000, rng), _sample(TRUE_U, 80_000, rng)
     blocked = pl.concat([matches, non])
-    fitted = fit_em(
-        MatchModel(), blocked, _sample(TRUE_U, 200_000, rng), total_pairs=float(blocked.height)
-    )
+    random_pairs = _sample(TRUE_U, 200_000, rng)
+    u = {n: level_freq(random_pairs, n, len(LEVELS[n])) for n in LEVELS}
+    m0 = {c.name: np.array([lv.m for lv in c.levels]) for c in MatchModel().comparisons}
+    m, lam = em_session(blocked, m0, u, update=set(LEVELS))
     for name in LEVELS:
-        got = np.array([lv.m for lv in fitted.comparison(name).levels])
-        assert np.abs(got - np.array(TRUE_M[name])).max() < 0.05, name
-    assert abs(fitted.prior - 0.2) < 0.03
+        assert np.abs(m[name] - np.array(TRUE_M[name])).max() < 0.05, name
+    assert abs(lam - 0.2) < 0.03
 
 
 def test_refine_moves_m_towards_labels_and_round_trips() -> None:
