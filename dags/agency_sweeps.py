@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
+from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
 from pipelines.airflow_runner import (
     AGENCIES,
+    DEFAULT_ARGS,
     LIST_ASSET_URI,
     NIGHT_TZ,
-    RETRIES,
-    RETRY_DELAY,
     SWEEP_CRON,
     call_step,
     nights_from_context,
     outbox_asset_uri,
+    run_date_params,
     sweep_dag_id,
 )
 
@@ -43,15 +43,10 @@ def build_sweep_dag(agency: str) -> None:
         catchup=False,
         # One night at a time per agency: the alerts ledger withdraws and re-sends in night order.
         max_active_runs=1,
-        default_args={"retries": RETRIES, "retry_delay": RETRY_DELAY},
-        params={
-            "run_date": Param(
-                None,
-                type=["null", "string"],
-                pattern=r"^\d{4}-\d{2}-\d{2}$",
-                description="Night to sweep (YYYY-MM-DD); empty = the triggering list update(s).",
-            )
-        },
+        default_args=DEFAULT_ARGS,
+        params=run_date_params(
+            "Night to sweep (YYYY-MM-DD); empty = the triggering list update(s)."
+        ),
         tags=["credsweep", "sweep", agency],
         doc_md=__doc__,
     )

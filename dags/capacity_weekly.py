@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow.sdk import CronTriggerTimetable, Param, dag, task
+from airflow.sdk import CronTriggerTimetable, dag, task
 
-from pipelines.airflow_runner import NIGHT_TZ, RETRIES, RETRY_DELAY, call_step
+from pipelines.airflow_runner import DEFAULT_ARGS, NIGHT_TZ, call_step, run_date_params
 
 CAPACITY_DAG_ID = "credsweep_capacity_weekly"
 
@@ -22,15 +22,10 @@ CAPACITY_DAG_ID = "credsweep_capacity_weekly"
     # A missed week is re-run deliberately (param run_date), never silently on deploy.
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": RETRIES, "retry_delay": RETRY_DELAY},
-    params={
-        "run_date": Param(
-            None,
-            type=["null", "string"],
-            pattern=r"^\d{4}-\d{2}-\d{2}$",
-            description="Night to score at (YYYY-MM-DD); empty = the last night of the interval.",
-        )
-    },
+    default_args=DEFAULT_ARGS,
+    params=run_date_params(
+        "Night to score at (YYYY-MM-DD); empty = the last night of the interval."
+    ),
     tags=["credsweep", "capacity"],
     doc_md=__doc__,
 )

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
+from airflow.sdk import Asset, CronTriggerTimetable, dag, task
 
 from pipelines.airflow_runner import (
+    DEFAULT_ARGS,
     INGEST_CRON,
     LIST_ASSET_URI,
     LIST_INGEST_DAG_ID,
     NIGHT_TZ,
-    RETRIES,
-    RETRY_DELAY,
     call_step,
     nights_from_context,
+    run_date_params,
 )
 
 LIST_ASSET = Asset(LIST_ASSET_URI)
@@ -35,15 +35,8 @@ LIST_ASSET = Asset(LIST_ASSET_URI)
     catchup=False,
     # Nights must apply in order: deltas of night N+1 assume night N's list.
     max_active_runs=1,
-    default_args={"retries": RETRIES, "retry_delay": RETRY_DELAY},
-    params={
-        "run_date": Param(
-            None,
-            type=["null", "string"],
-            pattern=r"^\d{4}-\d{2}-\d{2}$",
-            description="Night to ingest (YYYY-MM-DD); empty = the run's data interval.",
-        )
-    },
+    default_args=DEFAULT_ARGS,
+    params=run_date_params("Night to ingest (YYYY-MM-DD); empty = the run's data interval."),
     tags=["credsweep", "lists"],
     doc_md=__doc__,
 )

@@ -31,6 +31,22 @@ DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
 # Retries are for transient faults (a locked file, a slow share); data faults fail at once.
 RETRIES = 2
 RETRY_DELAY = timedelta(minutes=5)
+DEFAULT_ARGS = {"retries": RETRIES, "retry_delay": RETRY_DELAY}
+"""Task defaults shared by every credsweep DAG."""
+
+
+def run_date_params(description: str) -> dict[str, Any]:
+    """The `run_date` param every credsweep DAG takes, so any night can be rerun or backfilled."""
+    from airflow.sdk import Param  # deferred: the CLI imports this module without Airflow loaded
+
+    return {
+        "run_date": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}-\d{2}-\d{2}$",
+            description=description,
+        )
+    }
 
 
 def sweep_dag_id(agency: str) -> str:
