@@ -67,11 +67,11 @@ def ascii_kinds(frame: pl.DataFrame, col: str, today: date | None = None) -> pl.
         .when(t.str.contains(r"^[0-9]\.[0-9]+E\+?[0-9]+$"))
         .then(pl.lit("mangled"))
         .when(pl.col("legacy"))
-        .then(pl.when(plausible).then(pl.lit("full")).otherwise(pl.lit("malformed")))
+        .then(pl.when(plausible).then(pl.lit("full")).otherwise(pl.lit("bad_check")))
         .when(pl.col("full"))
         .then(
             pl.when(~plausible)
-            .then(pl.lit("malformed"))
+            .then(pl.lit("bad_check"))  # a transposed/mistyped date digit: still evidence
             .when(pl.col("check_ok"))
             .then(pl.lit("full"))
             .otherwise(pl.lit("bad_check"))

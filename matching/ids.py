@@ -91,7 +91,9 @@ def parse_ric(raw: str | None) -> ParsedId:
     if _FULL.match(text):
         born = _birth(text[6:14])
         if not _plausible_birth(born):
-            return ParsedId("malformed", None)
+            # A well-shaped number with an impossible birth date is a mistyped or transposed digit
+            # (19851302 for 19850312): the other digits are still evidence, so it counts as a slip.
+            return ParsedId("bad_check", text, None, _gender(text[14:17]), text[:6], legacy)
         kind: IdKind = "full" if _check(text[:17]) == text[17] else "bad_check"
         return ParsedId(kind, text, born, _gender(text[14:17]), text[:6], legacy)
     if "*" in text and _MASKED.match(text):
