@@ -9,6 +9,8 @@ Two sources of truth about precision:
   `prior_strength` pseudo-labels, so a handful of decisions cannot swing a threshold
   (`thresholds_from_labels`).
 `labels_to_gammas` turns the workbench's labels into the input of `matching.model.refine`.
+`choose_thresholds` is what `matching.link.link` runs between scoring and deciding: a
+`ThresholdRule` (settings + labels) and the scores of all candidate pairs give the numbers used.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 from matching.comparisons import LEVELS
+from pipelines.settings import MatchCalibration, MatchThresholds
 
 CREDIBILITY = 0.95
 """One-sided credibility of the bounds used to move a threshold."""
@@ -229,6 +233,132 @@ def precision_at(labels: pl.DataFrame, low: float, high: float | None = None) ->
     d = labels.filter(sel & pl.col("label").is_not_null())
     pos = int(d["label"].sum())
     return estimate(pos, d.height - pos)
+
+
+# ---- the thresholds a sweep decides with ---------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class ThresholdRule:
+    """Settings plus analyst labels (`labels_to_gammas` output): how a sweep picks its cut-offs."""
+
+    settings: MatchThresholds
+    calibration: MatchCalibration
+    labels: pl.DataFrame | None = None
+
+    @property
+    def lowest_review(self) -> float:
+        """No outcome of this rule reviews below this, so pairs under it may be dropped early."""
+        # labels never lower review; target mode never goes under its floor
+        s = self.settings
+        return s.review_floor if s.source == "target" else s.review
+
+
+@dataclass(frozen=True)
+class ThresholdChoice:
+    """The cut-offs used, where they came from, and what the model claims at them."""
+
+    thresholds: MatchThresholds
+    source: str
+    target: MatchThresholds | None
+    claims: dict[str, float | None]
+
+    def figures(self) -> dict[str, Any]:
+        """Summary figures (`summary.json` feedback section); no personal data."""
+        pair = {"match": self.thresholds.match, "review": self.thresholds.review}
+        return {
+            "thresholds_mode": self.thresholds.source,
+            "thresholds_source": self.source,
+            "thresholds_after": pair,
+            "thresholds_target": (
+                {"match": self.target.match, "review": self.target.review} if self.target else None
+            ),
+            **self.claims,
+        }
+
+
+def _with(base: MatchThresholds, match: float, review: float) -> MatchThresholds:
+    """`base` with new cut-offs, validated (model_copy would skip the ordering check)."""
+    return MatchThresholds.model_validate(base.model_dump() | {"match": match, "review": review})
+
+
+def labels_move(
+    current: MatchThresholds, cal: MatchCalibration, gammas: pl.DataFrame | None
+) -> MatchThresholds | None:
+    """`current` moved by labelled pairs (`match_score`, `label`), or None while too few labels."""
+    if gammas is None or not cal.labels_move_thresholds:
+        return None
+    if gammas.filter(pl.col("label").is_not_null()).height < cal.min_labels:
+        return None
+    match, review = thresholds_from_labels(
+        gammas,
+        target_precision=cal.target_precision,
+        prior_strength=cal.prior_strength,
+        current=(current.match, current.review),
+        min_labels=cal.min_labels,
+    )
+    return _with(current, match, review)
+
+
+def pair_probabilities(scored: pl.DataFrame) -> np.ndarray:
+    """Calibrated scores of scored candidate pairs as `decide` sees them (a branch veto is 0)."""
+    p = pl.col("match_score")
+    expr = pl.when(pl.col("veto")).then(0.0).otherwise(p) if "veto" in scored.columns else p
+    return scored.select(expr.cast(pl.Float64).alias("match_score"))["match_score"].to_numpy()
+
+
+def model_claims(scores: np.ndarray, thresholds: MatchThresholds) -> dict[str, float | None]:
+    """Precision at match and recall at match / match+review that the scores themselves expect."""
+    p = np.asarray(scores, dtype=float)
+    p = p[~np.isnan(p)]
+    total = float(p.sum())
+    at_match = p[p >= thresholds.match]
+
+    def share(t: float) -> float | None:
+        return round(float(p[p >= t].sum()) / total, 6) if total > 0 else None
+
+    return {
+        "expected_precision_match": round(float(at_match.mean()), 6) if at_match.size else None,
+        "expected_recall_match": share(thresholds.match),
+        "expected_recall_match_review": share(thresholds.review),
+        "candidate_pairs_scored": int(p.size),
+    }
+
+
+def target_thresholds(rule: ThresholdRule, scores: np.ndarray) -> MatchThresholds | None:
+    """Target-mode cut-offs within the settings' bounds; None when there is nothing to judge."""
+    s, cal = rule.settings, rule.calibration
+    p = np.asarray(scores, dtype=float)
+    if not np.nansum(p) > 0:
+        return None  # no scored pair (or only impossible ones): the written numbers stand
+    match, review = thresholds_for_target(
+        p,
+        target_precision=cal.target_precision,
+        target_recall=cal.target_recall,
+        floor_match=s.match_floor,
+        floor_review=s.review_floor,
+    )
+    # the written review is a ceiling: the recall target may widen the queue, never shrink it
+    return _with(s, match, min(review, s.review, match))
+
+
+def choose_thresholds(rule: ThresholdRule | MatchThresholds, scores: np.ndarray) -> ThresholdChoice:
+    """The cut-offs a sweep decides with, from the scores of ALL its candidate pairs.
+
+    Fixed mode (or a bare `MatchThresholds`): the written numbers. Target mode: derived from the
+    targets (`target_thresholds`), the written numbers when nothing was scored. Then, with at
+    least `min_labels` decided labels, `thresholds_from_labels` moves them as it always has.
+    """
+    if isinstance(rule, MatchThresholds):
+        rule = ThresholdRule(
+            rule, MatchCalibration.model_validate({"labels_move_thresholds": False})
+        )
+    target = target_thresholds(rule, scores) if rule.settings.source == "target" else None
+    start = target or rule.settings
+    moved = labels_move(start, rule.calibration, rule.labels)
+    used = moved or start
+    source = "labels" if moved is not None else "target" if target is not None else "settings"
+    return ThresholdChoice(used, source, target, model_claims(scores, used))
 
 
 # ---- labels -> comparison levels for `matching.model.refine` --------------------------------

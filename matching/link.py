@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 
 from matching.blocking import BlockingRules, candidate_pairs
+from matching.calibrate import ThresholdRule, choose_thresholds, pair_probabilities
 from matching.comparisons import ID_EVIDENCE, ID_LEVELS, NAME_LEVELS, compare
 from matching.explain import explain
 from matching.features import party_features
@@ -227,7 +228,8 @@ def gammas_for(
     """Levels of blocked pairs (with `by_id`) and of random pairs (for u), the total pair count,
     and both feature frames."""
     qf, lf = prepare(query, listed, as_of)
-    pairs, _ = candidate_pairs(qf, lf, as_of)
+    # EM learns the ID comparison from pairs met by name, so it wants them for numbered persons too
+    pairs, _ = candidate_pairs(qf, lf, as_of, BlockingRules(name_keys_for_numbered=True))
     blocked = compare(pair_frame(qf, lf, pairs), as_of)
     rng = np.random.default_rng(seed)
     rand = pl.DataFrame(
@@ -246,11 +248,15 @@ def link(
     listed: pl.DataFrame,
     *,
     model: MatchModel | None = None,
-    thresholds: MatchThresholds,
+    thresholds: MatchThresholds | ThresholdRule,
     as_of: date,
     blocking: BlockingRules | None = None,
 ) -> LinkResult:
-    """Screen query parties against list parties; hits at or above `thresholds.review`."""
+    """Screen query parties against list parties; hits at or above the review threshold used.
+
+    `thresholds` is fixed numbers or a rule (target mode, labels) resolved over the scores of
+    every candidate pair (`matching.calibrate.choose_thresholds`) before any pair is decided.
+    """
     model = model or load_default()
     t0 = time.perf_counter()
     qf, lf = prepare(query, listed, as_of)
@@ -259,9 +265,10 @@ def link(
     t2 = time.perf_counter()
     compared = compare(pair_frame(qf, lf, pairs), as_of)
     t3 = time.perf_counter()
-    decided = decide(score(compared, lf, model), thresholds).filter(
-        pl.col("match_decision").is_not_null()
-    )
+    scored = score(compared, lf, model)
+    # a target-mode cut-off depends on the whole score distribution: choose after all scoring
+    chosen = choose_thresholds(thresholds, pair_probabilities(scored))
+    decided = decide(scored, chosen.thresholds).filter(pl.col("match_decision").is_not_null())
     # Ties broken by entry id so reruns keep the same candidates (idempotent nights).
     best = decided.sort(["match_score", "entry_id_l"], descending=[True, False]).unique(
         ["record_id_q", "role_q", "entry_id_l"], keep="first", maintain_order=True
@@ -295,6 +302,7 @@ def link(
         "hits": hits.height,
         "matches": int((hits["match_decision"] == "match").sum()),
         "reviews": int((hits["match_decision"] == "review").sum()),
+        "thresholds": chosen.figures(),
         "timings_s": {
             "features": t1 - t0,
             "blocking": t2 - t1,

@@ -47,18 +47,13 @@ def store_labels(review_db: Path | None) -> pl.DataFrame:
 def thresholds_in_force(
     configured: MatchThresholds, cal: MatchCalibration, gammas: pl.DataFrame
 ) -> tuple[MatchThresholds, str]:
-    """Thresholds a sweep uses given labelled pairs (`match_score`, `label`), and their source."""
-    decided = gammas.filter(pl.col("label").is_not_null()).height
-    if not cal.labels_move_thresholds or decided < cal.min_labels:
-        return configured, "settings"
-    match, review = calibrate.thresholds_from_labels(
-        gammas,
-        target_precision=cal.target_precision,
-        prior_strength=cal.prior_strength,
-        current=(configured.match, configured.review),
-        min_labels=cal.min_labels,
-    )
-    return MatchThresholds(match=match, review=review), "labels"
+    """Thresholds known before scoring, given labelled pairs (`match_score`, `label`), and source.
+
+    In fixed mode these are the ones the sweep uses. In target mode the sweep derives its own
+    from its scores (`matching.calibrate.choose_thresholds`); these are then only its fallback.
+    """
+    moved = calibrate.labels_move(configured, cal, gammas)
+    return (configured, "settings") if moved is None else (moved, "labels")
 
 
 def _moved_weights(before: MatchModel, after: MatchModel) -> dict[str, list[float]]:
@@ -92,15 +87,37 @@ def feedback_from_labels(
         "labels_unsure": labels.height - gammas.height,
         "model_refined": gammas.height > 0,
         "weights_moved_bits": _moved_weights(start, refined),
+        "thresholds_mode": settings.thresholds.source,
         "thresholds_source": source,
-        "thresholds_before": settings.thresholds.model_dump(),
-        "thresholds_after": thresholds.model_dump(),
+        "thresholds_before": _pair(settings.thresholds),
+        "thresholds_after": _pair(thresholds),
     }
     return refined, thresholds, figures
+
+
+def _pair(t: MatchThresholds) -> dict[str, float]:
+    return {"match": t.match, "review": t.review}
 
 
 def sweep_model(
     settings: Settings, review_db: Path | None
 ) -> tuple[MatchModel, MatchThresholds, dict[str, Any]]:
-    """The model, thresholds and feedback figures one sweep runs with."""
+    """The model, the thresholds known before scoring (`thresholds_in_force`) and figures."""
     return feedback_from_labels(settings, store_labels(review_db))
+
+
+def sweep_matching(
+    settings: Settings, review_db: Path | None
+) -> tuple[MatchModel, calibrate.ThresholdRule, dict[str, Any]]:
+    """The model, the threshold rule `link` resolves after scoring, and the feedback figures."""
+    labels = store_labels(review_db)
+    model, _, figures = feedback_from_labels(settings, labels)
+    rule = calibrate.ThresholdRule(
+        settings.thresholds, settings.calibration, calibrate.labels_to_gammas(labels)
+    )
+    return model, rule, figures
+
+
+def with_thresholds_used(figures: dict[str, Any], link_stats: dict[str, Any]) -> dict[str, Any]:
+    """Feedback figures completed with the thresholds `link` used and the model's claims."""
+    return figures | link_stats.get("thresholds", {})

@@ -128,17 +128,57 @@ class AgencySettings(_Model):
 
 
 class MatchThresholds(_Model):
-    """Probability cut-offs, chosen from a target precision (docs/matching.md)."""
+    """Probability cut-offs: as written (`fixed`) or chosen per sweep from targets (`target`)."""
 
-    match: float = Field(0.97, ge=0, le=1, description="At or above: acted on automatically.")
+    source: Literal["fixed", "target"] = Field(
+        "fixed",
+        description=(
+            "`fixed`: `match`/`review` as written. `target`: each sweep picks `match` from "
+            "`calibration.target_precision` and `review` from `calibration.target_recall` over "
+            "the calibrated scores of its own candidate pairs, within the bounds below "
+            "(docs/matching.md, Thresholds)."
+        ),
+    )
+    match: float = Field(
+        0.97,
+        ge=0,
+        le=1,
+        description=(
+            "At or above: acted on automatically. In `target` mode the fallback when a sweep "
+            "scores no pair."
+        ),
+    )
     review: float = Field(
-        0.60, ge=0, le=1, description="At or above (below match): sent to analysts."
+        0.60,
+        ge=0,
+        le=1,
+        description=(
+            "At or above (below match): sent to analysts. In `target` mode the fallback and the "
+            "highest review cut-off the recall target may choose (never fewer reviews than fixed)."
+        ),
+    )
+    match_floor: float = Field(
+        0.80,
+        ge=0,
+        le=1,
+        description="`target` mode: the match cut-off never goes below this, whatever the scores.",
+    )
+    review_floor: float = Field(
+        0.30,
+        ge=0,
+        le=1,
+        description=(
+            "`target` mode: the review cut-off never goes below this (bounds the analysts' queue)."
+        ),
     )
 
     @model_validator(mode="after")
     def _ordered(self) -> MatchThresholds:
         if self.review > self.match:
             raise ValueError("review threshold must not exceed match threshold")
+        # the floor only bounds target mode; a fixed low review stays legal
+        if self.source == "target" and self.review_floor > self.review:
+            raise ValueError("review_floor must not exceed the review threshold in target mode")
         return self
 
 

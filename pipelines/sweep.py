@@ -241,7 +241,7 @@ def _match(
     """Screen every role of every record against the list; return hits with rule verdicts."""
     from matching import link
     from matching.parties import list_parties, query_parties
-    from pipelines.feedback import sweep_model
+    from pipelines.feedback import sweep_matching, with_thresholds_used
     from pipelines.rules import apply_rule
 
     clock = clock or _Clock()
@@ -250,9 +250,10 @@ def _match(
         query = query_parties(records, agency.roles)
         listed = list_parties(entries)
     with clock.stage("match"):
-        # analyst labels refine the packaged model and may move the thresholds (issue 5)
-        model, thresholds, feedback = sweep_model(req.settings, req.review_db)
-        result = link(query, listed, model=model, thresholds=thresholds, as_of=req.run_date)
+        # analyst labels refine the packaged model and may move the thresholds (issue 5); in
+        # target mode link derives the thresholds from this sweep's own scores (issue 3)
+        model, rule, feedback = sweep_matching(req.settings, req.review_db)
+        result = link(query, listed, model=model, thresholds=rule, as_of=req.run_date)
     del listed
     with clock.stage("rules"):
         hits = apply_decisions(result.hits, *decided)
@@ -275,7 +276,7 @@ def _match(
         )
     stats = dict(result.stats)
     stats["suppressed_pairs_dropped"] = result.hits.height - hits.height
-    stats["feedback"] = feedback
+    stats["feedback"] = with_thresholds_used(feedback, result.stats)
     return enriched, stats
 
 
