@@ -12,11 +12,21 @@ and, for a listed party, one row per list entry it belongs to:
 A hit is keyed by (record_id, role, entry_id) where `role` is the *screened* role. The sweep's
 rules rewrite `role` to `legal_rep` when the listed party is an org's representative and keep the
 screened role in `query_role`; that column is used when present (see `_screened_role`).
+
+Each positive is also classed by the **evidence** its two sides carry (`classify_evidence`): a
+usable identifier on both sides, on the list side only, on the query side only, or on neither.
+Without an identifier only a name is left, and a name alone never identifies a person, so recall
+per class tells "the matcher failed" apart from "there was nothing to match on".
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 import polars as pl
+
+from matching.features import party_features
 
 LEVELS: dict[str, tuple[str, ...]] = {
     "match": ("match",),
@@ -24,6 +34,19 @@ LEVELS: dict[str, tuple[str, ...]] = {
 }
 KEY = ["record_id", "role", "entry_id"]
 REMOVED = "removed_entry"
+EVIDENCE_CLASSES = ("both_ids", "query_no_id", "list_no_id", "neither")
+NOT_SCREENED = "not_screened"
+# The identifier columns of `party_features`; `link` treats a party with none of them as unnumbered.
+ID_COLUMNS = ("pid", "uscc", "org_code")
+
+
+@dataclass(frozen=True)
+class Parties:
+    """Both sides as matching saw them (`query_parties`, `list_parties`) and the run date."""
+
+    query: pl.DataFrame
+    listed: pl.DataFrame
+    as_of: date
 
 
 def _ratio(num: int, den: int) -> float:
@@ -135,6 +158,7 @@ def evaluate_hits(
     *,
     n_records: int,
     screened: pl.Series | None = None,
+    parties: Parties | None = None,
 ) -> dict:
     """Precision, recall, F1 at `match` and `match+review`, per noise type, against the truth.
 
@@ -142,6 +166,9 @@ def evaluate_hits(
     positives on other records are counted apart (`positives_not_screened`, per noise type
     `not_screened`) so a recall loss can be told apart from a quarantine loss. They still count
     as positives: the sweep missed them either way.
+
+    `parties`, when given, adds recall per evidence class (`recall_by_evidence`, positives on
+    unscreened records in their own `not_screened` class) and the headline `recall_both_ids`.
     """
     t = _truth(truth, agency)
     h = _hits(hits, t)
@@ -170,6 +197,11 @@ def evaluate_hits(
         fig["positives_not_screened"] = lost.select(KEY).unique().height
         for noise, n in lost.group_by("noise").len().iter_rows():
             fig["by_noise"][noise]["not_screened"] = n
+    if parties is not None:
+        classed = classify_evidence(_positive_sides(truth, agency), parties, screened)
+        fig["recall_by_evidence"] = _by_evidence(_found(classed, at))
+        both = fig["recall_by_evidence"]["both_ids"]
+        fig["recall_both_ids"] = {lv: both[f"recall_{lv}"] for lv in LEVELS}
     fig["negatives"] = _negatives(t, at)
     if "intercept" in hits.columns:
         fig.update(_intercepts(h, pos_keys, removed_keys))
@@ -201,6 +233,97 @@ def _by_noise(pos: pl.DataFrame, removed: pl.DataFrame) -> dict:
         r["noise"]: {"n": r["n"], **{f"recall_{lv}": r[lv] for lv in LEVELS}}
         for r in table.iter_rows(named=True)
     }
+
+
+def _positive_sides(truth: pl.DataFrame, agency: str) -> pl.DataFrame:
+    """One row per positive (record, role, entry) and the list role(s) the true party holds."""
+    if "list_role" not in truth.columns:
+        truth = truth.with_columns(pl.lit("debtor").alias("list_role"))
+    return (
+        truth.filter(
+            (pl.col("agency") == agency)
+            & pl.col("entry_id").is_not_null()
+            & (pl.col("noise").fill_null("none") != REMOVED)
+        )
+        .select(
+            *[pl.col(c).cast(pl.String) for c in KEY],
+            pl.col("list_role").cast(pl.String).fill_null("debtor"),
+        )
+        .unique()
+    )
+
+
+def _has_id(parties: pl.DataFrame, keys: list[str], as_of: date) -> pl.DataFrame:
+    """Per party key: whether matching's features found any usable identifier (masked counts)."""
+    if parties.is_empty():
+        return pl.DataFrame(schema={**{k: pl.String for k in keys}, "has_id": pl.Boolean})
+    usable = pl.any_horizontal(pl.col(c).is_not_null() for c in ID_COLUMNS)
+    return (
+        party_features(parties, as_of)
+        .select(*[pl.col(k).cast(pl.String) for k in keys], usable.alias("has_id"))
+        .group_by(keys)  # a duplicated record id: the matcher saw every copy
+        .agg(pl.col("has_id").any())
+    )
+
+
+def _evidence_expr(query_ok: pl.Expr, list_ok: pl.Expr) -> pl.Expr:
+    """The evidence class from whether each side carries a usable identifier."""
+    return (
+        pl.when(query_ok & list_ok)
+        .then(pl.lit("both_ids"))
+        .when(list_ok)
+        .then(pl.lit("query_no_id"))
+        .when(query_ok)
+        .then(pl.lit("list_no_id"))
+        .otherwise(pl.lit("neither"))
+    )
+
+
+def classify_evidence(
+    positives: pl.DataFrame, parties: Parties, screened: pl.Series | None = None
+) -> pl.DataFrame:
+    """Class each positive (record_id, role, entry_id, list_role) by the IDs its two sides carry.
+
+    Only the parties the positives name go through `party_features`, so this stays cheap on a
+    large list. A side matching never saw (role left empty, entry not current) carries nothing.
+    Positives on records outside `screened` are `not_screened`: the contract, not the matcher,
+    lost them. One row per (record_id, role, entry_id); several list roles keep the best class.
+    """
+    q_keys, l_keys = ["record_id", "role"], ["entry_id", "list_role"]
+    wanted_q = positives.select(q_keys).unique()
+    wanted_l = positives.select(l_keys).unique()
+    query = parties.query.with_columns(pl.col(k).cast(pl.String) for k in q_keys)
+    listed = parties.listed.with_columns(pl.col(k).cast(pl.String) for k in l_keys)
+    if "status" in listed.columns:  # matching screens active entries only
+        listed = listed.filter(pl.col("status").fill_null("active") == "active")
+    q_ids = _has_id(query.join(wanted_q, on=q_keys, how="semi"), q_keys, parties.as_of)
+    l_ids = _has_id(listed.join(wanted_l, on=l_keys, how="semi"), l_keys, parties.as_of)
+    sides = (
+        positives.join(q_ids.rename({"has_id": "_q"}), on=q_keys, how="left")
+        .join(l_ids.rename({"has_id": "_l"}), on=l_keys, how="left")
+        .group_by(KEY, maintain_order=True)
+        .agg(pl.col("_q").fill_null(False).any(), pl.col("_l").fill_null(False).any())
+    )
+    evidence = _evidence_expr(pl.col("_q"), pl.col("_l"))
+    if screened is not None:
+        seen = pl.col("record_id").is_in(screened.cast(pl.String).implode())
+        evidence = pl.when(seen).then(evidence).otherwise(pl.lit(NOT_SCREENED))
+    return sides.select(*KEY, evidence.alias("evidence"))
+
+
+def _by_evidence(classed: pl.DataFrame) -> dict:
+    """n, tp and recall per evidence class and level (the four always, not_screened when any)."""
+    out: dict = {}
+    for cls in (*EVIDENCE_CLASSES, NOT_SCREENED):
+        rows = classed.filter(pl.col("evidence") == cls)
+        if cls == NOT_SCREENED and rows.is_empty():
+            continue
+        out[cls] = {"n": rows.height}
+        for level in LEVELS:
+            tp = int(rows[level].sum())
+            out[cls][f"tp_{level}"] = tp
+            out[cls][f"recall_{level}"] = round(_ratio(tp, rows.height), 6)
+    return out
 
 
 def _negatives(t: pl.DataFrame, at: dict[str, pl.DataFrame]) -> dict:
@@ -256,6 +379,8 @@ def format_figures(fig: dict) -> str:
             f"  {noise:<24}{r['n']:>6}{r['recall_match']:>14.4f}{r['recall_match+review']:>12.4f}"
             + lost
         )
+    if "recall_by_evidence" in fig:
+        lines.extend(_evidence_lines(fig["recall_by_evidence"]))
     if fig["negatives"]:
         lines.append(f"  {'hard negative':<24}{'n':>6}{'hit@match':>14}{'hit@m+r':>12}")
         for noise, r in fig["negatives"].items():
@@ -266,3 +391,16 @@ def format_figures(fig: dict) -> str:
             f"removed_entry_intercepts={fig['removed_entry_intercepts']}"
         )
     return "\n".join(lines)
+
+
+def _evidence_lines(by_class: dict) -> list[str]:
+    """Recall per evidence class as tp/n at each level (the both-IDs row is the matcher's own)."""
+    head = f"{'tp/n@match':>14}{'recall':>8}{'tp/n@m+r':>12}{'recall':>8}"
+    lines = [f"  {'evidence':<24}{'n':>6}{head}"]
+    for cls, r in by_class.items():
+        cells = "".join(
+            f"{str(r[f'tp_{lv}']) + '/' + str(r['n']):>{w}}{r[f'recall_{lv}']:>8.4f}"
+            for lv, w in (("match", 14), ("match+review", 12))
+        )
+        lines.append(f"  {cls:<24}{r['n']:>6}{cells}")
+    return lines

@@ -5,6 +5,10 @@ one, runs `pipelines.sweep.run_sweep` per agency exactly as `credsweep sweep` do
 deltas, fresh in-memory warehouse), reads each `hits.csv` and scores it with
 `matching.evaluation.evaluate_hits`. Prints one table per agency and writes the figures as JSON
 (the saved-figure regression test compares against such a file; see docs/evaluation.md).
+
+To class each positive by the identifiers its two sides carry, the list (snapshot then deltas)
+and each agency file go once more through their data contracts here, so the parties handed to the
+scorer are the ones matching saw; the sweep itself keeps its outputs to files.
 """
 
 from __future__ import annotations
@@ -111,11 +115,53 @@ def screened_records(source: Path, agency: str, quarantine: Path) -> pl.Series:
     return rows.filter(~pl.col("_row").is_in(dropped.implode()))["record_id"]
 
 
+def listed_parties(world: World, run_date: date, settings: object) -> pl.DataFrame:
+    """List parties as the sweep builds them: contracts, snapshot then deltas, current entries."""
+    from matching.parties import list_parties
+    from pipelines.listing import current_entries
+    from pipelines.sweep import load_list_files
+    from pipelines.warehouse import Warehouse
+
+    wh = Warehouse(":memory:")
+    wh.migrate()
+    load_list_files(wh, world.lists, run_date, settings)  # type: ignore[arg-type]
+    return list_parties(current_entries(wh, as_of=run_date))
+
+
+def agency_query_parties(
+    source: Path, agency: str, run_date: date, settings: object
+) -> pl.DataFrame:
+    """Query parties of the rows the agency contract lets through, cut by the agency's roles."""
+    from data_contracts import validate
+    from matching.parties import query_parties
+    from pipelines.ingest import read_dataset
+    from pipelines.sweep import agency_settings
+
+    result = validate(
+        agency,
+        read_dataset(source, agency),
+        run_id=f"{agency}-{run_date.isoformat()}",
+        settings=settings.contracts,  # type: ignore[attr-defined]
+        side="agency",
+        run_date=run_date,
+    )
+    return query_parties(result.clean, agency_settings(settings, agency).roles)  # type: ignore[arg-type]
+
+
 def evaluate_agency(
-    world: World, agency: str, out: Path, run_date: date, settings: object, truth: pl.DataFrame
+    world: World,
+    agency: str,
+    out: Path,
+    run_date: date,
+    settings: object,
+    truth: pl.DataFrame,
+    listed: pl.DataFrame | None = None,
 ) -> dict:
-    """Sweep one agency through the real sweep path and score its hits.csv."""
-    from matching.evaluation import evaluate_hits
+    """Sweep one agency through the real sweep path and score its hits.csv.
+
+    With `listed` (list parties, `listed_parties`), positives are also classed by evidence.
+    """
+    from matching.evaluation import Parties, evaluate_hits
     from pipelines.sweep import SweepRequest, run_sweep
 
     source = world.inputs.get(agency)
@@ -132,12 +178,17 @@ def evaluate_agency(
         )
     )
     n_records = summary["by_dataset"][agency]["in"]
+    parties = None
+    if listed is not None:
+        query = agency_query_parties(source, agency, run_date, settings)
+        parties = Parties(query=query, listed=listed, as_of=run_date)
     fig = evaluate_hits(
         read_hits(out / agency / "hits.csv"),
         truth,
         agency,
         n_records=n_records,
         screened=screened_records(source, agency, out / agency / "quarantine.csv"),
+        parties=parties,
     )
     fig["records_quarantined"] = summary["by_dataset"][agency]["quarantined"]
     return fig
@@ -153,10 +204,12 @@ def run_evaluation(
 ) -> dict:
     """Figures of every agency asked for, keyed by agency."""
     truth = pl.read_parquet(world.truth)
+    progress("loading list parties")
+    listed = listed_parties(world, run_date, settings)  # the same for every agency: read once
     figures = {}
     for agency in agencies:
         progress(f"sweeping {agency}")
-        figures[agency] = evaluate_agency(world, agency, out, run_date, settings, truth)
+        figures[agency] = evaluate_agency(world, agency, out, run_date, settings, truth, listed)
     return figures
 
 
@@ -217,6 +270,36 @@ def summary_table(figures: dict) -> object:
     return table
 
 
+def _evidence_cell(row: dict | None, level: str) -> str:
+    """`recall tp/n` of one evidence class at one level; `-` when the class is empty."""
+    if not row or not row["n"]:
+        return "-"
+    return f"{row[f'recall_{level}']:.1%} {row[f'tp_{level}']}/{row['n']}"
+
+
+def evidence_table(figures: dict) -> object:
+    """Recall (tp/n) per evidence class, agency and level: what the matcher could have found."""
+    from rich.table import Table
+
+    from matching.evaluation import EVIDENCE_CLASSES, LEVELS, NOT_SCREENED
+
+    classes = (*EVIDENCE_CLASSES, NOT_SCREENED)
+    table = Table(
+        title="recall by evidence (both_ids: both sides carry an ID, USCC or org code)",
+        caption="not_screened: positives on records the data contract quarantined",
+    )
+    table.add_column("agency", no_wrap=True)
+    table.add_column("level", no_wrap=True)
+    for cls in classes:
+        table.add_column(cls, justify="right", no_wrap=True)
+    for agency, fig in figures.items():
+        by_class = fig.get("recall_by_evidence", {})
+        for i, level in enumerate(LEVELS):
+            cells = [_evidence_cell(by_class.get(cls), level) for cls in classes]
+            table.add_row(agency if i == 0 else "", level.replace("match+review", "m+r"), *cells)
+    return table
+
+
 def evaluate(
     data: Annotated[
         Path | None, typer.Option(help="A generated world (credsweep synth); default: generate.")
@@ -268,7 +351,9 @@ def evaluate(
     figures = doc["agencies"]
     for fig in figures.values():
         typer.echo(format_figures(fig))
-    Console(width=None if sys.stdout.isatty() else 120).print(summary_table(figures))
+    console_out = Console(width=None if sys.stdout.isatty() else 120)
+    console_out.print(summary_table(figures))
+    console_out.print(evidence_table(figures))
     target = json_path or work / "figures.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

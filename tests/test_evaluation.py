@@ -2,8 +2,9 @@
 
 The regression test sweeps a fixed generated world (size 3000, seed 11, all four agencies, through
 the real `run_sweep` path) and compares with `tests/data/evaluation_figures.json`: precision,
-recall and F1 at `match` and at `match+review` may not drop by more than TOLERANCE, the review
-rate may not rise by more than TOLERANCE, and no removed list entry may be intercepted.
+recall and F1 at `match` and at `match+review` may not drop by more than TOLERANCE, nor may the
+recall where both sides carry an identifier (`recall_both_ids`, at match+review); the review rate
+may not rise by more than TOLERANCE, and no removed list entry may be intercepted.
 
 When the matcher improves on purpose, re-save the figures with either of
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -25,7 +27,8 @@ import pytest
 from typer.testing import CliRunner
 
 from data_contracts.schemas import AGENCY_DATASETS
-from matching.evaluation import evaluate_hits, format_figures
+from matching.evaluation import Parties, classify_evidence, evaluate_hits, format_figures
+from matching.parties import QUERY_SCHEMA, list_parties
 from pipelines.cli import app
 from pipelines.evaluate_command import (
     _default_run_date,
@@ -182,6 +185,118 @@ def test_format_figures_shows_every_level_and_noise() -> None:
         assert word in text
 
 
+RUN_DATE = date(2025, 7, 1)
+FULL_ID, MASKED_ID = (
+    "11010519491231002X",
+    "1101051949****002X",
+)  # a valid ID, and as a list masks it
+# (record, role, party_type, name, id_number, id_type): one query party per evidence case
+QUERY_ROWS = [
+    ("Q1", "guest", "person", "张伟", FULL_ID, "居民身份证"),  # both_ids (list side masked)
+    ("Q2", "guest", "person", "ZHANG WEI", "E12345678", "护照"),  # query_no_id: passport only
+    ("Q3", "guest", "person", "王芳", FULL_ID, "居民身份证"),  # list_no_id: rep without an ID
+    ("Q4", "guest", "person", "李娜", None, None),  # neither: empty ID on both sides
+    ("Q5", "guest", "person", "刘洋", "1.10105E+17", "居民身份证"),  # query_no_id: Excel-mangled
+    ("Q6", "applicant", "org", "某某科技有限公司", "91350100M000100Y43", None),  # both: USCC/code
+    ("Q7", "guest", "person", "陈静", FULL_ID, "居民身份证"),  # quarantined: not_screened
+]
+ENTRY_ROWS = {  # entry -> (party_type, name, id_number, legal_rep, legal_rep_id_number)
+    "E1": ("person", "张伟", MASKED_ID, None, None),
+    "E2": ("person", "张伟", FULL_ID, None, None),
+    "E3": ("org", "某某贸易有限公司", "91350100M000100Y43", "王芳", None),
+    "E4": ("person", "李娜", None, None, None),
+    "E5": ("person", "刘洋", FULL_ID, None, None),
+    "E6": ("org", "某某科技有限公司", "M000100Y4", None, None),
+    "E7": ("person", "陈静", FULL_ID, None, None),
+}
+EVIDENCE_TRUTH = [  # (record, role, entry, list_role, expected class)
+    ("Q1", "guest", "E1", "debtor", "both_ids"),
+    ("Q2", "guest", "E2", "debtor", "query_no_id"),
+    ("Q3", "guest", "E3", "legal_rep", "list_no_id"),
+    ("Q4", "guest", "E4", "debtor", "neither"),
+    ("Q5", "guest", "E5", "debtor", "query_no_id"),
+    ("Q6", "applicant", "E6", "debtor", "both_ids"),
+    ("Q7", "guest", "E7", "debtor", "not_screened"),
+]
+
+
+def _parties() -> Parties:
+    """Hand-made query parties and list parties cut by `list_parties` from hand-made entries."""
+    query = pl.DataFrame(
+        [dict(zip(list(QUERY_SCHEMA)[:6], r, strict=True)) for r in QUERY_ROWS],
+        schema={k: v for k, v in QUERY_SCHEMA.items() if k not in ("gender", "birth_date")},
+    )
+    cols = ("party_type", "name", "id_number", "legal_rep", "legal_rep_id_number")
+    entries = pl.DataFrame(
+        [{"entry_id": e, **dict(zip(cols, v, strict=True))} for e, v in ENTRY_ROWS.items()],
+        schema={"entry_id": pl.String, **{c: pl.String for c in cols}},
+    )
+    return Parties(query=query, listed=list_parties(entries), as_of=RUN_DATE)
+
+
+def _evidence_truth() -> pl.DataFrame:
+    truth = _truth([(r, role, e, "exact") for r, role, e, _, _ in EVIDENCE_TRUTH])
+    return truth.with_columns(pl.Series("list_role", [x[3] for x in EVIDENCE_TRUTH]))
+
+
+SCREENED = pl.Series([f"Q{i}" for i in range(1, 7)])  # Q7 was quarantined
+
+
+def test_each_positive_is_classed_by_the_identifiers_its_two_sides_carry() -> None:
+    pos = _evidence_truth().select("record_id", "role", "entry_id", "list_role")
+    got = classify_evidence(pos, _parties(), SCREENED)
+    assert dict(got.select("record_id", "evidence").iter_rows()) == {
+        r: cls for r, _, _, _, cls in EVIDENCE_TRUTH
+    }
+    # without the screened ids nothing is told apart as quarantined: Q7 carries IDs on both sides
+    assert classify_evidence(pos, _parties()).filter(pl.col("record_id") == "Q7")[
+        "evidence"
+    ].item() == ("both_ids")
+
+
+def test_a_side_matching_never_saw_carries_no_identifier() -> None:
+    """A role with no party (name and ID empty) or an entry no longer active gives no evidence."""
+    pos = _evidence_truth().select("record_id", "role", "entry_id", "list_role").head(1)
+    parties = _parties()
+    no_query = Parties(parties.query.filter(pl.col("record_id") != "Q1"), parties.listed, RUN_DATE)
+    assert classify_evidence(pos, no_query)["evidence"].item() == "query_no_id"
+    gone = pl.when(pl.col("entry_id") == "E1").then(pl.lit("removed")).otherwise(pl.col("status"))
+    removed = Parties(parties.query, parties.listed.with_columns(gone.alias("status")), RUN_DATE)
+    assert classify_evidence(pos, removed)["evidence"].item() == "list_no_id"
+
+
+def test_recall_by_evidence_counts_tp_over_n_per_level() -> None:
+    hits = _hits(
+        [
+            ("Q1", "guest", "E1", "match"),
+            ("Q2", "guest", "E2", "review"),  # a passport holder found by name: review only
+            ("Q6", "applicant", "E6", "review"),
+        ]
+    )
+    fig = evaluate_hits(
+        hits, _evidence_truth(), "hotel_booking", n_records=7, screened=SCREENED, parties=_parties()
+    )
+    by = fig["recall_by_evidence"]
+    assert list(by) == ["both_ids", "query_no_id", "list_no_id", "neither", "not_screened"]
+    assert by["both_ids"] == {
+        "n": 2,
+        "tp_match": 1,
+        "recall_match": 0.5,
+        "tp_match+review": 2,
+        "recall_match+review": 1.0,
+    }
+    assert (by["query_no_id"]["n"], by["query_no_id"]["tp_match+review"]) == (2, 1)
+    assert (by["list_no_id"]["n"], by["neither"]["n"], by["not_screened"]["n"]) == (1, 1, 1)
+    assert sum(r["n"] for r in by.values()) == fig["positives"]
+    assert fig["recall_both_ids"] == {"match": 0.5, "match+review": 1.0}
+    text = format_figures(fig)
+    assert "both_ids" in text and "2/2" in text and "not_screened" in text
+    # without parties the figures keep their old shape
+    assert "recall_by_evidence" not in evaluate_hits(
+        hits, _evidence_truth(), "hotel_booking", n_records=7
+    )
+
+
 def test_unknown_agency_is_one_line() -> None:
     result = CliRunner().invoke(app, ["evaluate", "--agency", "casino"])
     assert result.exit_code == 2
@@ -210,6 +325,11 @@ def _regressions(saved: dict, now: dict) -> list[str]:
                 was, got = old[level][metric], new[level][metric]
                 if got < was - TOLERANCE:
                     bad.append(f"{agency} {level} {metric}: {got:.4f} < saved {was:.4f}")
+        was_ids = old.get("recall_both_ids", {}).get("match+review")
+        got_ids = new.get("recall_both_ids", {}).get("match+review")
+        if was_ids is not None and (got_ids is None or got_ids < was_ids - TOLERANCE):
+            shown = "missing" if got_ids is None else f"{got_ids:.4f}"
+            bad.append(f"{agency} match+review recall_both_ids: {shown} < saved {was_ids:.4f}")
         if new["review_rate"] > old["review_rate"] + TOLERANCE:
             bad.append(
                 f"{agency} review_rate: {new['review_rate']:.4f} > saved {old['review_rate']:.4f}"
@@ -261,12 +381,22 @@ def test_saved_figures_do_not_regress(agency: str, world: Path, tmp_path: Path) 
 def test_regression_check_flags_drops_and_tolerates_noise() -> None:
     fig = {"match": {"precision": 1.0, "recall": 0.9, "f1": 0.95}, "review_rate": 0.003}
     fig["match+review"] = dict(fig["match"])
+    fig["recall_both_ids"] = {"match": 0.9, "match+review": 0.96}
     saved = {"agencies": {"hotel_booking": fig}}
     slightly = json.loads(json.dumps(saved))
     slightly["agencies"]["hotel_booking"]["match"]["recall"] = 0.897
+    slightly["agencies"]["hotel_booking"]["recall_both_ids"]["match+review"] = 0.956
+    slightly["agencies"]["hotel_booking"]["recall_both_ids"]["match"] = 0.5  # not checked
     assert _regressions(saved, slightly) == []
     worse = json.loads(json.dumps(saved))
     worse["agencies"]["hotel_booking"]["match+review"]["precision"] = 0.99
     worse["agencies"]["hotel_booking"]["review_rate"] = 0.01
     worse["agencies"]["hotel_booking"]["removed_entry_intercepts"] = 1
-    assert len(_regressions(saved, worse)) == 3
+    worse["agencies"]["hotel_booking"]["recall_both_ids"]["match+review"] = 0.95
+    bad = _regressions(saved, worse)
+    assert len(bad) == 4 and any("recall_both_ids: 0.9500 < saved 0.9600" in b for b in bad)
+    del worse["agencies"]["hotel_booking"]["recall_both_ids"]
+    assert any("recall_both_ids: missing" in b for b in _regressions(saved, worse))
+    # a file saved before the evidence classes existed checks nothing new
+    del saved["agencies"]["hotel_booking"]["recall_both_ids"]
+    assert _regressions(saved, slightly) == []
