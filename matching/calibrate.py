@@ -345,13 +345,16 @@ def target_thresholds(rule: ThresholdRule, scores: np.ndarray) -> MatchThreshold
 def choose_thresholds(rule: ThresholdRule | MatchThresholds, scores: np.ndarray) -> ThresholdChoice:
     """The cut-offs a sweep decides with, from the scores of ALL its candidate pairs.
 
-    Fixed mode (or a bare `MatchThresholds`): the written numbers. Target mode: derived from the
-    targets (`target_thresholds`), the written numbers when nothing was scored. Then, with at
-    least `min_labels` decided labels, `thresholds_from_labels` moves them as it always has.
+    Fixed mode (or bare `MatchThresholds`, whatever its `source`): the written numbers. Target
+    mode: derived from the targets (`target_thresholds`), the written numbers when nothing was
+    scored. Then, with at least `min_labels` decided labels, `thresholds_from_labels` moves them
+    as it always has.
     """
     if isinstance(rule, MatchThresholds):
+        # bare numbers (tests, benches, capacity linking) carry no targets: used as written
         rule = ThresholdRule(
-            rule, MatchCalibration.model_validate({"labels_move_thresholds": False})
+            rule.model_copy(update={"source": "fixed"}),
+            MatchCalibration.model_validate({"labels_move_thresholds": False}),
         )
     target = target_thresholds(rule, scores) if rule.settings.source == "target" else None
     start = target or rule.settings
