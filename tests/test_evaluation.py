@@ -249,9 +249,8 @@ def test_each_positive_is_classed_by_the_identifiers_its_two_sides_carry() -> No
         r: cls for r, _, _, _, cls in EVIDENCE_TRUTH
     }
     # without the screened ids nothing is told apart as quarantined: Q7 carries IDs on both sides
-    assert classify_evidence(pos, _parties()).filter(pl.col("record_id") == "Q7")[
-        "evidence"
-    ].item() == ("both_ids")
+    unsplit = classify_evidence(pos, _parties())
+    assert unsplit.filter(pl.col("record_id") == "Q7")["evidence"].item() == "both_ids"
 
 
 def test_a_side_matching_never_saw_carries_no_identifier() -> None:
