@@ -84,9 +84,12 @@ def test_good_rows_are_typed() -> None:
 
 def test_agency_side_id_policy() -> None:
     bad_check = GOOD[:-1] + ("0" if GOOD[-1] != "0" else "1")
+    # month and day digits swapped (19850101 -> 19850011): an impossible date, still a typing slip
+    transposed = GOOD[:11] + GOOD[12] + GOOD[11] + GOOD[13:]
     rows = [
         hotel(record_id="ok"),
         hotel(record_id="bc", id_number=bad_check),
+        hotel(record_id="swap", id_number=transposed),
         hotel(record_id="mask", id_number="1101051985****2315"),
         hotel(record_id="mangled", id_number="1.10105E+17"),
         hotel(record_id="junk", id_number="12345"),
@@ -104,14 +107,15 @@ def test_agency_side_id_policy() -> None:
         "mangled": "mangled_id:id_number 证件号码被Excel科学计数法破坏",
         "junk": "bad_id:id_number 证件号码格式错误",
     }
-    assert res.clean["record_id"].to_list() == ["ok", "bc", "empty", "pp"]
+    assert res.clean["record_id"].to_list() == ["ok", "bc", "swap", "empty", "pp"]
     assert res.clean["_flags"].to_list() == [
         None,
+        "bad_check:id_number 证件号码校验位错误",
         "bad_check:id_number 证件号码校验位错误",
         None,
         None,
     ]
-    assert res.stats["flags"] == {"bad_check:id_number": 1}
+    assert res.stats["flags"] == {"bad_check:id_number": 2}
 
 
 def test_list_side_accepts_masks_and_org_codes() -> None:

@@ -40,6 +40,8 @@ def _corpus(n: int = 3000) -> list[str | None]:
         "110105230001011234",
         "ABCDEFGHIJKLMNOPQR",
         "11010519850101231*",
+        "110105198500112315",  # transposed month/day digits: impossible date, kept as a slip
+        "110105851301231",  # legacy number with an impossible date
     ]
     for _ in range(n):
         body = (
