@@ -15,8 +15,7 @@ from datetime import date
 
 import polars as pl
 
-
-ID_RULES = frozenset({"id", "r4_last4", "birth_last4", "year_last4", "org_code"})
+ID_RULES = frozenset({"id", "r4_last4", "birth_last4", "year_last4", "r4_year_seq", "org_code"})
 """Blocking keys built from identifiers (the rest are name keys)."""
 
 
@@ -29,6 +28,12 @@ class BlockingRules:
     age_slack: int = 0
     """Extra birth years tried either side when only an age is published (the age stated on
     `age_on` already allows two years: before and after that year's birthday)."""
+    name_keys_for_numbered: bool = False
+    """Also pair by name sound + birth year persons who both carry a checksum-valid (or masked)
+    resident ID. Screening does not need these pairs: the identifier keys already meet such a
+    person, and two valid numbers that differ are two people (a typing slip fails the check
+    char, and then the name keys are used). EM estimation sets it, because pairs met by name
+    are what teach the ID comparison's m probabilities."""
 
 
 @dataclass
@@ -49,6 +54,8 @@ def _id_keys(pid: pl.Expr) -> dict[str, pl.Expr]:
         "r4_last4": _visible(pid.str.slice(0, 4) + pid.str.slice(14, 4)),
         "birth_last4": _visible(pid.str.slice(6, 12)),
         "year_last4": _visible(pid.str.slice(6, 4) + pid.str.slice(14, 4)),
+        # a district re-code changes the check char too, so every key ending in it misses
+        "r4_year_seq": _visible(pid.str.slice(0, 4) + pid.str.slice(6, 4) + pid.str.slice(14, 3)),
     }
 
 
@@ -60,6 +67,21 @@ def _keys_long(df: pl.DataFrame, keys: dict[str, pl.Expr], idx: str) -> pl.DataF
         for name, expr in keys.items()
     ]
     return pl.concat(parts)
+
+
+def _needs_name_keys(frame: pl.DataFrame) -> pl.DataFrame:
+    """Persons the identifier keys may fail to meet: no usable number; one that fails its check (a
+    mistyped or transposed digit breaks every key built from the digits it touches); or a mask
+    that hides the birth date (`3302**********0016`: after a district re-code only the city and
+    the sequence digits are left in common, too few to block on)."""
+    # `name_reach` (list side, set by `matching.link`): an unnumbered party whose name, age and
+    # gender could not reach the review threshold even against a perfect namesake is left out
+    reach = pl.col("name_reach") if "name_reach" in frame.columns else pl.lit(True)
+    return frame.filter(
+        (pl.col("pid").is_null() & reach)
+        | (pl.col("pid_kind") == "bad_check")
+        | (pl.col("pid").is_not_null() & pl.col("year").is_null())
+    )
 
 
 def _year_keys_list(lf: pl.DataFrame, as_of: date, slack: int) -> pl.DataFrame:
@@ -137,6 +159,24 @@ def _join(
     return ql.join(ll.select("key", "li"), on="key", how="inner").select("qi", "li", "rule")
 
 
+def _name_year_joins(
+    qf: pl.DataFrame, lf: pl.DataFrame, as_of: date, rules: BlockingRules, stats: BlockingStats
+) -> list[pl.DataFrame]:
+    """Name sound/shape + birth year pairs; unless `name_keys_for_numbered`, only those where one
+    side needs them (`_needs_name_keys`). The block cap is judged on the whole list, so a common
+    name stays skipped however few of its bearers lack a number."""
+    q_keys = _year_keys_query(qf)
+    l_keys = _year_keys_list(lf, as_of, rules.age_slack)
+    if rules.name_keys_for_numbered:
+        return [_join(q_keys, l_keys, rules.max_block, stats)]
+    big = l_keys.group_by("key").len().filter(pl.col("len") > rules.max_block).select("key")
+    stats.skipped_blocks += big.height
+    l_keys = l_keys.join(big, on="key", how="anti")
+    q_need = q_keys.join(_needs_name_keys(qf).select("qi"), on="qi", how="semi")
+    l_need = l_keys.join(_needs_name_keys(lf).select("li"), on="li", how="semi")
+    return [_join(q_need, l_keys, None, stats), _join(q_keys, l_need, None, stats)]
+
+
 def candidate_pairs(
     qf: pl.DataFrame, lf: pl.DataFrame, as_of: date, rules: BlockingRules | None = None
 ) -> tuple[pl.DataFrame, BlockingStats]:
@@ -161,24 +201,25 @@ def candidate_pairs(
             stats,
         ),
         _join(_keys_long(qo, org_keys, "qi"), _keys_long(lo, org_keys, "li"), None, stats),
-        _join(
-            _year_keys_query(qf),
-            _year_keys_list(lf, as_of, rules.age_slack),
-            rules.max_block,
-            stats,
-        ),
+        *_name_year_joins(qf, lf, as_of, rules, stats),
         _join(*_name_only(qf, lf), rules.max_block, stats),
     ]
     found = pl.concat(joins)
     stats.pairs_by_key = dict(found.group_by("rule").len().iter_rows())
     # met through an identifier key / a name key: EM learns name and birth m from the first, ID m
-    # from the second (a field used to block is biased among the pairs it found)
+    # from the second (a field used to block is biased among the pairs it found).
+    # One u64 per pair makes the de-duplication a single-column group-by.
+    pair = pl.col("qi").cast(pl.UInt64) * (1 << 32) + pl.col("li").cast(pl.UInt64)
+    by_id = found.select(pair.alias("pair"), pl.col("rule").is_in(list(ID_RULES)).alias("by_id"))
     pairs = (
-        found.group_by("qi", "li")
-        .agg(
-            pl.col("rule").is_in(list(ID_RULES)).any().alias("by_id"),
-            (~pl.col("rule").is_in(list(ID_RULES))).any().alias("by_name"),
+        by_id.group_by("pair")
+        .agg(pl.col("by_id").any(), (~pl.col("by_id")).any().alias("by_name"))
+        .sort("pair")
+        .select(
+            (pl.col("pair") // (1 << 32)).cast(pl.UInt32).alias("qi"),
+            (pl.col("pair") % (1 << 32)).cast(pl.UInt32).alias("li"),
+            "by_id",
+            "by_name",
         )
-        .sort("qi", "li")
     )
     return pairs, stats

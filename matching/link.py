@@ -73,6 +73,8 @@ _L_COLS = (
 )
 REVIEW_TOP_K = 3
 """Most review candidates kept per screened party (best scores first)."""
+PAIR_CHUNK = 1_000_000
+"""Candidate pairs compared and scored at a time (`_score_in_chunks`)."""
 TF_PSEUDO = 2.0
 """Pseudo-count shrinking a name's list frequency towards the level's u (small lists say little)."""
 
@@ -128,8 +130,32 @@ def _tf_adjust(count: pl.Expr, n: int, u: float, tf_min: float) -> pl.Expr:
     )
 
 
-def score(pairs: pl.DataFrame, lf: pl.DataFrame, model: MatchModel) -> pl.DataFrame:
+@dataclass(frozen=True)
+class NameFrequencies:
+    """How often each normalised name and each pinyin occurs among list persons (for TF)."""
+
+    norm: pl.DataFrame
+    py: pl.DataFrame
+    persons: int
+
+
+def name_frequencies(lf: pl.DataFrame, model: MatchModel) -> NameFrequencies:
+    """Counted once per sweep; every chunk of pairs is scored against the same frequencies."""
+    return NameFrequencies(
+        norm=_tf_counts(lf, "norm", model).rename({"norm": "norm_l"}),
+        py=_tf_counts(lf, "py", model).rename({"py": "py_l"}),
+        persons=max(lf.filter(pl.col("party_type") == "person").height, 1),
+    )
+
+
+def score(
+    pairs: pl.DataFrame,
+    lf: pl.DataFrame,
+    model: MatchModel,
+    freqs: NameFrequencies | None = None,
+) -> pl.DataFrame:
     """Add per-field weights `w_*`, the TF flag, total weight and calibrated probability `match_score`."""
+    freqs = freqs or name_frequencies(lf, model)
     out = pairs
     for c in model.comparisons:
         w = model.weights(c.name).tolist()
@@ -139,11 +165,8 @@ def score(pairs: pl.DataFrame, lf: pl.DataFrame, model: MatchModel) -> pl.DataFr
             .fill_null(0.0)
             .alias(f"w_{c.name}")
         )
-    out = out.join(
-        _tf_counts(lf, "norm", model).rename({"norm": "norm_l"}), on="norm_l", how="left"
-    )
-    out = out.join(_tf_counts(lf, "py", model).rename({"py": "py_l"}), on="py_l", how="left")
-    n = max(lf.filter(pl.col("party_type") == "person").height, 1)
+    out = out.join(freqs.norm, on="norm_l", how="left").join(freqs.py, on="py_l", how="left")
+    n = freqs.persons
     tf_expr = pl.lit(0.0)
     for lvl in TF_LEVELS:
         count = pl.col("n_norm" if lvl == "exact" else "n_py")
@@ -217,6 +240,86 @@ def decide(scored: pl.DataFrame, thresholds: MatchThresholds) -> pl.DataFrame:
     )
 
 
+def name_reach(
+    lf: pl.DataFrame, model: MatchModel, freqs: NameFrequencies, floor: float
+) -> pl.Series:
+    """Per list party: could an unnumbered person reach `floor` against a numbered namesake?
+
+    Without an ID on the list side only the name (TF-adjusted), the age and the gender can add
+    weight; if even their best levels stay under `floor`, blocking need not pair the party with
+    numbered query persons at all (at a million entries the prior sinks so low that no bare
+    name does). Exact, not a heuristic: it bounds the score `score` would give.
+    """
+    name = model.comparison("name")
+    prior = model.prior_for(lf.height)
+    prior_bits = math.log2(prior / (1 - prior))
+
+    def tf_level(level: str, count: str) -> pl.Expr:
+        lv = name.level(level)
+        adj = _tf_adjust(pl.col(count), freqs.persons, lv.u, model.tf_minimum)
+        return pl.lit(lv.weight) + adj
+
+    plain = max(lv.weight for lv in name.levels if lv.name not in TF_LEVELS)
+    best_name = pl.max_horizontal(
+        tf_level("exact", "n_norm"),
+        tf_level("homophone", "n_py"),
+        tf_level("romanised", "n_py"),
+        pl.lit(plain),
+    )
+    has_birth = pl.any_horizontal(pl.col(c).is_not_null() for c in ("age", "year", "birth"))
+    bound = (
+        pl.lit(prior_bits)
+        + best_name
+        + pl.when(has_birth).then(float(model.weights("birth").max())).otherwise(0.0)
+        + pl.when(pl.col("sex").is_not_null())
+        .then(float(model.weights("gender").max()))
+        .otherwise(0.0)
+    )
+    need = math.log2(floor / (1 - floor)) if 0 < floor < 1 else -math.inf
+    return (
+        lf.select("norm", "py", "age", "year", "birth", "sex")
+        .rename({"norm": "norm_l", "py": "py_l"})
+        .join(freqs.norm, on="norm_l", how="left", maintain_order="left")
+        .join(freqs.py, on="py_l", how="left", maintain_order="left")
+        .select((bound >= need).fill_null(True).alias("name_reach"))
+        .to_series()
+    )
+
+
+def _lowest_review(thresholds: MatchThresholds | ThresholdRule) -> float:
+    """No pair scoring below this can become a hit, whatever the rule chooses later."""
+    if isinstance(thresholds, ThresholdRule):
+        return thresholds.lowest_review
+    return thresholds.review
+
+
+def _score_in_chunks(
+    qf: pl.DataFrame,
+    lf: pl.DataFrame,
+    pairs: pl.DataFrame,
+    model: MatchModel,
+    as_of: date,
+    floor: float,
+    freqs: NameFrequencies,
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """Compare and score `PAIR_CHUNK` candidate pairs at a time, so memory stays bounded however
+    many pairs blocking finds (a million records meet ~10 million pairs, each gathering both
+    sides' name and ID columns). Returns the pairs that can still become hits (at or above
+    `floor`, or screened by name alone, see `decide`) and the score of every pair."""
+    kept: list[pl.DataFrame] = []
+    scores: list[np.ndarray] = []
+    for start in range(0, pairs.height, PAIR_CHUNK):
+        chunk = pairs.slice(start, PAIR_CHUNK)
+        scored = score(compare(pair_frame(qf, lf, chunk), as_of), lf, model, freqs)
+        scores.append(pair_probabilities(scored))
+        can_hit = ~pl.col("veto") & ((pl.col("match_score") >= floor) | _name_screen())
+        kept.append(scored.filter(can_hit))
+    if not kept:  # no candidate pair at all: an empty frame with the scored schema
+        empty = score(compare(pair_frame(qf, lf, pairs), as_of), lf, model, freqs)
+        return empty, np.empty(0)
+    return pl.concat(kept), np.concatenate(scores)
+
+
 def gammas_for(
     query: pl.DataFrame,
     listed: pl.DataFrame,
@@ -261,14 +364,16 @@ def link(
     t0 = time.perf_counter()
     qf, lf = prepare(query, listed, as_of)
     t1 = time.perf_counter()
+    floor = _lowest_review(thresholds)
+    freqs = name_frequencies(lf, model)
+    lf = lf.with_columns(name_reach(lf, model, freqs, floor))
     pairs, bstats = candidate_pairs(qf, lf, as_of, blocking)
     t2 = time.perf_counter()
-    compared = compare(pair_frame(qf, lf, pairs), as_of)
+    kept, scores = _score_in_chunks(qf, lf, pairs, model, as_of, floor, freqs)
     t3 = time.perf_counter()
-    scored = score(compared, lf, model)
     # a target-mode cut-off depends on the whole score distribution: choose after all scoring
-    chosen = choose_thresholds(thresholds, pair_probabilities(scored))
-    decided = decide(scored, chosen.thresholds).filter(pl.col("match_decision").is_not_null())
+    chosen = choose_thresholds(thresholds, scores)
+    decided = decide(kept, chosen.thresholds).filter(pl.col("match_decision").is_not_null())
     # Ties broken by entry id so reruns keep the same candidates (idempotent nights).
     best = decided.sort(["match_score", "entry_id_l"], descending=[True, False]).unique(
         ["record_id_q", "role_q", "entry_id_l"], keep="first", maintain_order=True

@@ -1,0 +1,105 @@
+"""Blocking leaves out only pairs that could never become hits.
+
+Name + birth-year keys pair two persons only when one of them may be missed by the identifier
+keys (no number, a number failing its check, a mask hiding the birth date), and an unnumbered
+list party only when its name, age and gender could reach the review threshold at all
+(`matching.link.name_reach`). Both prunings must leave the hits unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from data_contracts import validate
+from matching import link
+from matching.blocking import BlockingRules, candidate_pairs
+from matching.link import name_frequencies, name_reach, prepare
+from matching.model import load_default
+from matching.parties import list_parties, query_parties
+from pipelines.ingest import read_dataset
+from pipelines.settings import MatchThresholds, default_settings
+from pipelines.sweep import agency_settings
+from pipelines.synth import generate
+from tests.matching_helpers import AS_OF, listed, query, rid
+
+WORLD_DATE = date(2025, 6, 30)
+ZHANG = rid("11010519850101231")
+OTHER = rid("31010419850101232")
+
+
+def _paired(q: pl.DataFrame, lst: pl.DataFrame, rules: BlockingRules | None = None) -> bool:
+    qf, lf = prepare(q, lst, AS_OF)
+    pairs, _ = candidate_pairs(qf, lf, AS_OF, rules)
+    return pairs.height > 0
+
+
+def test_two_valid_numbers_are_not_paired_by_name() -> None:
+    q = query({"name": "张伟", "id_number": ZHANG})
+    lst = listed({"name": "张伟", "id_number": OTHER})
+    assert not _paired(q, lst)
+    # EM still sees them: pairs met by name teach the ID comparison
+    assert _paired(q, lst, BlockingRules(name_keys_for_numbered=True))
+
+
+def test_a_failed_check_char_is_paired_by_name() -> None:
+    slip = ZHANG[:16] + ZHANG[17] + ZHANG[16]  # last two characters transposed
+    q = query({"name": "张伟", "id_number": slip})
+    lst = listed({"name": "张伟", "id_number": ZHANG[:10] + "****" + ZHANG[14:]})
+    assert _paired(q, lst)
+
+
+def test_a_mask_hiding_the_birth_date_is_paired_by_name() -> None:
+    q = query({"name": "张伟", "id_number": ZHANG})
+    lst = listed({"name": "张伟", "id_number": "3101**********2325", "age": 40, "age_on": AS_OF})
+    assert _paired(q, lst)
+
+
+def test_name_reach_bounds_the_score_of_unnumbered_parties() -> None:
+    model = load_default()
+    # a list of 20,000 parties: the prior is small enough that a bare name says too little
+    rare = [{"name": "欧阳娜娜", "age": 40, "age_on": AS_OF, "gender": "F"}]
+    bare = [{"name": "王芳"}] * 19_999  # e.g. legal representatives listed by name only
+    lst = listed(*rare, *bare)
+    _, lf = prepare(query({"name": "王芳", "id_number": ZHANG}), lst, AS_OF)
+    reach = name_reach(lf, model, name_frequencies(lf, model), 0.6).to_list()
+    assert reach[0] is True  # name + age + gender may reach review
+    assert not any(reach[1:])  # a name alone cannot
+    # a threshold nobody can miss admits everyone
+    assert all(name_reach(lf, model, name_frequencies(lf, model), 1e-9).to_list())
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[pl.DataFrame, pl.DataFrame]:
+    out: Path = tmp_path_factory.mktemp("pruning")
+    generate(out, 4000, 23, formats="parquet", as_of=WORLD_DATE)
+    settings = default_settings()
+
+    def checked(dataset: str, path: Path, side: str) -> pl.DataFrame:
+        raw = read_dataset(path, dataset)
+        return validate(
+            dataset,
+            raw,
+            run_id="pruning",
+            settings=settings.contracts,
+            side=side,  # type: ignore[arg-type]
+            run_date=WORLD_DATE,
+        ).clean
+
+    records = checked("hotel_booking", out / "agencies/hotel_booking.parquet", "agency")
+    entries = checked("dishonest_list", out / "lists/snapshot.parquet", "list")
+    roles = agency_settings(settings, "hotel_booking").roles
+    return query_parties(records, roles), list_parties(entries)
+
+
+def test_pruned_blocking_finds_the_same_hits(world: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    q, lst = world
+    kw = {"thresholds": MatchThresholds(), "as_of": WORLD_DATE}
+    pruned = link(q, lst, **kw)
+    wide = link(q, lst, blocking=BlockingRules(name_keys_for_numbered=True), **kw)
+    assert pruned.stats["candidate_pairs"] < wide.stats["candidate_pairs"] / 2
+    assert pruned.hits["match_decision"].to_list().count("match") > 50
+    assert pruned.hits.equals(wide.hits)
