@@ -29,6 +29,7 @@ HIT_COLUMNS = (
     "agency",
     "record_id",
     "role",
+    "query_role",
     "entry_id",
     "match_decision",
     "match_score",
@@ -308,7 +309,7 @@ def write_quarantine(out: Path, quarantine: pl.DataFrame) -> Path:
 def _write_outputs(out: Path, hits: pl.DataFrame, quarantine: pl.DataFrame, summary: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     ordered = hits.select([c for c in (*HIT_COLUMNS, *CONTEXT_COLUMNS) if c in hits.columns]).sort(
-        ["record_id", "role", "entry_id"]
+        [c for c in ("record_id", "role", "entry_id", "query_role") if c in hits.columns]
     )
     ordered.with_columns(pl.col("intercept").cast(pl.String).str.to_lowercase()).write_csv(
         out / "hits.csv"

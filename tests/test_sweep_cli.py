@@ -10,6 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.settings import default_settings
+from pipelines.sweep import agency_settings
 
 AGENCIES = ("hotel_booking", "school_enrollment", "subsidy_application", "civil_service_candidate")
 RUN_DATE = "2026-11-20"
@@ -85,6 +87,10 @@ def test_sweep_writes_the_contracted_outputs(synth_dir: Path, tmp_path: Path, ag
     assert all(0.0 <= float(h["match_score"]) <= 1.0 for h in hits)
     assert {h["match_decision"] for h in hits} <= {"match", "review"}
     assert all(q["reason"] for q in quarantine)
+    # `role` names the listed capacity (legal_rep); `query_role` the person screened in the record
+    screened = {r.role for r in agency_settings(default_settings(), agency).roles}
+    assert {h["query_role"] for h in hits} <= screened
+    assert all(h["query_role"] == h["role"] for h in hits if h["role"] != "legal_rep")
 
 
 def test_rerun_on_same_warehouse_is_idempotent(synth_dir: Path, tmp_path: Path) -> None:
