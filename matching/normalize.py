@@ -58,6 +58,9 @@ _PROVINCES = (
     "沈阳 长沙 郑州 济南 合肥 福州 昆明 南昌 哈尔滨 长春 石家庄 太原 贵阳 南宁 兰州 乌鲁木齐 呼和浩特 银川 西宁 拉萨 海口 "
     "无锡 佛山 东莞 温州 珠海 烟台 泉州"
 ).split()
+_SPACES = re.compile(r"\s+")
+# Alternatives are tried in list order, as a loop over places and then suffixes would.
+_REGION_SUFFIX = re.compile("^(" + "|".join(map(re.escape, _PROVINCES)) + ")(?:省|市|自治区)")
 _REGION_IN_BRACKETS = re.compile(r"\(([\u4e00-\u9fff]{2,8}?)(省|市|自治区|特别行政区|区|县)?\)")
 
 
@@ -86,6 +89,17 @@ def _t2s_char(c: str) -> str:
         return c
     out = str(_opencc().convert(c))  # type: ignore[attr-defined]
     return out if len(out) == 1 else c
+
+
+class _T2STable(dict[int, str]):
+    """`str.translate` table of `_t2s_char`, filled one character at a time as names need it."""
+
+    def __missing__(self, code: int) -> str:
+        out = self[code] = _t2s_char(chr(code))
+        return out
+
+
+_T2S_TABLE = _T2STable()
 
 
 def _pinyin_map(chars: list[str]) -> dict[str, str]:
@@ -178,19 +192,16 @@ def _org_region_front(name: str) -> str:
 
 
 def _strip_region_suffix(name: str) -> str:
-    for p in _PROVINCES:
-        for suffix in ("省", "市", "自治区"):
-            if name.startswith(p + suffix):
-                return p + name[len(p) + len(suffix) :]
-    return name
+    """北京市某某 -> 北京某某: drop the 省/市/自治区 after a leading place name."""
+    return _REGION_SUFFIX.sub(r"\1", name, count=1)
 
 
 @lru_cache(maxsize=1 << 16)
 def normalize_org_name(raw: str) -> str:
     """Canonical organisation name: width, brackets, traditional, region position, legal form."""
     text = unicodedata.normalize("NFKC", raw)
-    text = "".join(_t2s_char(c) for c in text)
-    text = re.sub(r"\s+", "", text).replace("【", "(").replace("】", ")").upper()
+    text = text.translate(_T2S_TABLE)
+    text = _SPACES.sub("", text).replace("【", "(").replace("】", ")").upper()
     text = _strip_region_suffix(_org_region_front(text))
     for long, short in _LEGAL_FORMS:
         text = text.replace(long, short)
