@@ -1,14 +1,14 @@
 """Speed of match feature extraction (`matching.link.prepare`, both sides): prints, asserts nothing.
 
-    .venv/bin/python bench/bench_features.py --size 1000000                 # generated world
+    .venv/bin/python bench/bench_features.py --size 20000 [--out DIR]      # generated world
     .venv/bin/python bench/bench_features.py --parquet /tmp/p1m --as-of 2026-11-20 [--repeat 2]
 
 With `--parquet DIR`, `DIR/records.parquet` (contract-checked agency records) and
 `DIR/entries.parquet` (current list entries) are used as they are; otherwise the world of `--size`
-list entries is generated (or reused) under bench/.data and loaded the way the sweep loads it
-(bench/_data.py). Parties are built as the sweep builds them; only `prepare` is timed. The first
-call pays one-off costs (pypinyin's dictionaries, OpenCC, per-character caches); `--repeat`
-shows the warm figure too. Peak RSS is sampled while `prepare` runs.
+list entries is generated (or reused) in `--out` or under bench/.data and loaded the way the sweep
+loads it (bench/_data.py). Parties are built as the sweep builds them; only `prepare` is timed.
+The first call pays one-off costs (pypinyin's dictionaries, OpenCC, per-character caches);
+`--repeat` shows the warm figure too. Peak RSS is sampled while `prepare` runs.
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ def load(args: argparse.Namespace, as_of: date) -> tuple[pl.DataFrame, pl.DataFr
         src = Path(args.parquet)
         return pl.read_parquet(src / "records.parquet"), pl.read_parquet(src / "entries.parquet")
     settings = default_settings()
-    out = ensure_generated(data_dir(ROOT, args.size, args.seed), args.size, args.seed)
+    out = Path(args.out) if args.out else data_dir(ROOT, args.size, args.seed)
+    ensure_generated(out, args.size, args.seed)
     return (
         agency_records(out, args.agency, as_of, settings),
         current_active_entries(out, as_of, settings),
@@ -73,6 +74,7 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=20_000, help="list entries of a generated world")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--agency", default="hotel_booking")
+    ap.add_argument("--out", default=None, help="generated world folder (default bench/.data/...)")
     ap.add_argument("--parquet", default=None, help="folder with records.parquet, entries.parquet")
     ap.add_argument("--as-of", default=None, help="run date (default: the generated world's)")
     ap.add_argument("--repeat", type=int, default=1, help="time prepare this many times")
