@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere: `matching`, `pip
 from _data import AS_OF, data_dir, ensure_generated, load_inputs  # noqa: E402
 
 from matching import MatchModel, link  # noqa: E402
-from matching.evaluation import evaluate_hits, format_figures  # noqa: E402
+from matching.evaluation import Parties, evaluate_hits, format_figures  # noqa: E402
 from matching.model import load_default  # noqa: E402
 from matching.parties import list_parties, query_parties  # noqa: E402
 from pipelines.settings import default_settings  # noqa: E402
@@ -73,6 +73,7 @@ def bench_agency(out: Path, agency: str, em: bool) -> dict:
         agency,
         n_records=inputs.records.height,
         screened=inputs.records["record_id"],
+        parties=Parties(q, lp, AS_OF),
     )
     print(format_figures(fig))
     fig["link_s"] = round(wall, 3)
