@@ -22,6 +22,7 @@ ID_LEVELS = (
     "one_edit",
     "masked_weak",
     "recode_masked",
+    "recode_year",
     "region_recode",
     "masked_strong",
     "org_code",
@@ -41,6 +42,7 @@ ID_EVIDENCE = frozenset(
         "one_edit",
         "masked_weak",
         "recode_masked",
+        "recode_year",
         "region_recode",
         "masked_strong",
         "org_code",
@@ -95,6 +97,9 @@ def _id_codes(a: np.ndarray, b: np.ndarray, typo: np.ndarray) -> np.ndarray:
     district_moved = conf[:, 4:6].any(1) | ~vis[:, 4:6].all(1)
     recode = (n_conf > 0) & (tail_conf == 0) & (tail_vis >= 3) & same_city & district_moved
     out[recode] = lv.index("recode_masked")
+    # A mask that hides only the month-day (1101051985****2315) still shows the birth year: an
+    # agreeing year is as much evidence as the sequence digits, so such a re-code is its own level.
+    out[recode & vis[:, 6:10].all(1)] = lv.index("recode_year")
     out[recode & (tail_vis >= 8)] = lv.index("region_recode")
     out[((n_conf == 1) | ((n_conf == 2) & swapped)) & ~recode & (n_vis >= 14) & typo] = lv.index(
         "one_edit"
@@ -205,6 +210,13 @@ def _both_ids() -> pl.Expr:
     return pl.col("pid_q").is_not_null() & pl.col("pid_l").is_not_null()
 
 
+def _slipped_id() -> pl.Expr:
+    """The query's number fails its check char: a typing slip somewhere in it, often in the birth
+    digits, so a birth year that disagrees with the list's age is explained by the slip and is no
+    evidence against the pair; one that agrees is still no coincidence and keeps its weight."""
+    return (pl.col("pid_kind_q") == "bad_check").fill_null(False)
+
+
 def birth_level(as_of: date) -> pl.Expr:
     """Birth comparison: full date, birth year, or the query's age on the day the list stated its age.
 
@@ -234,7 +246,10 @@ def birth_level(as_of: date) -> pl.Expr:
         .when(_both_ids())  # the ID comparison already weighed the visible birth digits
         .then(
             pl.when(yq.is_not_null() & age_l.is_not_null() & yl.is_null()).then(
-                pl.when(age_ok).then(_code(lv, "age_consistent")).otherwise(_code(lv, "different"))
+                pl.when(age_ok)
+                .then(_code(lv, "age_consistent"))
+                .when(~_slipped_id())
+                .then(_code(lv, "different"))
             )
         )
         .when(bq.is_not_null() & bl.is_not_null())

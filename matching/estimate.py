@@ -47,20 +47,46 @@ def _agree(qp: pl.Series, lp: pl.Series, start: int, length: int) -> float:
     return float((joined["n"] * joined["n_l"]).sum())
 
 
+def slip_share(qf: pl.DataFrame, lf: pl.DataFrame) -> float:
+    """P(one side of a random person pair fails its check char), smoothed by half a count.
+
+    `one_edit` needs such a side: two checksum-valid numbers never differ in one position only
+    (MOD 11-2 catches every single slip and adjacent swap), so a near-agreement between different
+    people is only possible when one of them was mistyped.
+    """
+
+    def share(kinds: pl.Series) -> float:
+        seen = kinds.drop_nulls()
+        return (float((seen == "bad_check").sum()) + 0.5) / (seen.len() + 1.0)
+
+    q = share(qf.filter(pl.col("party_type") == "person")["pid_kind"])
+    lst = share(lf.filter(pl.col("party_type") == "person")["pid_kind"])
+    return 1.0 - (1.0 - q) * (1.0 - lst)
+
+
 def id_u(qf: pl.DataFrame, lf: pl.DataFrame) -> np.ndarray:
-    """u per ID level (order of `ID_LEVELS`) for person pairs, from segment frequencies."""
+    """u per ID level (order of `ID_LEVELS`) for person pairs, from segment frequencies.
+
+    Each level's u is the chance that the segments it needs visible and equal agree between two
+    different people (and, for a re-code, that the district differs; for a slip, that a side
+    fails its check char).
+    """
     qp = qf.filter(pl.col("party_type") == "person")["pid"]
     lp = lf.filter(pl.col("party_type") == "person")["pid"]
     p = {k: _agree(qp, lp, *span) for k, span in _SEGMENTS.items()}
     full = p["r6"] * p["year"] * p["md"] * p["seq"] * p["chk"]
+    # a re-code keeps the city (first four digits) and moves the district: r4 agrees, r6 does not
+    moved = max(p["r4"] - p["r6"], _FLOOR)
     u = {
         "exact": full,
         "masked_strong": p["r6"] * p["year"] * p["seq"] * p["chk"],  # 1101051985****2315
         "masked_weak": p["r4"] * p["seq"] * p["chk"],  # 3302**********0016
-        "recode_masked": p["r4"] * p["seq"] * (1 - p["chk"]),
-        "region_recode": p["year"] * p["md"] * p["seq"] * (1 - p["r6"]),
-        # all but one of the (at least 14) visible positions agree: ~14 ways x 10 digit values
-        "one_edit": 140 * p["r6"] * p["year"] * p["seq"] * p["chk"],
+        "recode_masked": p["r4"] * p["seq"] * (1 - p["chk"]),  # district hidden: the check differs
+        "recode_year": p["r4"] * p["year"] * p["seq"],  # 1101081985****2318 vs a full number
+        "region_recode": moved * p["year"] * p["md"] * p["seq"],
+        # all but one of the (at least 14) visible positions agree: ~14 ways x 10 digit values,
+        # and one side mistyped (the level's own condition)
+        "one_edit": 140 * p["r6"] * p["year"] * p["seq"] * p["chk"] * slip_share(qf, lf),
         "org_code": full,
     }
     out = np.array([max(u.get(lv, 0.0), _FLOOR) for lv in ID_LEVELS])

@@ -66,6 +66,7 @@ DEFAULT_COMPARISONS = (
             "one_edit": (0.03, 1e-6),
             "masked_weak": (0.2, 1e-6),
             "recode_masked": (0.005, 1e-6),
+            "recode_year": (0.015, 1e-7),
             "region_recode": (0.02, 1e-9),
             "masked_strong": (0.4, 1e-8),
             "org_code": (0.05, 1e-9),
@@ -137,6 +138,13 @@ class MatchModel:
             Comparison(c["name"], tuple(Level(**lv) for lv in c["levels"]))
             for c in data["comparisons"]
         )
+        for c in comps:  # level codes index these tuples: a model saved before a level was added
+            names = tuple(lv.name for lv in c.levels)  # would silently weigh the wrong levels
+            if names != LEVELS.get(c.name):
+                raise ValueError(
+                    f"model comparison {c.name!r} has levels {names}, expected {LEVELS.get(c.name)}"
+                    " (re-fit it: bench/fit_match_model.py --write)"
+                )
         return cls(
             comps,
             float(data["prior"]),

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from matching.model import load_default
 from tests.matching_helpers import decision, rid
 
 ZW = rid("11010519850307231")  # 张伟, male, born 1985-03-07
@@ -215,6 +216,60 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None]] = [
 )
 def test_named_case(left: dict[str, Any], right: dict[str, Any], expected: str | None) -> None:
     assert decision(left, right) == expected
+
+
+# Cases scored against a list as large as the one the packaged model was fitted on, so the prior
+# is the realistic one (a one-entry list makes any agreeing digits a match), with a few unnumbered
+# namesakes of another age so that 张伟 weighs as a common name should. The other filler parties
+# share one name and carry no number, so they meet the query through no blocking key.
+AT_SCALE: list[tuple[str, dict[str, Any], dict[str, Any], str | None]] = [
+    (
+        # the list masks the month-day but shows the birth year, which agrees: a district re-code
+        "region_recode_vs_masked_id_year_visible",
+        {"name": "张伟", "id_number": rid("11010819850307231")},
+        {**ZW_PERSON, "id_number": ZW_MASK},
+        "match",
+    ),
+    (
+        "region_recode_vs_masked_id_other_year",
+        {"name": "张伟", "id_number": rid("11010819860307231")},
+        {**ZW_PERSON, "id_number": ZW_MASK},
+        None,
+    ),
+    (
+        # two digits of the sequence swapped: the number fails its check char, the rest agrees
+        "transposed_digits_vs_masked_id",
+        {"name": "张伟", "id_number": ZW[:14] + ZW[15] + ZW[14] + ZW[16:]},
+        {**ZW_PERSON, "id_number": ZW_MASK},
+        "match",
+    ),
+    (
+        # the slip is in the birth year (1985 -> 1958): the list's age (40) disagrees with the
+        # year the number spells, which the slip explains; region and last four digits agree
+        "transposed_birth_year_vs_stated_age",
+        {"name": "张伟", "id_number": ZW[:6] + "1958" + ZW[10:]},
+        {**ZW_PERSON, "id_number": ZW[:4] + "*" * 10 + ZW[-4:]},
+        "match",
+    ),
+    (
+        # a valid number with another birth year is another person, whatever the last digits say
+        "valid_id_other_birth_year_vs_stated_age",
+        {"name": "张伟", "id_number": rid("11010519580307231")},
+        {**ZW_PERSON, "id_number": ZW[:4] + "*" * 10 + ZW[-4:]},
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"), [c[1:] for c in AT_SCALE], ids=[c[0] for c in AT_SCALE]
+)
+def test_named_case_at_fitted_list_size(
+    left: dict[str, Any], right: dict[str, Any], expected: str | None
+) -> None:
+    namesakes = [{**ZW_PERSON, "age": 60}] * 10
+    filler = [{"name": "路人甲", "gender": "F", "age": 30}] * (load_default().list_parties - 11)
+    assert decision(left, right, extra=namesakes + filler) == expected
 
 
 def test_common_name_alone_is_not_even_reviewed() -> None:

@@ -18,6 +18,7 @@ from pipelines.settings import RoleSpec
 from tests.matching_helpers import AS_OF, THRESHOLDS, listed, query, rid
 
 ZW = rid("11010519850307231")
+ZW_WEAK = ZW[:4] + "*" * 10 + ZW[-4:]
 
 
 def levels(left: dict[str, Any], right: dict[str, Any]) -> dict[str, str | None]:
@@ -37,6 +38,10 @@ def levels(left: dict[str, Any], right: dict[str, Any]) -> dict[str, str | None]
         (ZW, ZW[:10] + "****" + ZW[-4:], "masked_strong"),
         (ZW, ZW[:4] + "*" * 10 + ZW[-4:], "masked_weak"),
         (rid("11010819850307231"), ZW, "region_recode"),
+        # re-coded district against a mask that still shows the birth year / only region4+last4
+        (rid("11010819850307231"), ZW[:10] + "****" + ZW[-4:], "recode_year"),
+        (rid("11010819850307231"), ZW[:4] + "*" * 10 + ZW[-4:], "recode_masked"),
+        (rid("11010819860307231"), ZW[:10] + "****" + ZW[-4:], "different"),  # another year
         (ZW[:-1] + ("0" if ZW[-1] != "0" else "1"), ZW, "one_edit"),
         (rid("22010519700101001"), ZW, "different"),
         (ZW, "*" * 14 + ZW[-4:], None),
@@ -83,6 +88,15 @@ def test_name_levels(left: str | None, right: str, level: str | None) -> None:
         ({"id_number": ZW}, {"age": 40, "age_on": date(2023, 6, 1)}, "different"),
         ({"id_number": ZW}, {"age": 45}, "different"),
         ({"name": "甲"}, {"age": 45}, None),
+        # a number failing its check char (years swapped to 1958): its year is no evidence
+        # against the stated age, but a year that agrees (the slip in the month-day) still counts
+        ({"id_number": ZW[:6] + "1958" + ZW[10:]}, {"id_number": ZW_WEAK, "age": 40}, None),
+        (
+            {"id_number": ZW[:10] + "3007" + ZW[14:]},
+            {"id_number": ZW_WEAK, "age": 40},
+            "age_consistent",
+        ),
+        ({"id_number": ZW}, {"id_number": ZW_WEAK, "age": 41}, "different"),  # a valid number
     ],
 )
 def test_birth_levels(left: dict[str, Any], right: dict[str, Any], level: str | None) -> None:

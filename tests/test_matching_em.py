@@ -6,19 +6,20 @@ import json
 
 import numpy as np
 import polars as pl
+import pytest
 
 from matching.comparisons import ID_LEVELS, LEVELS
-from matching.estimate import em_session, level_freq
+from matching.estimate import em_session, id_u, level_freq
 from matching.model import MatchModel, refine
 
 TRUE_M = {
-    "id": [0.02, 0.03, 0.2, 0.01, 0.02, 0.4, 0.01, 0.31],
+    "id": [0.02, 0.03, 0.2, 0.01, 0.01, 0.02, 0.4, 0.01, 0.30],
     "name": [0.03, 0.04, 0.02, 0.03, 0.08, 0.8],
     "birth": [0.04, 0.2, 0.3, 0.46],
     "gender": [0.03, 0.97],
 }
 TRUE_U = {
-    "id": [0.97, 0.01, 0.01, 0.002, 0.002, 0.003, 0.002, 0.001],
+    "id": [0.969, 0.01, 0.01, 0.002, 0.001, 0.002, 0.003, 0.002, 0.001],
     "name": [0.9, 0.05, 0.01, 0.01, 0.01, 0.02],
     "birth": [0.7, 0.15, 0.1, 0.05],
     "gender": [0.5, 0.5],
@@ -62,3 +63,35 @@ def test_refine_moves_m_towards_labels_and_round_trips() -> None:
     assert refined.comparison("id").level("exact").m > model.comparison("id").level("exact").m
     again = MatchModel.from_dict(json.loads(json.dumps(refined.to_dict())))
     assert again == refined
+
+
+def _persons(ids: list[str | None], kinds: list[str | None]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"party_type": ["person"] * len(ids), "pid": ids, "pid_kind": kinds},
+        schema={"party_type": pl.String, "pid": pl.String, "pid_kind": pl.String},
+    )
+
+
+def test_one_edit_u_is_the_chance_of_a_slip_times_a_near_agreement() -> None:
+    """Two valid numbers never differ in one position only (MOD 11-2), so a random pair reaches
+    `one_edit` only when a side was mistyped: its u shrinks with the share of failed checks."""
+    rng = np.random.default_rng(3)
+    ids = [f"{rng.integers(10**17):018d}" for _ in range(2_000)]
+    listed = _persons(ids, ["full"] * len(ids))
+    one = ID_LEVELS.index("one_edit")
+    rare = id_u(_persons(ids, ["bad_check"] * 2 + ["full"] * 1_998), listed)[one]
+    common = id_u(_persons(ids, ["bad_check"] * 200 + ["full"] * 1_800), listed)[one]
+    assert 50 < common / rare < 150  # 100x more slips, ~100x more chance near-agreements
+    # a re-code with the birth year visible is rarer by chance than one showing only r4 + last4
+    u = id_u(_persons(ids, ["full"] * len(ids)), listed)
+    assert u[ID_LEVELS.index("recode_year")] < u[ID_LEVELS.index("recode_masked")]
+
+
+def test_model_with_other_levels_is_refused() -> None:
+    """A model saved before a level was added would weigh every later level wrongly: refused."""
+    data = MatchModel().to_dict()
+    data["comparisons"][0]["levels"] = [
+        lv for lv in data["comparisons"][0]["levels"] if lv["name"] != "recode_year"
+    ]
+    with pytest.raises(ValueError, match="re-fit"):
+        MatchModel.from_dict(data)
