@@ -205,7 +205,8 @@ def test_target_mode_meets_the_declared_precision(world: Path, tmp_path: Path) -
 
 def test_stricter_target_never_lowers_the_match_threshold(world: Path, tmp_path: Path) -> None:
     used = []
-    for i, precision in enumerate((0.99, 0.998, 0.9999)):
+    # 0.9 admits the world's few mid-scoring pairs; the stricter targets stop above them
+    for i, precision in enumerate((0.9, 0.998, 0.9999)):
         fb = sweep(
             world,
             tmp_path / str(i),
@@ -231,4 +232,7 @@ def test_labels_still_move_thresholds_in_a_target_sweep(world: Path, tmp_path: P
     settings = settings_with({"source": "target"}, min_labels=50)
     fb = sweep(world, tmp_path / "n1", settings, review_db=store.db.path)["feedback"]
     assert fb["thresholds_source"] == "labels" and fb["labels_used"] == 90
-    assert fb["thresholds_target"]["match"] < worst < fb["thresholds_after"]["match"]
+    # the labelled false matches (0.975-0.985) end up below `match`, never above the target's
+    # cut-off: labels only ever tighten it (how far they move it: test_labels_move_target_thresholds)
+    assert worst < fb["thresholds_after"]["match"]
+    assert fb["thresholds_after"]["match"] >= fb["thresholds_target"]["match"]
