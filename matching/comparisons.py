@@ -17,6 +17,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.fuzz import ratio
 
+from matching.ids import recode_plausible
+
 ID_LEVELS = (
     "different",
     "one_edit",
@@ -71,6 +73,32 @@ def _id_matrix(ids: pl.Series) -> np.ndarray:
     return np.frombuffer("".join(text.to_list()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
 
 
+_DIGIT = ord("0")
+_R6_W = 10 ** np.arange(5, -1, -1, dtype=np.int64)
+
+
+def _region(m: np.ndarray) -> np.ndarray:
+    """6-digit region code per row of an ID matrix, -1 where any of its digits is masked."""
+    head = m[:, :6]
+    code = (head.astype(np.int64) - _DIGIT) @ _R6_W
+    return np.where((head == _STAR).any(1), -1, code)
+
+
+def _year(m: np.ndarray) -> np.ndarray:
+    """Birth year per row of an ID matrix, 0 where masked."""
+    digits = m[:, 6:10]
+    year = (digits.astype(np.int64) - _DIGIT) @ _R6_W[2:]
+    return np.where((digits == _STAR).any(1), 0, year)
+
+
+def _recode_plausible(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Re-code plausibility for aligned ID matrices that agree on their (visible) city digits."""
+    ya = _year(a)
+    year = np.where(ya > 0, ya, _year(b))
+    city = (a[:, :4].astype(np.int64) - _DIGIT) @ _R6_W[2:]
+    return recode_plausible(_region(a), _region(b), city, year)
+
+
 def _id_codes(a: np.ndarray, b: np.ndarray, typo: np.ndarray) -> np.ndarray:
     """Level codes for aligned ID matrices, whole values at once; -1 = no evidence.
 
@@ -96,6 +124,10 @@ def _id_codes(a: np.ndarray, b: np.ndarray, typo: np.ndarray) -> np.ndarray:
     same_city = vis[:, :4].all(1) & ~conf[:, :4].any(1)
     district_moved = conf[:, 4:6].any(1) | ~vis[:, 4:6].all(1)
     recode = (n_conf > 0) & (tail_conf == 0) & (tail_vis >= 3) & same_city & district_moved
+    # Neighbouring districts that both existed all along are two people, not a re-code: one of the
+    # two codes must have been created or retired after the birth year (stdnum's region table).
+    maybe = np.flatnonzero(recode)
+    recode[maybe] = _recode_plausible(a[maybe], b[maybe])
     out[recode] = lv.index("recode_masked")
     # A mask that hides only the month-day (1101051985****2315) still shows the birth year: an
     # agreeing year is as much evidence as the sequence digits, so such a re-code is its own level.

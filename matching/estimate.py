@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from matching.comparisons import ID_LEVELS, LEVELS
+from matching.ids import region_change_until
 
 _SEGMENTS = {
     "r4": (0, 4),
@@ -31,20 +32,62 @@ _SEGMENTS = {
 _FLOOR = 1e-15
 
 
+def _freq(ids: pl.Series, start: int, length: int) -> pl.DataFrame:
+    """Share of each visible value of chars [start, start+length) among IDs: `seg, n`."""
+    seg = ids.drop_nulls().str.slice(start, length)
+    seg = seg.filter(~seg.str.contains(r"\*", literal=False))
+    return seg.rename("seg").value_counts(name="n").with_columns(pl.col("n") / max(seg.len(), 1))
+
+
 def _agree(qp: pl.Series, lp: pl.Series, start: int, length: int) -> float:
     """P(a random query ID and a random list ID agree on chars [start, start+length)), visible ones only."""
-
-    def freq(ids: pl.Series) -> pl.DataFrame:
-        seg = ids.drop_nulls().str.slice(start, length)
-        seg = seg.filter(~seg.str.contains(r"\*", literal=False))
-        return seg.value_counts(name="n").with_columns(pl.col("n") / max(seg.len(), 1))
-
-    fq, fl = freq(qp), freq(lp)
+    fq, fl = _freq(qp, start, length), _freq(lp, start, length)
     if fq.is_empty() or fl.is_empty():
         return 1.0
-    col = fq.columns[0]
-    joined = fq.join(fl.rename({fl.columns[0]: col}), on=col, suffix="_l")
+    joined = fq.join(fl, on="seg", suffix="_l")
     return float((joined["n"] * joined["n_l"]).sum())
+
+
+def _year_agree_below(qp: pl.Series, lp: pl.Series, until: np.ndarray) -> np.ndarray:
+    """P(two random IDs agree on a birth year below t), for each t in `until`."""
+    joined = _freq(qp, 6, 4).join(_freq(lp, 6, 4), on="seg", suffix="_l")
+    years = joined["seg"].cast(pl.Int64).to_numpy()
+    share = (joined["n"] * joined["n_l"]).to_numpy()
+    order = np.argsort(years)
+    cum = np.r_[0.0, np.cumsum(share[order])]
+    return cum[np.searchsorted(years[order], until, side="left")]
+
+
+def _year_below(qp: pl.Series, lp: pl.Series, until: np.ndarray) -> np.ndarray:
+    """P(a visible birth year of either side is below t), for each t in `until` (1 if none seen)."""
+    seg = pl.concat([qp, lp]).drop_nulls().str.slice(6, 4)
+    seen = np.sort(seg.filter(~seg.str.contains(r"\*", literal=False)).cast(pl.Int64).to_numpy())
+    if not len(seen):
+        return np.ones(len(until))
+    return np.searchsorted(seen, until, side="left") / len(seen)
+
+
+def recode_share(qp: pl.Series, lp: pl.Series) -> tuple[float, float]:
+    """Chance agreement of the region and year parts of the two re-code shapes, from stdnum's table.
+
+    Returns (district pair, hidden district): P(two random IDs share a city, differ in a visible
+    district, agree on a birth year and the two codes can be a re-code at that year), and P(they
+    share a city whose codes allow a re-code at the visible birth year when one side hides its
+    district). Two districts that both existed all along never qualify, which is what lets a real
+    re-code weigh more than the chance that two neighbours share a birth date and sequence.
+    """
+    code_until, city_until = region_change_until()
+    fq = _freq(qp, 0, 6).with_columns(pl.col("seg").str.slice(0, 4).alias("city"))
+    fl = _freq(lp, 0, 6).with_columns(pl.col("seg").str.slice(0, 4).alias("city"))
+    pairs = fq.join(fl, on="city", suffix="_l").filter(pl.col("seg") != pl.col("seg_l"))
+    ua = code_until[pairs["seg"].cast(pl.Int64).to_numpy()]
+    ub = code_until[pairs["seg_l"].cast(pl.Int64).to_numpy()]
+    weight = (pairs["n"] * pairs["n_l"]).to_numpy()
+    district = float((weight * _year_agree_below(qp, lp, np.maximum(ua, ub))).sum())
+    cities = _freq(qp, 0, 4).join(_freq(lp, 0, 4), on="seg", suffix="_l")
+    cu = city_until[cities["seg"].cast(pl.Int64).to_numpy()]
+    hidden = float(((cities["n"] * cities["n_l"]).to_numpy() * _year_below(qp, lp, cu)).sum())
+    return district, hidden
 
 
 def slip_share(qf: pl.DataFrame, lf: pl.DataFrame) -> float:
@@ -75,15 +118,16 @@ def id_u(qf: pl.DataFrame, lf: pl.DataFrame) -> np.ndarray:
     lp = lf.filter(pl.col("party_type") == "person")["pid"]
     p = {k: _agree(qp, lp, *span) for k, span in _SEGMENTS.items()}
     full = p["r6"] * p["year"] * p["md"] * p["seq"] * p["chk"]
-    # a re-code keeps the city (first four digits) and moves the district: r4 agrees, r6 does not
-    moved = max(p["r4"] - p["r6"], _FLOOR)
+    # a re-code keeps the city, moves the district, and needs one of the two codes to have changed
+    # after the birth year: region and year are priced together (`recode_share`)
+    district, hidden = recode_share(qp, lp)
     u = {
         "exact": full,
         "masked_strong": p["r6"] * p["year"] * p["seq"] * p["chk"],  # 1101051985****2315
         "masked_weak": p["r4"] * p["seq"] * p["chk"],  # 3302**********0016
-        "recode_masked": p["r4"] * p["seq"] * (1 - p["chk"]),  # district hidden: the check differs
-        "recode_year": p["r4"] * p["year"] * p["seq"],  # 1101081985****2318 vs a full number
-        "region_recode": moved * p["year"] * p["md"] * p["seq"],
+        "recode_masked": hidden * p["seq"] * (1 - p["chk"]),  # district hidden: the check differs
+        "recode_year": district * p["seq"],  # 1101031985****2318 vs a full 110101... number
+        "region_recode": district * p["md"] * p["seq"],
         # all but one of the (at least 14) visible positions agree: ~14 ways x 10 digit values,
         # and one side mistyped (the level's own condition)
         "one_edit": 140 * p["r6"] * p["year"] * p["seq"] * p["chk"] * slip_share(qf, lf),

@@ -14,6 +14,9 @@ LN = rid("33020319900101002")  # 李娜, female, born 1990-01-01
 MM = rid("65010219740701123")  # 买买提·艾力, male
 ZW_PERSON = {"name": "张伟", "gender": "M", "age": 40}
 ZW_MASK = ZW[:10] + "****" + ZW[-4:]
+ZW_OLD = rid("11010319850307231")  # 崇文区, a code retired in 2010
+ZW_NEW = rid("11010119850307231")  # the same person re-coded into 东城区
+RARE = {"name": "欧阳翀翥", "gender": "M", "age": 40}
 
 # (case name, query party, list party, expected decision: "match" / "review" / None)
 CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None]] = [
@@ -82,9 +85,10 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None]] = [
         "review",
     ),
     (
-        "region_recode",
-        {"name": "张伟", "id_number": rid("11010819850307231")},
-        {**ZW_PERSON, "id_number": ZW},
+        # 崇文区 (110103) was merged into 东城区 (110101) in 2010: one person, two prefixes
+        "region_recode_retired_to_successor",
+        {"name": "张伟", "id_number": ZW_NEW},
+        {**ZW_PERSON, "id_number": ZW_OLD},
         "match",
     ),
     (
@@ -226,14 +230,35 @@ AT_SCALE: list[tuple[str, dict[str, Any], dict[str, Any], str | None]] = [
     (
         # the list masks the month-day but shows the birth year, which agrees: a district re-code
         "region_recode_vs_masked_id_year_visible",
-        {"name": "张伟", "id_number": rid("11010819850307231")},
-        {**ZW_PERSON, "id_number": ZW_MASK},
+        {"name": "张伟", "id_number": ZW_NEW},
+        {**ZW_PERSON, "id_number": ZW_OLD[:10] + "****" + ZW_OLD[-4:]},
         "match",
     ),
     (
         "region_recode_vs_masked_id_other_year",
-        {"name": "张伟", "id_number": rid("11010819860307231")},
-        {**ZW_PERSON, "id_number": ZW_MASK},
+        {"name": "张伟", "id_number": rid("11010119860307231")},
+        {**ZW_PERSON, "id_number": ZW_OLD[:10] + "****" + ZW_OLD[-4:]},
+        None,
+    ),
+    (
+        # a genuine re-code with a rare name: full numbers on both sides
+        "region_recode_retired_to_successor_rare_name",
+        {"name": "欧阳翀翥", "id_number": ZW_NEW},
+        {**RARE, "id_number": ZW_OLD},
+        "match",
+    ),
+    (
+        # 海淀区 (110108) and 朝阳区 (110105) both exist: same birth date, sequence and rare name,
+        # yet two people (the 200k hotel world's false match had this shape)
+        "neighbouring_district_full_ids_rare_name",
+        {"name": "欧阳翀翥", "id_number": rid("11010819850307231")},
+        {**RARE, "id_number": ZW},
+        None,
+    ),
+    (
+        "neighbouring_district_vs_masked_id_year_visible_rare_name",
+        {"name": "欧阳翀翥", "id_number": rid("11010819850307231")},
+        {**RARE, "id_number": ZW_MASK},
         None,
     ),
     (

@@ -19,6 +19,8 @@ from tests.matching_helpers import AS_OF, THRESHOLDS, listed, query, rid
 
 ZW = rid("11010519850307231")
 ZW_WEAK = ZW[:4] + "*" * 10 + ZW[-4:]
+OLD = rid("11010319850307231")  # 崇文区 code, retired in 2010
+NEW = rid("11010119850307231")  # the same person after the merge into 东城区
 
 
 def levels(left: dict[str, Any], right: dict[str, Any]) -> dict[str, str | None]:
@@ -37,11 +39,26 @@ def levels(left: dict[str, Any], right: dict[str, Any]) -> dict[str, str | None]
         (ZW, ZW, "exact"),
         (ZW, ZW[:10] + "****" + ZW[-4:], "masked_strong"),
         (ZW, ZW[:4] + "*" * 10 + ZW[-4:], "masked_weak"),
-        (rid("11010819850307231"), ZW, "region_recode"),
+        # 崇文区 (110103, retired 2010) re-coded into 东城区 (110101): the same person
+        (OLD, NEW, "region_recode"),
+        (NEW, OLD, "region_recode"),
         # re-coded district against a mask that still shows the birth year / only region4+last4
-        (rid("11010819850307231"), ZW[:10] + "****" + ZW[-4:], "recode_year"),
+        (OLD, NEW[:10] + "****" + NEW[-4:], "recode_year"),
+        (OLD, NEW[:4] + "*" * 10 + NEW[-4:], "recode_masked"),
+        (rid("11010319860307231"), NEW[:10] + "****" + NEW[-4:], "different"),  # another year
+        # 崇文区 closed in 2010: nobody born after it can carry its code and be re-coded from it
+        (rid("11010320120307231"), rid("11010120120307231"), "different"),
+        # 海淀区 (110108) and 朝阳区 (110105) both exist all along: neighbours, not a re-code
+        (rid("11010819850307231"), ZW, "different"),
+        (rid("11010819850307231"), ZW[:10] + "****" + ZW[-4:], "different"),
+        # 房山区 (110111) was created in 1986: someone born before may have been re-coded into it
+        (rid("11011119800307231"), rid("11010819800307231"), "region_recode"),
+        (rid("11011119900307231"), rid("11010819900307231"), "different"),
+        # a hidden district may be one of Beijing's retired codes; 阿拉善盟 (1529) never re-coded
         (rid("11010819850307231"), ZW[:4] + "*" * 10 + ZW[-4:], "recode_masked"),
-        (rid("11010819860307231"), ZW[:10] + "****" + ZW[-4:], "different"),  # another year
+        (rid("15292119850307231"), "1529" + "*" * 10 + rid("15292219850307231")[-4:], "different"),
+        # a slip in the district digits of a mistyped number is a slip, not a re-code
+        (ZW[:5] + "8" + ZW[6:], ZW, "one_edit"),
         (ZW[:-1] + ("0" if ZW[-1] != "0" else "1"), ZW, "one_edit"),
         (rid("22010519700101001"), ZW, "different"),
         (ZW, "*" * 14 + ZW[-4:], None),

@@ -95,3 +95,26 @@ def test_model_with_other_levels_is_refused() -> None:
     ]
     with pytest.raises(ValueError, match="re-fit"):
         MatchModel.from_dict(data)
+
+
+def _ids(regions: list[str], n: int, rng: np.random.Generator) -> list[str | None]:
+    return [
+        f"{regions[rng.integers(len(regions))]}{rng.integers(1960, 2000)}0101"
+        f"{rng.integers(1000):03d}{rng.integers(10)}"
+        for _ in range(n)
+    ]
+
+
+def test_recode_u_counts_only_code_pairs_that_can_be_a_recode() -> None:
+    """Neighbouring districts that both exist all along cannot be a re-code by stdnum's table, so
+    they add nothing to the chance agreement of the re-code levels; a retired code does."""
+    rng = np.random.default_rng(5)
+    current = ["110105", "110108", "110106"]  # 朝阳, 海淀, 丰台: never re-coded
+    neighbours = _persons(_ids(current, 3_000, rng), ["full"] * 3_000)
+    with_retired = _persons(_ids([*current, "110103"], 3_000, rng), ["full"] * 3_000)
+    for level in ("region_recode", "recode_year"):
+        i = ID_LEVELS.index(level)
+        assert id_u(neighbours, neighbours)[i] == pytest.approx(1e-15)
+        assert id_u(with_retired, with_retired)[i] > 1e-9
+    # a hidden district (3302**********0016) can be any code of the city, Beijing has retired ones
+    assert id_u(neighbours, neighbours)[ID_LEVELS.index("recode_masked")] > 1e-6
