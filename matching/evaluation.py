@@ -17,6 +17,11 @@ Each positive is also classed by the **evidence** its two sides carry (`classify
 usable identifier on both sides, on the list side only, on the query side only, or on neither.
 Without an identifier only a name is left, and a name alone never identifies a person, so recall
 per class tells "the matcher failed" apart from "there was nothing to match on".
+
+`match_score` claims to be a calibrated probability; `reliability` checks the claim per score
+band (observed precision against the mean score, and the expected calibration error) over the
+hits whose score is the model's own. Name-screened hits (`score_basis` = `name_screen`) carry the
+review threshold instead of a probability and are reported apart.
 """
 
 from __future__ import annotations
@@ -38,6 +43,10 @@ EVIDENCE_CLASSES = ("both_ids", "query_no_id", "list_no_id", "neither")
 NOT_SCREENED = "not_screened"
 # The identifier columns of `party_features`; `link` treats a party with none of them as unnumbered.
 ID_COLUMNS = ("pid", "uscc", "org_code")
+# Edges of the reliability bands; the last band is closed ([0.999, 1.0]). The first band holds
+# whatever a lower, target-mode review threshold lets through.
+CALIBRATION_EDGES = (0.0, 0.6, 0.8, 0.9, 0.97, 0.99, 0.999, 1.0)
+NAME_SCREEN = "name_screen"
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,20 @@ def _screened_role(hits: pl.DataFrame) -> pl.Expr:
 
 def _hits(hits: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
     """Hits keyed by screened role: one row per (record, role, entry), decision and intercept."""
+    # a pair can appear once per decision at most; keep its strongest decision and any intercept
+    return (
+        _keyed(hits, truth)
+        .group_by(KEY)
+        .agg(
+            (pl.col("match_decision") == "match").any().alias("is_match"),
+            pl.col("match_decision").is_in(["match", "review"]).any().alias("is_hit"),
+            pl.col("intercept").any().alias("intercept"),
+        )
+    )
+
+
+def _keyed(hits: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
+    """Every hit row with string keys, a bool intercept and `role` set to the screened role."""
     h = hits.with_columns(
         pl.col("record_id").cast(pl.String),
         pl.col("role").cast(pl.String),
@@ -122,13 +145,7 @@ def _hits(hits: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
                 .alias("_only_role"),
             )
         )
-    h = h.with_columns(_screened_role(h).alias("role"))
-    # a pair can appear once per decision at most; keep its strongest decision and any intercept
-    return h.group_by(KEY).agg(
-        (pl.col("match_decision") == "match").any().alias("is_match"),
-        pl.col("match_decision").is_in(["match", "review"]).any().alias("is_hit"),
-        pl.col("intercept").any().alias("intercept"),
-    )
+    return h.with_columns(_screened_role(h).alias("role"))
 
 
 def _level(h: pl.DataFrame, pos: pl.DataFrame, removed: pl.DataFrame) -> dict:
@@ -203,6 +220,8 @@ def evaluate_hits(
         both = fig["recall_by_evidence"]["both_ids"]
         fig["recall_both_ids"] = {lv: both[f"recall_{lv}"] for lv in LEVELS}
     fig["negatives"] = _negatives(t, at)
+    if "match_score" in hits.columns:
+        fig["calibration"] = reliability(hits, truth, agency)
     if "intercept" in hits.columns:
         fig.update(_intercepts(h, pos_keys, removed_keys))
     return fig
@@ -326,6 +345,91 @@ def _by_evidence(classed: pl.DataFrame) -> dict:
     return out
 
 
+def _scored_hits(hits: pl.DataFrame, t: pl.DataFrame) -> pl.DataFrame:
+    """One row per hit key: its best score, how that score arose, and whether it is a positive.
+
+    Keyed like tp/fp: hits on removed entries (the right person, neither true nor false) leave.
+    """
+    basis = (
+        pl.col("score_basis").cast(pl.String).fill_null("model")
+        if "score_basis" in hits.columns
+        else pl.lit("model")  # hits written before the column: every score was the model's
+    )
+    keyed = _keyed(hits, t).with_columns(
+        pl.col("match_score").cast(pl.Float64), basis.alias("score_basis")
+    )
+    # the strongest row of a key is the one its decision rests on
+    best = keyed.sort("match_score", descending=True, nulls_last=True).unique(
+        KEY, keep="first", maintain_order=True
+    )
+    pos = t.filter(pl.col("entry_id").is_not_null() & (pl.col("noise") != REMOVED)).select(KEY)
+    removed = t.filter(pl.col("noise") == REMOVED).select(KEY).join(pos, on=KEY, how="anti")
+    return (
+        best.filter(pl.col("match_decision").is_in(["match", "review"]))
+        .join(removed.unique(), on=KEY, how="anti")
+        .join(pos.unique().with_columns(pl.lit(True).alias("positive")), on=KEY, how="left")
+        .select(*KEY, "match_score", "score_basis", pl.col("positive").fill_null(False))
+    )
+
+
+def _band_rows(scored: pl.DataFrame, edges: tuple[float, ...]) -> list[dict]:
+    """n, tp, mean score, precision and their gap per non-empty band [lo, hi) (last one closed)."""
+    rows = []
+    for i, (lo, hi) in enumerate(zip(edges, edges[1:], strict=False)):
+        top = pl.col("match_score") <= hi if i == len(edges) - 2 else pl.col("match_score") < hi
+        band = scored.filter((pl.col("match_score") >= lo) & top)
+        if band.is_empty():
+            continue
+        mean_p, precision = band.select(
+            pl.col("match_score").mean(), pl.col("positive").cast(pl.Float64).mean()
+        ).row(0)
+        rows.append(
+            {
+                "lo": lo,
+                "hi": hi,
+                "n": band.height,
+                "tp": int(band["positive"].sum()),
+                "mean_score": round(mean_p, 6),
+                "precision": round(precision, 6),
+                "gap": round(mean_p - precision, 6),
+            }
+        )
+    return rows
+
+
+def reliability(
+    hits: pl.DataFrame,
+    truth: pl.DataFrame,
+    agency: str,
+    edges: tuple[float, ...] = CALIBRATION_EDGES,
+) -> dict:
+    """Is `match_score` a calibrated probability? Reliability bands over the model-scored hits.
+
+    `ece` is the n-weighted mean of |mean score - precision| over the bands; `gap` > 0 means the
+    score claims more than the truth bears out (over-confident). `expected_tp` = sum of scores
+    against the observed `tp`. Name-screened hits are counted apart (n, tp, precision).
+    """
+    scored = _scored_hits(hits, _truth(truth, agency))
+    model = scored.filter(pl.col("score_basis") != NAME_SCREEN)
+    screen = scored.filter(pl.col("score_basis") == NAME_SCREEN)
+    bands = _band_rows(model, edges)
+    n = model.height
+    ece = sum(b["n"] * abs(b["gap"]) for b in bands) / n if n else 0.0
+    tp_screen = int(screen["positive"].sum())
+    return {
+        "n": n,
+        "tp": int(model["positive"].sum()),
+        "expected_tp": round(float(model["match_score"].sum()), 3),
+        "ece": round(ece, 6),
+        "bands": bands,
+        NAME_SCREEN: {
+            "n": screen.height,
+            "tp": tp_screen,
+            "precision": round(_ratio(tp_screen, screen.height), 6),
+        },
+    }
+
+
 def _negatives(t: pl.DataFrame, at: dict[str, pl.DataFrame]) -> dict:
     """Per hard-negative noise type: how many (record, role) slots got any hit at each level."""
     neg = (
@@ -390,7 +494,31 @@ def format_figures(fig: dict) -> str:
             f"  intercepts={fig['intercepts']} false_intercepts={fig['false_intercepts']} "
             f"removed_entry_intercepts={fig['removed_entry_intercepts']}"
         )
+    if "calibration" in fig:
+        lines.extend(_calibration_lines(fig["calibration"]))
     return "\n".join(lines)
+
+
+def _calibration_lines(cal: dict) -> list[str]:
+    """The reliability table: per score band, what the score claims and what the truth says."""
+    screen = cal[NAME_SCREEN]
+    lines = [
+        f"  calibration (model-scored hits): n={cal['n']} tp={cal['tp']} "
+        f"expected_tp={cal['expected_tp']:.1f} ece={cal['ece']:.4f}",
+        f"  {'score band':<24}{'n':>6}{'tp':>7}{'mean score':>12}{'precision':>11}{'gap':>9}",
+    ]
+    for b in cal["bands"]:
+        close = "]" if b["hi"] == 1.0 else ")"
+        band = f"[{b['lo']:g}, {b['hi']:g}{close}"
+        lines.append(
+            f"  {band:<24}{b['n']:>6}{b['tp']:>7}{b['mean_score']:>12.4f}"
+            f"{b['precision']:>11.4f}{b['gap']:>+9.4f}"
+        )
+    lines.append(
+        f"  {'name-screened (floored)':<24}{screen['n']:>6}{screen['tp']:>7}{'-':>12}"
+        f"{screen['precision']:>11.4f}"
+    )
+    return lines
 
 
 def _evidence_lines(by_class: dict) -> list[str]:

@@ -26,6 +26,7 @@ HIT_COLUMNS = (
     "list_role",
     "match_score",
     "match_decision",
+    "score_basis",
     "pair_key",
     "evidence",
     "explanation_zh",
@@ -215,17 +216,30 @@ def _name_screen() -> pl.Expr:
     return no_id & (person | org) & ~pl.col("veto")
 
 
+SCORE_BASES = ("model", "name_screen")
+"""`score_basis` of a hit: `match_score` is the model's probability, or the name screen's floor."""
+
+
 def decide(scored: pl.DataFrame, thresholds: MatchThresholds) -> pl.DataFrame:
-    """`match` needs the match threshold AND identifier evidence; a name alone is at most `review`."""
+    """`match` needs the match threshold AND identifier evidence; a name alone is at most `review`.
+
+    `score_basis` says `name_screen` when the floor lifted the score: that `match_score` is the
+    review threshold, not a probability, so calibration must not count it.
+    """
     id_ok = pl.col("g_id").is_in([ID_LEVELS.index(lv) for lv in ID_EVIDENCE]).fill_null(False)
+    below = ~(pl.col("match_score") >= thresholds.review).fill_null(False)
+    floored = (~pl.col("veto") & _name_screen() & below).fill_null(False)
     p = (
         pl.when(pl.col("veto"))
         .then(0.0)
-        .when(_name_screen())
-        .then(pl.max_horizontal("match_score", pl.lit(thresholds.review)))
+        .when(floored)
+        .then(pl.lit(thresholds.review))
         .otherwise(pl.col("match_score"))
     )
-    return scored.with_columns(id_ok.alias("id_evidence"), p.alias("match_score")).with_columns(
+    basis = pl.when(floored).then(pl.lit(SCORE_BASES[1])).otherwise(pl.lit(SCORE_BASES[0]))
+    return scored.with_columns(
+        id_ok.alias("id_evidence"), p.alias("match_score"), basis.alias("score_basis")
+    ).with_columns(
         # a number that agrees under a name that does not is a data error to check, not a match
         pl.when(
             (pl.col("match_score") >= thresholds.match)

@@ -300,6 +300,46 @@ def evidence_table(figures: dict) -> object:
     return table
 
 
+def _worst_band(cal: dict) -> str:
+    """The band whose score strays furthest from its precision, e.g. `[0.6,0.8) +0.312`."""
+    if not cal["bands"]:
+        return "-"
+    b = max(cal["bands"], key=lambda r: abs(r["gap"]))
+    close = "]" if b["hi"] == 1.0 else ")"
+    return f"[{b['lo']:g},{b['hi']:g}{close} {b['gap']:+.3f}"
+
+
+def calibration_table(figures: dict) -> object:
+    """Per agency: does `match_score` mean what it says (ECE), and the name-screened hits apart."""
+    from rich.table import Table
+
+    from matching.evaluation import NAME_SCREEN
+
+    table = Table(
+        title="calibration of match_score (model-scored hits; gap = mean score - precision)",
+        caption="name-screened: hits floored at the review threshold, no probability of their own",
+    )
+    table.add_column("agency", no_wrap=True)
+    for col in ("hits", "tp", "expected tp", "ECE", "worst band", "name-screened", "precision"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for agency, fig in figures.items():
+        cal = fig.get("calibration")
+        if cal is None:
+            continue
+        screen = cal[NAME_SCREEN]
+        table.add_row(
+            agency,
+            str(cal["n"]),
+            str(cal["tp"]),
+            f"{cal['expected_tp']:.1f}",
+            f"{cal['ece']:.4f}",
+            _worst_band(cal),
+            str(screen["n"]),
+            f"{screen['precision']:.4f}" if screen["n"] else "-",
+        )
+    return table
+
+
 def evaluate(
     data: Annotated[
         Path | None, typer.Option(help="A generated world (credsweep synth); default: generate.")
@@ -324,7 +364,8 @@ def evaluate(
         Path | None, typer.Option(help="Settings YAML; default $CREDSWEEP_SETTINGS or packaged.")
     ] = None,
 ) -> None:
-    """Precision, recall and F1 of the real sweep per agency and noise type, against the truth."""
+    """Precision, recall and F1 of the real sweep per agency and noise type, against the truth,
+    and how well `match_score` is calibrated (reliability per score band)."""
     from rich.console import Console
 
     from matching.evaluation import format_figures
@@ -354,6 +395,7 @@ def evaluate(
     console_out = Console(width=None if sys.stdout.isatty() else 120)
     console_out.print(summary_table(figures))
     console_out.print(evidence_table(figures))
+    console_out.print(calibration_table(figures))
     target = json_path or work / "figures.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

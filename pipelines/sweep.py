@@ -32,6 +32,7 @@ HIT_COLUMNS = (
     "query_role",
     "entry_id",
     "match_decision",
+    "score_basis",
     "match_score",
     "intercept",
     "rule_id",
