@@ -14,7 +14,7 @@ import polars as pl
 from matching.blocking import BlockingRules, candidate_pairs
 from matching.calibrate import ThresholdRule, choose_thresholds, pair_probabilities
 from matching.comparisons import ID_EVIDENCE, ID_LEVELS, NAME_LEVELS, compare
-from matching.explain import explain
+from matching.explain import explain, pair_key
 from matching.features import party_features
 from matching.model import TF_LEVELS, MatchModel, load_default
 from pipelines.settings import MatchThresholds
@@ -326,12 +326,51 @@ def _score_in_chunks(
         chunk = pairs.slice(start, PAIR_CHUNK)
         scored = score(compare(pair_frame(qf, lf, chunk), as_of), lf, model, freqs)
         scores.append(pair_probabilities(scored))
-        can_hit = ~pl.col("veto") & ((pl.col("match_score") >= floor) | _name_screen())
+        can_hit = pl.col("forced") | (
+            ~pl.col("veto") & ((pl.col("match_score") >= floor) | _name_screen())
+        )
         kept.append(scored.filter(can_hit))
     if not kept:  # no candidate pair at all: an empty frame with the scored schema
         empty = score(compare(pair_frame(qf, lf, pairs), as_of), lf, model, freqs)
         return empty, np.empty(0)
     return pl.concat(kept), np.concatenate(scores)
+
+
+def _confirmed_pairs(qf: pl.DataFrame, lf: pl.DataFrame, keys: frozenset[str]) -> pl.DataFrame:
+    """`qi, li` of the pairs whose `pair_key` an analyst confirmed (few): they are screened every
+    night whatever blocking or the score says, so a confirmed person stays intercepted."""
+    wanted = (
+        pl.DataFrame({"key": sorted(keys)}, schema={"key": pl.String})
+        .select(pl.col("key").str.split_exact(":", 1).struct.rename_fields(["digest", "entry_id"]))
+        .unnest("key")
+    )
+    li = lf.select("li", "entry_id").join(wanted, on="entry_id", how="inner")
+    if li.is_empty():
+        return pl.DataFrame(schema={"qi": pl.UInt32, "li": pl.UInt32})
+    ident = pl.coalesce("pid", "uscc", "org_code")
+    q = qf.select("qi", "norm", ident.alias("ident"))
+    forms = q.select("norm", "ident").unique()
+    digests = [
+        pair_key(n, i, "").rstrip(":") for n, i in forms.iter_rows()
+    ]  # the same digest `explain` puts in the hit's pair_key
+    q = q.join(
+        forms.with_columns(pl.Series("digest", digests)),
+        on=["norm", "ident"],
+        how="left",
+        nulls_equal=True,
+    )
+    return q.join(li, on="digest", how="inner").select("qi", "li").unique().sort("qi", "li")
+
+
+def _with_confirmed(pairs: pl.DataFrame, confirmed: pl.DataFrame) -> pl.DataFrame:
+    """Candidate pairs plus the confirmed ones, flagged `forced`."""
+    flagged = pairs.join(
+        confirmed.with_columns(pl.lit(True).alias("forced")), on=["qi", "li"], how="left"
+    ).with_columns(pl.col("forced").fill_null(False))
+    extra = confirmed.join(pairs, on=["qi", "li"], how="anti").with_columns(
+        pl.lit(False).alias("by_id"), pl.lit(False).alias("by_name"), pl.lit(True).alias("forced")
+    )
+    return pl.concat([flagged, extra.select(flagged.columns)]).sort("qi", "li")
 
 
 def gammas_for(
@@ -368,11 +407,15 @@ def link(
     thresholds: MatchThresholds | ThresholdRule,
     as_of: date,
     blocking: BlockingRules | None = None,
+    confirmed: frozenset[str] = frozenset(),
 ) -> LinkResult:
     """Screen query parties against list parties; hits at or above the review threshold used.
 
     `thresholds` is fixed numbers or a rule (target mode, labels) resolved over the scores of
     every candidate pair (`matching.calibrate.choose_thresholds`) before any pair is decided.
+    `confirmed`: pair keys analysts confirmed; such a pair is always a hit (at least `review`;
+    the sweep then makes it `match`), even when a refined model or a moved threshold would now
+    score it lower.
     """
     model = model or load_default()
     t0 = time.perf_counter()
@@ -382,12 +425,22 @@ def link(
     freqs = name_frequencies(lf, model)
     lf = lf.with_columns(name_reach(lf, model, freqs, floor))
     pairs, bstats = candidate_pairs(qf, lf, as_of, blocking)
+    pairs = _with_confirmed(pairs, _confirmed_pairs(qf, lf, confirmed))
     t2 = time.perf_counter()
     kept, scores = _score_in_chunks(qf, lf, pairs, model, as_of, floor, freqs)
     t3 = time.perf_counter()
     # a target-mode cut-off depends on the whole score distribution: choose after all scoring
     chosen = choose_thresholds(thresholds, scores)
-    decided = decide(kept, chosen.thresholds).filter(pl.col("match_decision").is_not_null())
+    decided = (
+        decide(kept, chosen.thresholds)
+        .with_columns(
+            pl.when(pl.col("forced") & pl.col("match_decision").is_null())
+            .then(pl.lit("review"))
+            .otherwise(pl.col("match_decision"))
+            .alias("match_decision")
+        )
+        .filter(pl.col("match_decision").is_not_null())
+    )
     # Ties broken by entry id so reruns keep the same candidates (idempotent nights).
     best = decided.sort(["match_score", "entry_id_l"], descending=[True, False]).unique(
         ["record_id_q", "role_q", "entry_id_l"], keep="first", maintain_order=True
@@ -395,7 +448,9 @@ def link(
     # An analyst can judge a few candidates per person, not fifty namesakes: keep every `match`
     # (one person may be listed for several cases) but only the best `REVIEW_TOP_K` reviews.
     rank = pl.int_range(1, pl.len() + 1).over("record_id_q", "role_q")
-    best = best.filter((pl.col("match_decision") == "match") | (rank <= REVIEW_TOP_K))
+    best = best.filter(
+        (pl.col("match_decision") == "match") | pl.col("forced") | (rank <= REVIEW_TOP_K)
+    )
     best = best.rename(
         {
             "record_id_q": "record_id",

@@ -255,7 +255,14 @@ def _match(
         # analyst labels refine the packaged model and may move the thresholds (issue 5); in
         # target mode link derives the thresholds from this sweep's own scores (issue 3)
         model, rule, feedback = sweep_matching(req.settings, req.review_db)
-        result = link(query, listed, model=model, thresholds=rule, as_of=req.run_date)
+        result = link(
+            query,
+            listed,
+            model=model,
+            thresholds=rule,
+            as_of=req.run_date,
+            confirmed=frozenset(decided[1]),
+        )
     del listed
     with clock.stage("rules"):
         hits = apply_decisions(result.hits, *decided)

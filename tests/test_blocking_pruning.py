@@ -103,3 +103,24 @@ def test_pruned_blocking_finds_the_same_hits(world: tuple[pl.DataFrame, pl.DataF
     assert pruned.stats["candidate_pairs"] < wide.stats["candidate_pairs"] / 2
     assert pruned.hits["match_decision"].to_list().count("match") > 50
     assert pruned.hits.equals(wide.hits)
+
+
+def test_a_confirmed_pair_is_always_screened() -> None:
+    """An analyst's confirmation outlives a refined model or a moved threshold: the pair stays a
+    hit (the sweep then makes it `match`) even when blocking or the score would now drop it."""
+    q = query({"name": "张伟", "id_number": ZHANG})
+    lst = listed({"name": "张伟", "id_number": OTHER}, {"name": "李娜", "id_number": OTHER})
+    everything = MatchThresholds(match=1.0, review=0.0)
+    wide = link(
+        q,
+        lst,
+        thresholds=everything,
+        as_of=AS_OF,
+        blocking=BlockingRules(name_keys_for_numbered=True),
+    )
+    key = wide.hits.filter(pl.col("entry_id") == "E0")["pair_key"][0]
+    plain = link(q, lst, thresholds=MatchThresholds(), as_of=AS_OF)
+    assert plain.hits.is_empty()  # two valid numbers that differ: not even a candidate
+    kept = link(q, lst, thresholds=MatchThresholds(), as_of=AS_OF, confirmed=frozenset({key}))
+    assert kept.hits.select("entry_id", "match_decision").rows() == [("E0", "review")]
+    assert kept.hits["pair_key"].to_list() == [key]
