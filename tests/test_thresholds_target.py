@@ -96,9 +96,10 @@ def test_threshold_fields_round_trip_through_yaml(tmp_path: Path) -> None:
     assert load_settings(again) == loaded
 
 
-def test_packaged_default_is_fixed_at_the_written_numbers() -> None:
+def test_packaged_default_derives_thresholds_from_the_target() -> None:
     t = load_settings().thresholds
-    assert (t.source, t.match, t.review) == ("fixed", 0.97, 0.60)
+    # target mode; the written numbers are the fallback (nothing scored) and review's ceiling
+    assert (t.source, t.match, t.review) == ("target", 0.97, 0.60)
     assert t.review_floor <= t.review and t.match_floor <= t.match
 
 
@@ -218,7 +219,7 @@ def test_stricter_target_never_lowers_the_match_threshold(world: Path, tmp_path:
 
 
 def test_fixed_mode_is_unchanged(world: Path, tmp_path: Path) -> None:
-    fb = sweep(world, tmp_path / "fixed", default_settings())["feedback"]
+    fb = sweep(world, tmp_path / "fixed", settings_with({"source": "fixed"}))["feedback"]
     assert fb["thresholds_mode"] == "fixed" and fb["thresholds_source"] == "settings"
     assert fb["thresholds_after"] == fb["thresholds_before"] == {"match": 0.97, "review": 0.6}
     assert fb["thresholds_target"] is None
