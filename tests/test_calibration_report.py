@@ -7,6 +7,7 @@ Exact figures on a hand-made hits/truth frame, then a small generated world swep
 from __future__ import annotations
 
 import csv
+import json
 
 import polars as pl
 import pytest
@@ -121,8 +122,9 @@ def test_calibration_table_has_one_row_per_agency() -> None:
 
 
 @pytest.fixture(scope="module")
-def hotel_hits(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
-    """hits.csv of a hotel sweep over a small generated world (passport guests included)."""
+def hotel_sweep(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, str]], float]:
+    """hits.csv of a hotel sweep over a small generated world (passport guests included), and
+    the review threshold it used."""
     from pipelines.synth import generate
 
     root = tmp_path_factory.mktemp("calib")
@@ -136,11 +138,16 @@ def hotel_hits(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     with (root / "out" / "hits.csv").open(encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+        rows = list(csv.DictReader(fh))
+    summary = json.loads((root / "out" / "summary.json").read_text(encoding="utf-8"))
+    # the review threshold this sweep used (target mode derives it from the sweep's own scores)
+    return rows, summary["feedback"]["thresholds_after"]["review"]
 
 
-def test_sweep_marks_name_screened_hits(hotel_hits: list[dict[str, str]]) -> None:
-    review = default_settings().thresholds.review
+def test_sweep_marks_name_screened_hits(
+    hotel_sweep: tuple[list[dict[str, str]], float],
+) -> None:
+    hotel_hits, review = hotel_sweep
     assert list(hotel_hits[0])[: len(HIT_COLUMNS)] == list(HIT_COLUMNS)
     assert list(HIT_COLUMNS).index("score_basis") == list(HIT_COLUMNS).index("match_decision") + 1
     screened = [h for h in hotel_hits if h["score_basis"] == NAME_SCREEN]
