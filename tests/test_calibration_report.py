@@ -17,7 +17,6 @@ from matching.evaluation import NAME_SCREEN, evaluate_hits, format_figures, reli
 from matching.explain import NO_ID_ZH
 from pipelines.cli import app
 from pipelines.evaluate_command import calibration_table
-from pipelines.settings import default_settings
 from pipelines.sweep import HIT_COLUMNS
 
 AGENCY = "hotel_booking"
