@@ -367,11 +367,13 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
         outbox = req.outbox or (req.out / "outbox")
         report_paths = write_agency_reports(wh, req.agency, req.run_date, hits, agency, outbox)
     if req.review_db is not None:
-        from pipelines.workbench.store import ReviewStore
+        from pipelines.workbench.store import ReviewStore, SweepThresholds
 
+        # the cut-offs used go with the items: the precision page shows them, not the written ones
+        used = SweepThresholds.from_feedback(req.agency, req.run_date, match_stats["feedback"])
         with clock.stage("review_items"):
             ReviewStore(req.review_db).push_review_items(
-                req.agency, req.run_date, _review_payload(hits, records, entries)
+                req.agency, req.run_date, _review_payload(hits, records, entries), used
             )
     with clock.stage("outputs", "输出 / writing outputs"):
         quarantine = tally.quarantine()

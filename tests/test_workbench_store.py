@@ -7,7 +7,7 @@ import sys
 import textwrap
 import threading
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -15,7 +15,7 @@ import pytest
 from tests.workbench_fixtures import AGENCY, OTHER_AGENCY, hit, hits_frame
 
 from pipelines.workbench.models import Decision, DecisionRefused, QueueFilter, Role, User
-from pipelines.workbench.store import ReviewStore
+from pipelines.workbench.store import ReviewStore, SweepThresholds
 
 RUN = date(2025, 3, 14)  # a Friday: deadlines skip the weekend
 ANALYST = User("li", Role.ANALYST)
@@ -209,3 +209,76 @@ def test_concurrent_decisions_in_threads_do_not_lose_writes(store: ReviewStore) 
 def test_push_to_a_fresh_file_needs_no_explicit_migrate(tmp_path: Path) -> None:
     fresh = ReviewStore(tmp_path / "fresh.duckdb")
     assert fresh.push_review_items(AGENCY, RUN, hits_frame(hit("p1", "r1"))) == 1
+
+
+# ---- thresholds each sweep used (issue 5 follow-up: the precision page shows them) -------------
+
+NOON = datetime(2025, 3, 14, 4, 0)
+
+
+def _used(agency: str = AGENCY, night: date = RUN, match: float = 0.84) -> SweepThresholds:
+    return SweepThresholds(agency, night, match, 0.30, "target", "target", 0.9991)
+
+
+def _threshold_rows(store: ReviewStore) -> list[tuple]:
+    return store.db.run(
+        lambda con: con.execute(
+            "SELECT agency, run_date, match FROM sweep_thresholds ORDER BY agency, run_date"
+        ).fetchall()
+    )
+
+
+def test_thresholds_round_trip(tmp_path: Path) -> None:
+    store = ReviewStore(tmp_path / "review.duckdb", clock=lambda: NOON)
+    store.migrate()
+    assert store.latest_thresholds() == []
+    store.record_thresholds(_used())
+    (back,) = store.latest_thresholds()
+    assert back == SweepThresholds(
+        AGENCY, RUN, 0.84, 0.30, "target", "target", 0.9991, recorded_at=NOON
+    )
+
+
+def test_rerun_of_a_night_replaces_its_thresholds(store: ReviewStore) -> None:
+    store.record_thresholds(_used(match=0.84))
+    store.record_thresholds(_used(match=0.86))
+    assert _threshold_rows(store) == [(AGENCY, RUN, 0.86)]
+
+
+def test_latest_thresholds_per_agency_by_run_date(store: ReviewStore) -> None:
+    later = date(2025, 3, 17)
+    store.record_thresholds(_used(night=later, match=0.88))
+    store.record_thresholds(_used(night=RUN, match=0.84))  # a backfill, recorded last
+    store.record_thresholds(
+        SweepThresholds(OTHER_AGENCY, RUN, 0.97, 0.60, "settings", "fixed", None)
+    )
+    latest = {t.agency: t for t in store.latest_thresholds()}
+    assert (latest[AGENCY].run_date, latest[AGENCY].match) == (later, 0.88)
+    assert (latest[OTHER_AGENCY].source, latest[OTHER_AGENCY].expected_precision_match) == (
+        "settings",
+        None,
+    )
+    assert [t.agency for t in store.latest_thresholds(OTHER_AGENCY)] == [OTHER_AGENCY]
+    assert store.latest_thresholds("civil_service_candidate") == []
+
+
+def test_push_records_thresholds_even_without_hits(tmp_path: Path) -> None:
+    fresh = ReviewStore(tmp_path / "fresh.duckdb")  # no migrate(): the sweep never calls it
+    empty = hits_frame(hit("p1", "r1")).clear()
+    assert fresh.push_review_items(AGENCY, RUN, empty, _used()) == 0
+    assert fresh.push_review_items(AGENCY, RUN, hits_frame(hit("p1", "r1")), _used()) == 1
+    assert fresh.push_review_items(AGENCY, RUN, hits_frame(hit("p1", "r1")), _used()) == 0
+    assert _threshold_rows(fresh) == [(AGENCY, RUN, 0.84)]
+
+
+def test_thresholds_from_the_sweeps_feedback_figures() -> None:
+    feedback = {
+        "thresholds_mode": "target",
+        "thresholds_source": "labels",
+        "thresholds_before": {"match": 0.97, "review": 0.6},
+        "thresholds_after": {"match": 0.9, "review": 0.35},
+        "expected_precision_match": 0.9987,
+    }
+    used = SweepThresholds.from_feedback(AGENCY, RUN, feedback)
+    assert (used.match, used.review, used.source, used.mode) == (0.9, 0.35, "labels", "target")
+    assert used.expected_precision_match == 0.9987 and used.recorded_at is None

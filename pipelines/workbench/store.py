@@ -9,6 +9,7 @@ the sweep's own brief visit to this file.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,29 @@ from pipelines.workbench.models import (
 Clock = Callable[[], datetime]
 _REQUIRED = ("pair_key", "record_id", "match_decision", "match_score")
 _TEXT_COLUMNS = [name for name, _ in HIT_COLUMNS if name not in ("match_score", "intercept")]
+# The cut-offs each sweep decided with, per agency and night: in target mode they differ from the
+# written ones every night, and the precision page must show what was used, not what is written.
+_THRESHOLDS_DDL = """CREATE TABLE IF NOT EXISTS sweep_thresholds (
+  agency VARCHAR NOT NULL,
+  run_date DATE NOT NULL,
+  match DOUBLE NOT NULL,
+  review DOUBLE NOT NULL,
+  source VARCHAR NOT NULL,
+  mode VARCHAR NOT NULL,
+  expected_precision_match DOUBLE,
+  recorded_at TIMESTAMP NOT NULL,
+  PRIMARY KEY (agency, run_date)
+)"""
+_THRESHOLD_FIELDS = (
+    "agency",
+    "run_date",
+    "match",
+    "review",
+    "source",
+    "mode",
+    "expected_precision_match",
+    "recorded_at",
+)
 # A real hash of a throw-away password, so that an unknown user costs as much as a wrong password.
 _DUMMY_HASH = hash_password("not-a-real-password-0")
 
@@ -71,6 +95,73 @@ def _as_bool(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name).cast(pl.String).str.to_lowercase().is_in(["true", "1", "yes"]).alias(name)
 
 
+@dataclass(frozen=True)
+class SweepThresholds:
+    """The cut-offs one agency's sweep used on one night, and where they came from."""
+
+    agency: str
+    run_date: date
+    match: float
+    review: float
+    source: str
+    """`target` (derived from the target precision), `labels` (moved by analysts), `settings`."""
+    mode: str
+    """`thresholds.source` of the settings: `target` or `fixed`."""
+    expected_precision_match: float | None = None
+    recorded_at: datetime | None = None
+
+    @classmethod
+    def from_feedback(
+        cls, agency: str, run_date: date, feedback: Mapping[str, Any]
+    ) -> SweepThresholds:
+        """From the sweep's `summary.json` feedback figures (`pipelines.feedback`)."""
+        used = feedback["thresholds_after"]
+        claimed = feedback.get("expected_precision_match")
+        return cls(
+            agency=agency,
+            run_date=run_date,
+            match=float(used["match"]),
+            review=float(used["review"]),
+            source=str(feedback.get("thresholds_source") or "settings"),
+            mode=str(feedback.get("thresholds_mode") or "fixed"),
+            expected_precision_match=None if claimed is None else float(claimed),
+        )
+
+
+def _create_thresholds_table(con: duckdb.DuckDBPyConnection) -> None:
+    # Also run on every write and read, not only in migrate(): a review file made before this
+    # table existed gains it at the sweep's next push, which never calls migrate() itself.
+    con.execute(_THRESHOLDS_DDL)
+
+
+def _upsert_thresholds(con: duckdb.DuckDBPyConnection, used: SweepThresholds) -> None:
+    """One row per (agency, run_date): a rerun of the night replaces it."""
+    _create_thresholds_table(con)
+    values = [getattr(used, name) for name in _THRESHOLD_FIELDS]
+    updates = ", ".join(f"{name} = excluded.{name}" for name in _THRESHOLD_FIELDS[2:])
+    con.execute(
+        f"INSERT INTO sweep_thresholds ({', '.join(_THRESHOLD_FIELDS)}) "
+        f"VALUES ({', '.join('?' for _ in values)}) "
+        f"ON CONFLICT (agency, run_date) DO UPDATE SET {updates}",
+        values,
+    )
+
+
+def _latest_thresholds(con: duckdb.DuckDBPyConnection, agency: str | None) -> list[SweepThresholds]:
+    """Per agency, the row of its latest run date (a backfill of an old night does not win)."""
+    _create_thresholds_table(con)
+    rows = con.execute(
+        f"""
+        SELECT {", ".join(_THRESHOLD_FIELDS)} FROM sweep_thresholds
+        WHERE ? IS NULL OR agency = ?
+        QUALIFY row_number() OVER (PARTITION BY agency ORDER BY run_date DESC) = 1
+        ORDER BY agency
+        """,
+        [agency, agency],
+    ).fetchall()
+    return [SweepThresholds(*row) for row in rows]
+
+
 def _outcome_rows(rows: pl.DataFrame | Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Agency feedback rows, validated: alert_id, outcome (enum), optional note."""
     items = rows.to_dicts() if isinstance(rows, pl.DataFrame) else [dict(r) for r in rows]
@@ -107,18 +198,33 @@ class ReviewStore:
     def migrate(self) -> None:
         """Create or upgrade the review tables."""
         self.db.migrate()
+        self.db.run(_create_thresholds_table)
 
     # ---- integration API used by the sweep -------------------------------------------------
 
-    def push_review_items(self, agency: str, run_date: date, hits: pl.DataFrame) -> int:
-        """Keep every hit as context and queue undecided `review` hits; returns new items."""
+    def push_review_items(
+        self,
+        agency: str,
+        run_date: date,
+        hits: pl.DataFrame,
+        used: SweepThresholds | None = None,
+    ) -> int:
+        """Keep every hit as context and queue undecided `review` hits; returns new items.
+
+        `used`, the cut-offs the sweep decided with, is recorded in the same transaction, so
+        the sweep still visits this file only once at its end (even with no hit to push).
+        """
         frame = _prepare_hits(agency, hits)
-        if frame.is_empty():
+        if frame.is_empty() and used is None:
             return 0
         deadline = add_working_days(run_date, self.review_deadline_days)
         now = self.clock()
 
         def _push(con: duckdb.DuckDBPyConnection) -> int:
+            if used is not None:
+                _upsert_thresholds(con, replace(used, recorded_at=now))
+            if frame.is_empty():
+                return 0
             con.register("incoming", frame)
             try:
                 queries.upsert_hits(con, run_date)
@@ -127,6 +233,15 @@ class ReviewStore:
                 con.unregister("incoming")
 
         return self.db.run(_push)
+
+    def record_thresholds(self, used: SweepThresholds) -> None:
+        """Record the cut-offs a sweep used (upsert by agency and run date)."""
+        now = self.clock()
+        self.db.run(lambda con: _upsert_thresholds(con, replace(used, recorded_at=now)))
+
+    def latest_thresholds(self, agency: str | None = None) -> list[SweepThresholds]:
+        """Per agency (or only `agency`), the cut-offs of its latest recorded sweep."""
+        return self.db.run(lambda con: _latest_thresholds(con, agency))
 
     def suppressed_pair_keys(self) -> set[str]:
         """Pairs whose latest decision is negative: the sweep drops them for good."""
