@@ -284,25 +284,32 @@ def create_app(
         return RedirectResponse("/agency", status_code=303)
 
     @app.get("/precision", response_class=HTMLResponse)
-    def precision_page(request: Request, user: Staff) -> HTMLResponse:
+    def precision_page(request: Request, user: Staff, agency: str | None = None) -> HTMLResponse:
+        chosen = agency_scope(user, agency)
         labels = store_of(request).labels()
-        configured: MatchThresholds = app.state.thresholds
-        # the thresholds the next sweep will use: the labels may have moved the configured ones
-        limits, source = thresholds_in_force(
-            configured, app.state.calibration, labels_to_gammas(labels)
-        )
-        bands = precision.precision_bands(labels, limits.review, limits.match)
-        totals = precision.overall(bands, limits.match)
+        # the cut-offs each agency's latest sweep decided with: in target mode they are derived
+        # per sweep, so the written ones would mislead
+        recorded = store_of(request).latest_thresholds(chosen)
+        sections = [precision.recorded_section(labels, used) for used in recorded]
+        missing = precision.without_record([chosen] if chosen else app.state.agencies, recorded)
+        fallback = None
+        if missing or not sections:
+            # no sweep recorded: what the settings and labels give before scoring
+            configured: MatchThresholds = app.state.thresholds
+            limits, source = thresholds_in_force(
+                configured, app.state.calibration, labels_to_gammas(labels)
+            )
+            fallback = precision.section(labels, limits.review, limits.match, source, missing)
         return page(
             request,
             "precision.html",
-            bands=bands,
-            totals=totals,
-            limits=limits,
-            configured=configured,
-            source=source,
+            sections=sections,
+            fallback=fallback,
+            chosen=chosen,
+            configured=app.state.thresholds,
             calibration=app.state.calibration,
-            in_force=precision.at_thresholds(labels, limits.review, limits.match),
+            source_zh=precision.SOURCE_ZH,
+            mode_zh=precision.MODE_ZH,
         )
 
     @app.get("/audit", response_class=HTMLResponse)

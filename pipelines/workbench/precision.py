@@ -1,16 +1,24 @@
 """Estimated precision per score band from analyst labels (share of positive among decided).
 
 The statistics (Beta posterior, intervals) live in `matching.calibrate`, the same arithmetic
-that moves the sweep's thresholds; this module only cuts the labels into bands for the page.
+that moves the sweep's thresholds; this module only cuts the labels into bands for the page,
+at the thresholds each agency's latest sweep recorded (`ReviewStore.latest_thresholds`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
 from matching.calibrate import PrecisionEstimate, estimate, labels_to_gammas, precision_at
+from pipelines.workbench.store import SweepThresholds
+
+SOURCE_ZH = {"target": "目标精度推导", "labels": "分析员标注调整", "settings": "配置值"}
+"""Where a sweep's cut-offs came from (`thresholds_source` in summary.json)."""
+MODE_ZH = {"target": "目标精度模式", "fixed": "固定阈值模式"}
+"""`thresholds.source` of the settings the sweep ran with."""
 
 
 @dataclass(frozen=True)
@@ -63,11 +71,19 @@ def precision_bands(labels: pl.DataFrame, review: float, match: float) -> list[B
             d: inside.filter(pl.col("decision") == d).height
             for d in ("positive", "negative", "unsure")
         }
-        label = f"{low:.2f} – {high:.2f}" + ("（自动匹配）" if low >= match else "（人工复核）")
+        label = f"{_edge(low)} – {_edge(high)}" + (
+            "（自动匹配）" if low >= match else "（人工复核）"
+        )
         bands.append(
             Band(low, high, label, counts["positive"], counts["negative"], counts["unsure"])
         )
     return bands
+
+
+def _edge(value: float) -> str:
+    """A band edge to 2-4 decimals: a derived 0.9982 must not print as 1.00."""
+    text = f"{value:.4f}".rstrip("0")
+    return text if len(text.split(".")[1]) >= 2 else f"{value:.2f}"
 
 
 def overall(bands: list[Band], match: float) -> tuple[Band, Band]:
@@ -96,3 +112,52 @@ def at_thresholds(
     """Label-based precision of what the thresholds in force send to `match` and to `review`."""
     scored = labels_to_gammas(labels)
     return {"match": precision_at(scored, match), "review": precision_at(scored, review, match)}
+
+
+@dataclass(frozen=True)
+class Section:
+    """One block of the precision page: a pair of thresholds and the label figures at them."""
+
+    agencies: tuple[str, ...]
+    """Whose thresholds these are; for the fallback, the agencies with no recorded sweep."""
+    review: float
+    match: float
+    source: str
+    recorded: SweepThresholds | None
+    """The sweep the numbers come from; None when computed from the settings (no sweep yet)."""
+    bands: list[Band]
+    totals: tuple[Band, Band]
+    in_force: dict[str, PrecisionEstimate]
+
+
+def section(
+    labels: pl.DataFrame,
+    review: float,
+    match: float,
+    source: str,
+    agencies: Sequence[str] = (),
+    recorded: SweepThresholds | None = None,
+) -> Section:
+    """Bands, totals and at-threshold precision of the labels cut at `review` / `match`."""
+    bands = precision_bands(labels, review, match)
+    return Section(
+        agencies=tuple(agencies),
+        review=review,
+        match=match,
+        source=source,
+        recorded=recorded,
+        bands=bands,
+        totals=overall(bands, match),
+        in_force=at_thresholds(labels, review, match),
+    )
+
+
+def recorded_section(labels: pl.DataFrame, used: SweepThresholds) -> Section:
+    """The section of one agency at the cut-offs its latest sweep decided with."""
+    return section(labels, used.review, used.match, used.source, (used.agency,), used)
+
+
+def without_record(known: Iterable[str], recorded: Iterable[SweepThresholds]) -> list[str]:
+    """Known agencies (in their order) that have no recorded sweep yet."""
+    done = {r.agency for r in recorded}
+    return [code for code in known if code not in done]
