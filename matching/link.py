@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,11 +11,13 @@ import numpy as np
 import polars as pl
 
 from matching.blocking import BlockingRules, candidate_pairs
-from matching.calibrate import ThresholdRule, choose_thresholds, pair_probabilities
+from matching.calibrate import ThresholdRule, choose_thresholds
 from matching.comparisons import ID_EVIDENCE, ID_LEVELS, NAME_LEVELS, compare
-from matching.explain import explain, pair_key
+from matching.explain import explain
 from matching.features import party_features
-from matching.model import TF_LEVELS, MatchModel, load_default
+from matching.model import MatchModel, load_default
+from matching.pairs import confirmed_pairs, pair_frame, score_in_chunks, with_confirmed
+from matching.scoring import name_frequencies, name_reach
 from pipelines.settings import MatchThresholds
 
 HIT_COLUMNS = (
@@ -31,53 +32,8 @@ HIT_COLUMNS = (
     "evidence",
     "explanation_zh",
 )
-_Q_COLS = (
-    "record_id",
-    "role",
-    "party_type",
-    "name",
-    "id_number",
-    "pid",
-    "pid_kind",
-    "uscc",
-    "org_code",
-    "norm",
-    "fold",
-    "py",
-    "py_rev",
-    "han",
-    "branch",
-    "birth",
-    "year",
-    "sex",
-)
-_L_COLS = (
-    "entry_id",
-    "list_role",
-    "party_type",
-    "name",
-    "pid",
-    "pid_kind",
-    "uscc",
-    "org_code",
-    "norm",
-    "fold",
-    "py",
-    "py_rev",
-    "han",
-    "branch",
-    "birth",
-    "year",
-    "age",
-    "age_on",
-    "sex",
-)
 REVIEW_TOP_K = 3
 """Most review candidates kept per screened party (best scores first)."""
-PAIR_CHUNK = 1_000_000
-"""Candidate pairs compared and scored at a time (`_score_in_chunks`)."""
-TF_PSEUDO = 2.0
-"""Pseudo-count shrinking a name's list frequency towards the level's u (small lists say little)."""
 
 
 @dataclass
@@ -99,98 +55,8 @@ def prepare(
     return qf, lf
 
 
-def pair_frame(qf: pl.DataFrame, lf: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
-    """Gather both sides' features for each `qi, li` pair, suffixed `_q` / `_l`."""
-    q = qf.select(list(_Q_COLS))[pairs["qi"]].rename(lambda c: f"{c}_q")
-    lt = lf.select(list(_L_COLS))[pairs["li"]].rename(lambda c: f"{c}_l")
-    return pl.concat([pairs, q, lt], how="horizontal")
-
-
-def _tf_counts(lf: pl.DataFrame, col: str, model: MatchModel) -> pl.DataFrame:
-    """Per name value: its count among list persons (`n_<col>`), or a fixed share from the model."""
-    persons = lf.filter(pl.col("party_type") == "person")
-    if model.tf_tables.get(col):
-        table = model.tf_tables[col]
-        n = max(persons.height, 1)
-        return pl.DataFrame({col: list(table), f"n_{col}": [v * n for v in table.values()]})
-    return (
-        persons.group_by(col)
-        .len()
-        .rename({"len": f"n_{col}"})
-        .with_columns(pl.col(f"n_{col}").cast(pl.Float64))
-    )
-
-
-def _tf_adjust(count: pl.Expr, n: int, u: float, tf_min: float) -> pl.Expr:
-    """log2(u / tf): tf shrunk towards u by `TF_PSEUDO` pseudo-counts, so small lists change little."""
-    tf = (count + TF_PSEUDO) / (n + TF_PSEUDO / u)
-    return (
-        pl.when(count.is_null())
-        .then(0.0)
-        .otherwise((pl.lit(u) / pl.max_horizontal(tf, pl.lit(tf_min))).log(2))
-    )
-
-
-@dataclass(frozen=True)
-class NameFrequencies:
-    """How often each normalised name and each pinyin occurs among list persons (for TF)."""
-
-    norm: pl.DataFrame
-    py: pl.DataFrame
-    persons: int
-
-
-def name_frequencies(lf: pl.DataFrame, model: MatchModel) -> NameFrequencies:
-    """Counted once per sweep; every chunk of pairs is scored against the same frequencies."""
-    return NameFrequencies(
-        norm=_tf_counts(lf, "norm", model).rename({"norm": "norm_l"}),
-        py=_tf_counts(lf, "py", model).rename({"py": "py_l"}),
-        persons=max(lf.filter(pl.col("party_type") == "person").height, 1),
-    )
-
-
-def score(
-    pairs: pl.DataFrame,
-    lf: pl.DataFrame,
-    model: MatchModel,
-    freqs: NameFrequencies | None = None,
-) -> pl.DataFrame:
-    """Add per-field weights `w_*`, the TF flag, total weight and calibrated probability `match_score`."""
-    freqs = freqs or name_frequencies(lf, model)
-    out = pairs
-    for c in model.comparisons:
-        w = model.weights(c.name).tolist()
-        out = out.with_columns(
-            pl.col(f"g_{c.name}")
-            .replace_strict(list(range(len(w))), w, return_dtype=pl.Float64)
-            .fill_null(0.0)
-            .alias(f"w_{c.name}")
-        )
-    out = out.join(freqs.norm, on="norm_l", how="left").join(freqs.py, on="py_l", how="left")
-    n = freqs.persons
-    tf_expr = pl.lit(0.0)
-    for lvl in TF_LEVELS:
-        count = pl.col("n_norm" if lvl == "exact" else "n_py")
-        adj = _tf_adjust(count, n, model.comparison("name").level(lvl).u, model.tf_minimum)
-        is_person = pl.col("party_type_q") == "person"
-        tf_expr = (
-            pl.when(is_person & (pl.col("g_name") == NAME_LEVELS.index(lvl)))
-            .then(adj)
-            .otherwise(tf_expr)
-        )
-    prior = model.prior_for(lf.height)
-    prior_bits = math.log2(prior / (1 - prior))
-    out = out.with_columns(tf_expr.alias("w_tf")).with_columns(
-        (pl.col("w_name") + pl.col("w_tf")).alias("w_name"), (pl.col("w_tf") < -1).alias("tf_down")
-    )
-    total = pl.lit(prior_bits) + pl.sum_horizontal(f"w_{c.name}" for c in model.comparisons)
-    return out.with_columns(total.alias("match_weight")).with_columns(
-        (1 / (1 + (pl.lit(2.0) ** -pl.col("match_weight")))).alias("match_score")
-    )
-
-
 def _name_screen() -> pl.Expr:
-    """Query persons with no usable document number (passports, permits) can only be screened by name.
+    """Query persons with no usable number (passports, permits) can only be screened by name.
 
     FS rightly keeps a bare name far below any threshold, yet the agency must still see a rare
     listed name; such a pair (same name, sound or romanisation, not a common name, nothing
@@ -254,52 +120,6 @@ def decide(scored: pl.DataFrame, thresholds: MatchThresholds) -> pl.DataFrame:
     )
 
 
-def name_reach(
-    lf: pl.DataFrame, model: MatchModel, freqs: NameFrequencies, floor: float
-) -> pl.Series:
-    """Per list party: could an unnumbered person reach `floor` against a numbered namesake?
-
-    Without an ID on the list side only the name (TF-adjusted), the age and the gender can add
-    weight; if even their best levels stay under `floor`, blocking need not pair the party with
-    numbered query persons at all (at a million entries the prior sinks so low that no bare
-    name does). Exact, not a heuristic: it bounds the score `score` would give.
-    """
-    name = model.comparison("name")
-    prior = model.prior_for(lf.height)
-    prior_bits = math.log2(prior / (1 - prior))
-
-    def tf_level(level: str, count: str) -> pl.Expr:
-        lv = name.level(level)
-        adj = _tf_adjust(pl.col(count), freqs.persons, lv.u, model.tf_minimum)
-        return pl.lit(lv.weight) + adj
-
-    plain = max(lv.weight for lv in name.levels if lv.name not in TF_LEVELS)
-    best_name = pl.max_horizontal(
-        tf_level("exact", "n_norm"),
-        tf_level("homophone", "n_py"),
-        tf_level("romanised", "n_py"),
-        pl.lit(plain),
-    )
-    has_birth = pl.any_horizontal(pl.col(c).is_not_null() for c in ("age", "year", "birth"))
-    bound = (
-        pl.lit(prior_bits)
-        + best_name
-        + pl.when(has_birth).then(float(model.weights("birth").max())).otherwise(0.0)
-        + pl.when(pl.col("sex").is_not_null())
-        .then(float(model.weights("gender").max()))
-        .otherwise(0.0)
-    )
-    need = math.log2(floor / (1 - floor)) if 0 < floor < 1 else -math.inf
-    return (
-        lf.select("norm", "py", "age", "year", "birth", "sex")
-        .rename({"norm": "norm_l", "py": "py_l"})
-        .join(freqs.norm, on="norm_l", how="left", maintain_order="left")
-        .join(freqs.py, on="py_l", how="left", maintain_order="left")
-        .select((bound >= need).fill_null(True).alias("name_reach"))
-        .to_series()
-    )
-
-
 def _lowest_review(thresholds: MatchThresholds | ThresholdRule) -> float:
     """No pair scoring below this can become a hit, whatever the rule chooses later."""
     if isinstance(thresholds, ThresholdRule):
@@ -307,70 +127,11 @@ def _lowest_review(thresholds: MatchThresholds | ThresholdRule) -> float:
     return thresholds.review
 
 
-def _score_in_chunks(
-    qf: pl.DataFrame,
-    lf: pl.DataFrame,
-    pairs: pl.DataFrame,
-    model: MatchModel,
-    as_of: date,
-    floor: float,
-    freqs: NameFrequencies,
-) -> tuple[pl.DataFrame, np.ndarray]:
-    """Compare and score `PAIR_CHUNK` candidate pairs at a time, so memory stays bounded however
-    many pairs blocking finds (a million records meet ~10 million pairs, each gathering both
-    sides' name and ID columns). Returns the pairs that can still become hits (at or above
-    `floor`, or screened by name alone, see `decide`) and the score of every pair."""
-    kept: list[pl.DataFrame] = []
-    scores: list[np.ndarray] = []
-    for start in range(0, pairs.height, PAIR_CHUNK):
-        chunk = pairs.slice(start, PAIR_CHUNK)
-        scored = score(compare(pair_frame(qf, lf, chunk), as_of), lf, model, freqs)
-        scores.append(pair_probabilities(scored))
-        can_hit = pl.col("forced") | (
-            ~pl.col("veto") & ((pl.col("match_score") >= floor) | _name_screen())
-        )
-        kept.append(scored.filter(can_hit))
-    if not kept:  # no candidate pair at all: an empty frame with the scored schema
-        empty = score(compare(pair_frame(qf, lf, pairs), as_of), lf, model, freqs)
-        return empty, np.empty(0)
-    return pl.concat(kept), np.concatenate(scores)
-
-
-def _confirmed_pairs(qf: pl.DataFrame, lf: pl.DataFrame, keys: frozenset[str]) -> pl.DataFrame:
-    """`qi, li` of the pairs whose `pair_key` an analyst confirmed (few): they are screened every
-    night whatever blocking or the score says, so a confirmed person stays intercepted."""
-    wanted = (
-        pl.DataFrame({"key": sorted(keys)}, schema={"key": pl.String})
-        .select(pl.col("key").str.split_exact(":", 1).struct.rename_fields(["digest", "entry_id"]))
-        .unnest("key")
+def _can_hit(floor: float) -> pl.Expr:
+    """A scored pair worth keeping: confirmed, at or above `floor`, or screened by name alone."""
+    return pl.col("forced") | (
+        ~pl.col("veto") & ((pl.col("match_score") >= floor) | _name_screen())
     )
-    li = lf.select("li", "entry_id").join(wanted, on="entry_id", how="inner")
-    if li.is_empty():
-        return pl.DataFrame(schema={"qi": pl.UInt32, "li": pl.UInt32})
-    ident = pl.coalesce("pid", "uscc", "org_code")
-    q = qf.select("qi", "norm", ident.alias("ident"))
-    forms = q.select("norm", "ident").unique()
-    digests = [
-        pair_key(n, i, "").rstrip(":") for n, i in forms.iter_rows()
-    ]  # the same digest `explain` puts in the hit's pair_key
-    q = q.join(
-        forms.with_columns(pl.Series("digest", digests)),
-        on=["norm", "ident"],
-        how="left",
-        nulls_equal=True,
-    )
-    return q.join(li, on="digest", how="inner").select("qi", "li").unique().sort("qi", "li")
-
-
-def _with_confirmed(pairs: pl.DataFrame, confirmed: pl.DataFrame) -> pl.DataFrame:
-    """Candidate pairs plus the confirmed ones, flagged `forced`."""
-    flagged = pairs.join(
-        confirmed.with_columns(pl.lit(True).alias("forced")), on=["qi", "li"], how="left"
-    ).with_columns(pl.col("forced").fill_null(False))
-    extra = confirmed.join(pairs, on=["qi", "li"], how="anti").with_columns(
-        pl.lit(False).alias("by_id"), pl.lit(False).alias("by_name"), pl.lit(True).alias("forced")
-    )
-    return pl.concat([flagged, extra.select(flagged.columns)]).sort("qi", "li")
 
 
 def gammas_for(
@@ -425,9 +186,9 @@ def link(
     freqs = name_frequencies(lf, model)
     lf = lf.with_columns(name_reach(lf, model, freqs, floor))
     pairs, bstats = candidate_pairs(qf, lf, as_of, blocking)
-    pairs = _with_confirmed(pairs, _confirmed_pairs(qf, lf, confirmed))
+    pairs = with_confirmed(pairs, confirmed_pairs(qf, lf, confirmed))
     t2 = time.perf_counter()
-    kept, scores = _score_in_chunks(qf, lf, pairs, model, as_of, floor, freqs)
+    kept, scores = score_in_chunks(qf, lf, pairs, model, as_of, freqs, _can_hit(floor))
     t3 = time.perf_counter()
     # a target-mode cut-off depends on the whole score distribution: choose after all scoring
     chosen = choose_thresholds(thresholds, scores)

@@ -17,9 +17,10 @@ import pytest
 from data_contracts import validate
 from matching import link
 from matching.blocking import BlockingRules, candidate_pairs
-from matching.link import name_frequencies, name_reach, prepare
+from matching.link import prepare
 from matching.model import load_default
 from matching.parties import list_parties, query_parties
+from matching.scoring import name_frequencies, name_reach
 from pipelines.ingest import read_dataset
 from pipelines.settings import MatchThresholds, default_settings
 from pipelines.sweep import agency_settings

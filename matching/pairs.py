@@ -1,0 +1,133 @@
+"""Candidate pairs as frames: both sides' features side by side, scored a chunk at a time.
+
+Pairs analysts confirmed are added back whatever blocking found, so they are screened nightly.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+from matching.calibrate import pair_probabilities
+from matching.comparisons import compare
+from matching.explain import pair_key
+from matching.model import MatchModel
+from matching.scoring import NameFrequencies, score
+
+_Q_COLS = (
+    "record_id",
+    "role",
+    "party_type",
+    "name",
+    "id_number",
+    "pid",
+    "pid_kind",
+    "uscc",
+    "org_code",
+    "norm",
+    "fold",
+    "py",
+    "py_rev",
+    "han",
+    "branch",
+    "birth",
+    "year",
+    "sex",
+)
+_L_COLS = (
+    "entry_id",
+    "list_role",
+    "party_type",
+    "name",
+    "pid",
+    "pid_kind",
+    "uscc",
+    "org_code",
+    "norm",
+    "fold",
+    "py",
+    "py_rev",
+    "han",
+    "branch",
+    "birth",
+    "year",
+    "age",
+    "age_on",
+    "sex",
+)
+PAIR_CHUNK = 1_000_000
+"""Candidate pairs compared and scored at a time (`score_in_chunks`)."""
+
+
+def pair_frame(qf: pl.DataFrame, lf: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+    """Gather both sides' features for each `qi, li` pair, suffixed `_q` / `_l`."""
+    q = qf.select(list(_Q_COLS))[pairs["qi"]].rename(lambda c: f"{c}_q")
+    lt = lf.select(list(_L_COLS))[pairs["li"]].rename(lambda c: f"{c}_l")
+    return pl.concat([pairs, q, lt], how="horizontal")
+
+
+def score_in_chunks(
+    qf: pl.DataFrame,
+    lf: pl.DataFrame,
+    pairs: pl.DataFrame,
+    model: MatchModel,
+    as_of: date,
+    freqs: NameFrequencies,
+    can_hit: pl.Expr,
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """Compare and score `PAIR_CHUNK` candidate pairs at a time, keeping those `can_hit` allows.
+
+    Memory stays bounded however many pairs blocking finds (a million records meet ~10 million
+    pairs, each gathering both sides' name and ID columns). Returns the kept pairs and the score
+    of every pair (a target-mode threshold is chosen over all of them).
+    """
+    kept: list[pl.DataFrame] = []
+    scores: list[np.ndarray] = []
+    for start in range(0, pairs.height, PAIR_CHUNK):
+        chunk = pairs.slice(start, PAIR_CHUNK)
+        scored = score(compare(pair_frame(qf, lf, chunk), as_of), lf, model, freqs)
+        scores.append(pair_probabilities(scored))
+        kept.append(scored.filter(can_hit))
+    if not kept:  # no candidate pair at all: an empty frame with the scored schema
+        empty = score(compare(pair_frame(qf, lf, pairs), as_of), lf, model, freqs)
+        return empty, np.empty(0)
+    return pl.concat(kept), np.concatenate(scores)
+
+
+def confirmed_pairs(qf: pl.DataFrame, lf: pl.DataFrame, keys: frozenset[str]) -> pl.DataFrame:
+    """`qi, li` of the pairs whose `pair_key` an analyst confirmed (few): they are screened every
+    night whatever blocking or the score says, so a confirmed person stays intercepted."""
+    wanted = (
+        pl.DataFrame({"key": sorted(keys)}, schema={"key": pl.String})
+        .select(pl.col("key").str.split_exact(":", 1).struct.rename_fields(["digest", "entry_id"]))
+        .unnest("key")
+    )
+    li = lf.select("li", "entry_id").join(wanted, on="entry_id", how="inner")
+    if li.is_empty():
+        return pl.DataFrame(schema={"qi": pl.UInt32, "li": pl.UInt32})
+    ident = pl.coalesce("pid", "uscc", "org_code")
+    q = qf.select("qi", "norm", ident.alias("ident"))
+    forms = q.select("norm", "ident").unique()
+    digests = [
+        pair_key(n, i, "").rstrip(":") for n, i in forms.iter_rows()
+    ]  # the same digest `explain` puts in the hit's pair_key
+    q = q.join(
+        forms.with_columns(pl.Series("digest", digests)),
+        on=["norm", "ident"],
+        how="left",
+        nulls_equal=True,
+    )
+    return q.join(li, on="digest", how="inner").select("qi", "li").unique().sort("qi", "li")
+
+
+def with_confirmed(pairs: pl.DataFrame, confirmed: pl.DataFrame) -> pl.DataFrame:
+    """Candidate pairs plus the confirmed ones, flagged `forced`."""
+    flagged = pairs.join(
+        confirmed.with_columns(pl.lit(True).alias("forced")), on=["qi", "li"], how="left"
+    ).with_columns(pl.col("forced").fill_null(False))
+    extra = confirmed.join(pairs, on=["qi", "li"], how="anti").with_columns(
+        pl.lit(False).alias("by_id"), pl.lit(False).alias("by_name"), pl.lit(True).alias("forced")
+    )
+    return pl.concat([flagged, extra.select(flagged.columns)]).sort("qi", "li")

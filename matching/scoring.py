@@ -1,0 +1,147 @@
+"""Fellegi-Sunter scoring of compared pairs, with term-frequency adjusted name weights.
+
+A name's weight depends on how common it is among list persons (张伟 says far less than a rare
+name), so the frequencies are counted once per sweep and every chunk of pairs reuses them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import polars as pl
+
+from matching.comparisons import NAME_LEVELS
+from matching.model import TF_LEVELS, MatchModel
+
+TF_PSEUDO = 2.0
+"""Pseudo-count shrinking a name's list frequency towards the level's u (small lists say little)."""
+
+
+def _tf_counts(lf: pl.DataFrame, col: str, model: MatchModel) -> pl.DataFrame:
+    """Per name value: its count among list persons (`n_<col>`), or a fixed share from the model."""
+    persons = lf.filter(pl.col("party_type") == "person")
+    if model.tf_tables.get(col):
+        table = model.tf_tables[col]
+        n = max(persons.height, 1)
+        return pl.DataFrame({col: list(table), f"n_{col}": [v * n for v in table.values()]})
+    return (
+        persons.group_by(col)
+        .len()
+        .rename({"len": f"n_{col}"})
+        .with_columns(pl.col(f"n_{col}").cast(pl.Float64))
+    )
+
+
+def _tf_adjust(count: pl.Expr, n: int, u: float, tf_min: float) -> pl.Expr:
+    """log2(u / tf), tf shrunk towards u by `TF_PSEUDO` pseudo-counts (small lists say little)."""
+    tf = (count + TF_PSEUDO) / (n + TF_PSEUDO / u)
+    return (
+        pl.when(count.is_null())
+        .then(0.0)
+        .otherwise((pl.lit(u) / pl.max_horizontal(tf, pl.lit(tf_min))).log(2))
+    )
+
+
+@dataclass(frozen=True)
+class NameFrequencies:
+    """How often each normalised name and each pinyin occurs among list persons (for TF)."""
+
+    norm: pl.DataFrame
+    py: pl.DataFrame
+    persons: int
+
+
+def name_frequencies(lf: pl.DataFrame, model: MatchModel) -> NameFrequencies:
+    """Counted once per sweep; every chunk of pairs is scored against the same frequencies."""
+    return NameFrequencies(
+        norm=_tf_counts(lf, "norm", model).rename({"norm": "norm_l"}),
+        py=_tf_counts(lf, "py", model).rename({"py": "py_l"}),
+        persons=max(lf.filter(pl.col("party_type") == "person").height, 1),
+    )
+
+
+def score(
+    pairs: pl.DataFrame,
+    lf: pl.DataFrame,
+    model: MatchModel,
+    freqs: NameFrequencies | None = None,
+) -> pl.DataFrame:
+    """Add field weights `w_*`, the TF flag, the total weight and the calibrated `match_score`."""
+    freqs = freqs or name_frequencies(lf, model)
+    out = pairs
+    for c in model.comparisons:
+        w = model.weights(c.name).tolist()
+        out = out.with_columns(
+            pl.col(f"g_{c.name}")
+            .replace_strict(list(range(len(w))), w, return_dtype=pl.Float64)
+            .fill_null(0.0)
+            .alias(f"w_{c.name}")
+        )
+    out = out.join(freqs.norm, on="norm_l", how="left").join(freqs.py, on="py_l", how="left")
+    n = freqs.persons
+    tf_expr = pl.lit(0.0)
+    for lvl in TF_LEVELS:
+        count = pl.col("n_norm" if lvl == "exact" else "n_py")
+        adj = _tf_adjust(count, n, model.comparison("name").level(lvl).u, model.tf_minimum)
+        is_person = pl.col("party_type_q") == "person"
+        tf_expr = (
+            pl.when(is_person & (pl.col("g_name") == NAME_LEVELS.index(lvl)))
+            .then(adj)
+            .otherwise(tf_expr)
+        )
+    prior = model.prior_for(lf.height)
+    prior_bits = math.log2(prior / (1 - prior))
+    out = out.with_columns(tf_expr.alias("w_tf")).with_columns(
+        (pl.col("w_name") + pl.col("w_tf")).alias("w_name"), (pl.col("w_tf") < -1).alias("tf_down")
+    )
+    total = pl.lit(prior_bits) + pl.sum_horizontal(f"w_{c.name}" for c in model.comparisons)
+    return out.with_columns(total.alias("match_weight")).with_columns(
+        (1 / (1 + (pl.lit(2.0) ** -pl.col("match_weight")))).alias("match_score")
+    )
+
+
+def name_reach(
+    lf: pl.DataFrame, model: MatchModel, freqs: NameFrequencies, floor: float
+) -> pl.Series:
+    """Per list party: could an unnumbered person reach `floor` against a numbered namesake?
+
+    Without an ID on the list side only the name (TF-adjusted), the age and the gender can add
+    weight; if even their best levels stay under `floor`, blocking need not pair the party with
+    numbered query persons at all (at a million entries the prior sinks so low that no bare
+    name does). Exact, not a heuristic: it bounds the score `score` would give.
+    """
+    name = model.comparison("name")
+    prior = model.prior_for(lf.height)
+    prior_bits = math.log2(prior / (1 - prior))
+
+    def tf_level(level: str, count: str) -> pl.Expr:
+        lv = name.level(level)
+        adj = _tf_adjust(pl.col(count), freqs.persons, lv.u, model.tf_minimum)
+        return pl.lit(lv.weight) + adj
+
+    plain = max(lv.weight for lv in name.levels if lv.name not in TF_LEVELS)
+    best_name = pl.max_horizontal(
+        tf_level("exact", "n_norm"),
+        tf_level("homophone", "n_py"),
+        tf_level("romanised", "n_py"),
+        pl.lit(plain),
+    )
+    has_birth = pl.any_horizontal(pl.col(c).is_not_null() for c in ("age", "year", "birth"))
+    bound = (
+        pl.lit(prior_bits)
+        + best_name
+        + pl.when(has_birth).then(float(model.weights("birth").max())).otherwise(0.0)
+        + pl.when(pl.col("sex").is_not_null())
+        .then(float(model.weights("gender").max()))
+        .otherwise(0.0)
+    )
+    need = math.log2(floor / (1 - floor)) if 0 < floor < 1 else -math.inf
+    return (
+        lf.select("norm", "py", "age", "year", "birth", "sex")
+        .rename({"norm": "norm_l", "py": "py_l"})
+        .join(freqs.norm, on="norm_l", how="left", maintain_order="left")
+        .join(freqs.py, on="py_l", how="left", maintain_order="left")
+        .select((bound >= need).fill_null(True).alias("name_reach"))
+        .to_series()
+    )
