@@ -70,7 +70,7 @@ def _checked(dataset: str, path: Path, side: str, settings: Settings, as_of: dat
 def current_active_entries(out: Path, as_of: date, settings: Settings) -> pl.DataFrame:
     """Replay snapshot + deltas through the versioned list; entries active on `as_of`."""
     from pipelines.listing import current_entries
-    from pipelines.sweep import load_list_files
+    from pipelines.sweep_sources import load_list_files
     from pipelines.warehouse import Warehouse
 
     wh = Warehouse(":memory:")

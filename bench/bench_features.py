@@ -30,8 +30,7 @@ from _data import AS_OF, agency_records, current_active_entries, data_dir, ensur
 
 from matching.link import prepare  # noqa: E402
 from matching.parties import list_parties, query_parties  # noqa: E402
-from pipelines.settings import default_settings  # noqa: E402
-from pipelines.sweep import agency_settings  # noqa: E402
+from pipelines.settings import agency_settings, default_settings  # noqa: E402
 
 
 class PeakRss:

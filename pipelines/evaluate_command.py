@@ -20,13 +20,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
 
 from data_contracts.schemas import AGENCY_DATASETS
 from pipelines.errors import CredsweepError, InputError
+
+if TYPE_CHECKING:
+    from pipelines.settings import Settings
 
 UPDATE_HINT = (
     "credsweep evaluate --size 3000 --seed 11 --json tests/data/evaluation_figures.json "
@@ -115,37 +118,37 @@ def screened_records(source: Path, agency: str, quarantine: Path) -> pl.Series:
     return rows.filter(~pl.col("_row").is_in(dropped.implode()))["record_id"]
 
 
-def listed_parties(world: World, run_date: date, settings: object) -> pl.DataFrame:
+def listed_parties(world: World, run_date: date, settings: Settings) -> pl.DataFrame:
     """List parties as the sweep builds them: contracts, snapshot then deltas, current entries."""
     from matching.parties import list_parties
     from pipelines.listing import current_entries
-    from pipelines.sweep import load_list_files
+    from pipelines.sweep_sources import load_list_files
     from pipelines.warehouse import Warehouse
 
     wh = Warehouse(":memory:")
     wh.migrate()
-    load_list_files(wh, world.lists, run_date, settings)  # type: ignore[arg-type]
+    load_list_files(wh, world.lists, run_date, settings)
     return list_parties(current_entries(wh, as_of=run_date))
 
 
 def agency_query_parties(
-    source: Path, agency: str, run_date: date, settings: object
+    source: Path, agency: str, run_date: date, settings: Settings
 ) -> pl.DataFrame:
     """Query parties of the rows the agency contract lets through, cut by the agency's roles."""
     from data_contracts import validate
     from matching.parties import query_parties
     from pipelines.ingest import read_dataset
-    from pipelines.sweep import agency_settings
+    from pipelines.settings import agency_settings
 
     result = validate(
         agency,
         read_dataset(source, agency),
         run_id=f"{agency}-{run_date.isoformat()}",
-        settings=settings.contracts,  # type: ignore[attr-defined]
+        settings=settings.contracts,
         side="agency",
         run_date=run_date,
     )
-    return query_parties(result.clean, agency_settings(settings, agency).roles)  # type: ignore[arg-type]
+    return query_parties(result.clean, agency_settings(settings, agency).roles)
 
 
 def evaluate_agency(
@@ -153,7 +156,7 @@ def evaluate_agency(
     agency: str,
     out: Path,
     run_date: date,
-    settings: object,
+    settings: Settings,
     truth: pl.DataFrame,
     listed: pl.DataFrame | None = None,
 ) -> dict:
@@ -174,7 +177,7 @@ def evaluate_agency(
             input=source,
             out=out / agency,
             run_date=run_date,
-            settings=settings,  # type: ignore[arg-type]
+            settings=settings,
         )
     )
     n_records = summary["by_dataset"][agency]["in"]
@@ -199,7 +202,7 @@ def run_evaluation(
     agencies: Sequence[str],
     out: Path,
     run_date: date,
-    settings: object,
+    settings: Settings,
     progress: Callable[[str], None] = lambda _m: None,
 ) -> dict:
     """Figures of every agency asked for, keyed by agency."""
@@ -217,7 +220,7 @@ def evaluation_document(
     work: Path,
     agencies: Sequence[str],
     run_date: date,
-    settings: object,
+    settings: Settings,
     *,
     data: Path | None = None,
     size: int = 3000,
@@ -244,100 +247,6 @@ def evaluation_document(
         "update": UPDATE_HINT,
         "agencies": figures,
     }
-
-
-def summary_table(figures: dict) -> object:
-    """One rich table: the headline figures of each agency."""
-    from rich.table import Table
-
-    table = Table(title="credsweep evaluate (vs generator truth)")
-    table.add_column("agency", no_wrap=True)
-    for col in ("records", "positives", "P@match", "R@match", "F1@match"):
-        table.add_column(col, justify="right")
-    for col in ("P@m+r", "R@m+r", "F1@m+r", "review rate", "removed intercepts"):
-        table.add_column(col, justify="right")
-    for agency, fig in figures.items():
-        m, mr = fig["match"], fig["match+review"]
-        table.add_row(
-            agency,
-            str(fig["records"]),
-            str(fig["positives"]),
-            *[f"{x[k]:.4f}" for x in (m,) for k in ("precision", "recall", "f1")],
-            *[f"{x[k]:.4f}" for x in (mr,) for k in ("precision", "recall", "f1")],
-            f"{fig['review_rate']:.3%}",
-            str(fig.get("removed_entry_intercepts", "-")),
-        )
-    return table
-
-
-def _evidence_cell(row: dict | None, level: str) -> str:
-    """`recall tp/n` of one evidence class at one level; `-` when the class is empty."""
-    if not row or not row["n"]:
-        return "-"
-    return f"{row[f'recall_{level}']:.1%} {row[f'tp_{level}']}/{row['n']}"
-
-
-def evidence_table(figures: dict) -> object:
-    """Recall (tp/n) per evidence class, agency and level: what the matcher could have found."""
-    from rich.table import Table
-
-    from matching.evaluation import EVIDENCE_CLASSES, LEVELS, NOT_SCREENED
-
-    classes = (*EVIDENCE_CLASSES, NOT_SCREENED)
-    table = Table(
-        title="recall by evidence (both_ids: both sides carry an ID, USCC or org code)",
-        caption="not_screened: positives on records the data contract quarantined",
-    )
-    table.add_column("agency", no_wrap=True)
-    table.add_column("level", no_wrap=True)
-    for cls in classes:
-        table.add_column(cls, justify="right", no_wrap=True)
-    for agency, fig in figures.items():
-        by_class = fig.get("recall_by_evidence", {})
-        for i, level in enumerate(LEVELS):
-            cells = [_evidence_cell(by_class.get(cls), level) for cls in classes]
-            table.add_row(agency if i == 0 else "", level.replace("match+review", "m+r"), *cells)
-    return table
-
-
-def _worst_band(cal: dict) -> str:
-    """The band whose score strays furthest from its precision, e.g. `[0.6,0.8) +0.312`."""
-    if not cal["bands"]:
-        return "-"
-    b = max(cal["bands"], key=lambda r: abs(r["gap"]))
-    close = "]" if b["hi"] == 1.0 else ")"
-    return f"[{b['lo']:g},{b['hi']:g}{close} {b['gap']:+.3f}"
-
-
-def calibration_table(figures: dict) -> object:
-    """Per agency: does `match_score` mean what it says (ECE), and the name-screened hits apart."""
-    from rich.table import Table
-
-    from matching.evaluation import NAME_SCREEN
-
-    table = Table(
-        title="calibration of match_score (model-scored hits; gap = mean score - precision)",
-        caption="name-screened: hits floored at the review threshold, no probability of their own",
-    )
-    table.add_column("agency", no_wrap=True)
-    for col in ("hits", "tp", "expected tp", "ECE", "worst band", "name-screened", "precision"):
-        table.add_column(col, justify="right", no_wrap=True)
-    for agency, fig in figures.items():
-        cal = fig.get("calibration")
-        if cal is None:
-            continue
-        screen = cal[NAME_SCREEN]
-        table.add_row(
-            agency,
-            str(cal["n"]),
-            str(cal["tp"]),
-            f"{cal['expected_tp']:.1f}",
-            f"{cal['ece']:.4f}",
-            _worst_band(cal),
-            str(screen["n"]),
-            f"{screen['precision']:.4f}" if screen["n"] else "-",
-        )
-    return table
 
 
 def evaluate(
@@ -369,6 +278,7 @@ def evaluate(
     from rich.console import Console
 
     from matching.evaluation import format_figures
+    from pipelines.evaluate_tables import calibration_table, evidence_table, summary_table
     from pipelines.settings import load_settings
 
     agencies = check_agencies(agency)

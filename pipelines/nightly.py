@@ -12,7 +12,9 @@ from pathlib import Path
 
 from pipelines.errors import InputError
 from pipelines.settings import Settings, load_settings
-from pipelines.sweep import SweepRequest, load_list_files, run_sweep, write_quarantine
+from pipelines.sweep import SweepRequest, run_sweep
+from pipelines.sweep_outputs import write_quarantine
+from pipelines.sweep_sources import load_list_files
 
 LIST_ORDER = ("snapshot", "delta")
 

@@ -15,6 +15,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pipelines.errors import CredsweepError
+
 DEFAULT_SETTINGS = Path(__file__).with_name("credsweep.yaml")
 Role = Literal["guest", "guardian", "guardian2", "applicant", "legal_rep", "candidate"]
 Agency = Literal[
@@ -30,26 +32,30 @@ class StorageSettings(_Model):
     """Where state and files live. Relative paths are taken under `home`."""
 
     home: str = Field(
-        "var", description="Root of the embedded store; `$CREDSWEEP_HOME` overrides it."
+        default="var", description="Root of the embedded store; `$CREDSWEEP_HOME` overrides it."
     )
     warehouse: str = Field(
-        "warehouse.duckdb", description="DuckDB file (or `:memory:`) holding all state."
+        default="warehouse.duckdb", description="DuckDB file (or `:memory:`) holding all state."
     )
     review_db: str = Field(
-        "review.duckdb", description="DuckDB file of the analyst workbench (its own writer)."
+        default="review.duckdb",
+        description="DuckDB file of the analyst workbench (its own writer).",
     )
     outbox: str = Field(
-        "outbox", description="Folder with one sub-folder of hit reports per agency."
+        default="outbox", description="Folder with one sub-folder of hit reports per agency."
     )
     data_docs: str = Field(
-        "data_docs", description="Folder where Great Expectations writes Data Docs per run."
+        default="data_docs", description="Folder where Great Expectations writes Data Docs per run."
     )
     landing: str = Field(
-        "landing",
-        description="Folder the nightly DAGs read source files from: <date>/lists, <date>/agencies.",
+        default="landing",
+        description=(
+            "Folder the nightly DAGs read source files from: <date>/lists, <date>/agencies."
+        ),
     )
     runs: str = Field(
-        "runs", description="Per-night outputs: hits.csv, quarantine.csv, summary.json per agency."
+        default="runs",
+        description="Per-night outputs: hits.csv, quarantine.csv, summary.json per agency.",
     )
 
     def root(self) -> Path:
@@ -70,17 +76,25 @@ class RoleSpec(_Model):
 
     role: Role = Field(description="Role reported in hits.csv (guest, guardian, ...).")
     name: str = Field(description="Column with the party's name.")
-    id_number: str | None = Field(None, description="Column with the party's document number.")
-    id_type: str | None = Field(None, description="Column with the document type (hotel guests).")
+    id_number: str | None = Field(
+        default=None, description="Column with the party's document number."
+    )
+    id_type: str | None = Field(
+        default=None, description="Column with the document type (hotel guests)."
+    )
     party_type: str = Field(
-        "person", description="`person`, `org`, or the name of a column holding it."
+        default="person", description="`person`, `org`, or the name of a column holding it."
     )
-    gender: str | None = Field(None, description="Column with the declared gender, if any.")
-    birth_date: str | None = Field(None, description="Column with the declared birth date, if any.")
+    gender: str | None = Field(default=None, description="Column with the declared gender, if any.")
+    birth_date: str | None = Field(
+        default=None, description="Column with the declared birth date, if any."
+    )
     when: str | None = Field(
-        None, description="Only screen this role when this column equals `when_value`."
+        default=None, description="Only screen this role when this column equals `when_value`."
     )
-    when_value: str | None = Field(None, description="Value of `when` that enables this role.")
+    when_value: str | None = Field(
+        default=None, description="Value of `when` that enables this role."
+    )
 
 
 class Condition(_Model):
@@ -104,12 +118,12 @@ class SanctionRule(_Model):
     )
     legal_rep_counts: bool = Field(description="A legal rep of a listed org is barred as well.")
     conditions: tuple[Condition, ...] = Field(
-        (), description="All must hold on the record to intercept."
+        default=(), description="All must hold on the record to intercept."
     )
     legal_basis_zh: str = Field(description="Legal basis, quoted in every report row.")
     action_zh: str = Field(description="Required action, shown to the agency.")
     deadline_working_days: int = Field(
-        1, ge=1, le=30, description="Working days the agency has to act (1, 5 or 10)."
+        default=1, ge=1, le=30, description="Working days the agency has to act (1, 5 or 10)."
     )
 
 
@@ -123,7 +137,7 @@ class AgencySettings(_Model):
     roles: tuple[RoleSpec, ...] = Field(description="Parties screened in each record.")
     rule: SanctionRule = Field(description="The agency's sanction rule.")
     needs_full_id: bool = Field(
-        False, description="Whether the agency's report shows full ID numbers."
+        default=False, description="Whether the agency's report shows full ID numbers."
     )
 
 
@@ -131,7 +145,7 @@ class MatchThresholds(_Model):
     """Probability cut-offs: as written (`fixed`) or chosen per sweep from targets (`target`)."""
 
     source: Literal["fixed", "target"] = Field(
-        "fixed",
+        default="fixed",
         description=(
             "`fixed`: `match`/`review` as written. `target`: each sweep picks `match` from "
             "`calibration.target_precision` and `review` from `calibration.target_recall` over "
@@ -140,7 +154,7 @@ class MatchThresholds(_Model):
         ),
     )
     match: float = Field(
-        0.97,
+        default=0.97,
         ge=0,
         le=1,
         description=(
@@ -149,7 +163,7 @@ class MatchThresholds(_Model):
         ),
     )
     review: float = Field(
-        0.60,
+        default=0.60,
         ge=0,
         le=1,
         description=(
@@ -158,13 +172,13 @@ class MatchThresholds(_Model):
         ),
     )
     match_floor: float = Field(
-        0.80,
+        default=0.80,
         ge=0,
         le=1,
         description="`target` mode: the match cut-off never goes below this, whatever the scores.",
     )
     review_floor: float = Field(
-        0.30,
+        default=0.30,
         ge=0,
         le=1,
         description=(
@@ -186,26 +200,30 @@ class MatchCalibration(_Model):
     """How `match`/`review` follow target precision and recall, and how analyst labels move them."""
 
     target_precision: float = Field(
-        0.998, gt=0, le=1, description="Precision required of automatic `match` decisions."
+        default=0.998, gt=0, le=1, description="Precision required of automatic `match` decisions."
     )
     target_recall: float = Field(
-        0.995, gt=0, le=1, description="Share of true pairs that must reach `match` or `review`."
+        default=0.995,
+        gt=0,
+        le=1,
+        description="Share of true pairs that must reach `match` or `review`.",
     )
     min_labels: int = Field(
-        200,
+        default=200,
         ge=1,
         description="Decided labels (confirmed or false match) before labels move thresholds.",
     )
     labels_move_thresholds: bool = Field(
-        True, description="Let analyst labels raise or lower the match threshold (else fixed)."
+        default=True,
+        description="Let analyst labels raise or lower the match threshold (else fixed).",
     )
     prior_strength: float = Field(
-        20.0,
+        default=20.0,
         gt=0,
         description="Pseudo-labels the model's scores count as when labels judge precision.",
     )
     refine_strength: float = Field(
-        50.0,
+        default=50.0,
         gt=0,
         description="Pseudo-labels the packaged m/u parameters count as when labels refine them.",
     )
@@ -215,25 +233,39 @@ class ContractSettings(_Model):
     """Dataset-level limits of the data contracts."""
 
     max_invalid_id_fraction: float = Field(
-        0.5, description="Above this share of unusable IDs the dataset is refused."
+        default=0.5, description="Above this share of unusable IDs the dataset is refused."
     )
-    min_date: str = Field("1900-01-01", description="Earliest plausible date in any date column.")
+    min_date: str = Field(
+        default="1900-01-01", description="Earliest plausible date in any date column."
+    )
 
 
 class Settings(_Model):
     """Everything one run needs."""
 
-    storage: StorageSettings = Field(StorageSettings(), description="Files and stores.")
-    thresholds: MatchThresholds = Field(MatchThresholds(), description="Match/review cut-offs.")
+    storage: StorageSettings = Field(default=StorageSettings(), description="Files and stores.")
+    thresholds: MatchThresholds = Field(
+        default=MatchThresholds(), description="Match/review cut-offs."
+    )
     calibration: MatchCalibration = Field(
-        MatchCalibration(), description="Target precision/recall and how labels refine matching."
+        default=MatchCalibration(),
+        description="Target precision/recall and how labels refine matching.",
     )
     contracts: ContractSettings = Field(
-        ContractSettings(), description="Dataset-level contract limits."
+        default=ContractSettings(), description="Dataset-level contract limits."
     )
     agencies: dict[Agency, AgencySettings] = Field(
         description="The agencies swept, keyed by dataset name."
     )
+
+
+def agency_settings(settings: Settings, agency: str) -> AgencySettings:
+    """The settings of `agency`, with a one-line error for an unknown name."""
+    try:
+        return settings.agencies[agency]  # type: ignore[index]
+    except KeyError:
+        known = ", ".join(settings.agencies)
+        raise CredsweepError(f"unknown agency {agency!r}; expected one of {known}") from None
 
 
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:

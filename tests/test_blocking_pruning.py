@@ -22,8 +22,7 @@ from matching.model import load_default
 from matching.parties import list_parties, query_parties
 from matching.scoring import name_frequencies, name_reach
 from pipelines.ingest import read_dataset
-from pipelines.settings import MatchThresholds, default_settings
-from pipelines.sweep import agency_settings
+from pipelines.settings import MatchThresholds, agency_settings, default_settings
 from pipelines.synth import generate
 from tests.matching_helpers import AS_OF, listed, query, rid
 

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from matching.evaluation import NAME_SCREEN, evaluate_hits, format_figures, reliability
 from matching.explain import NO_ID_ZH
 from pipelines.cli import app
-from pipelines.evaluate_command import calibration_table
-from pipelines.sweep import HIT_COLUMNS
+from pipelines.evaluate_tables import calibration_table
+from pipelines.sweep_outputs import HIT_COLUMNS
 
 AGENCY = "hotel_booking"
 TRUTH = pl.DataFrame(

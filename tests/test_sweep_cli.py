@@ -10,8 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.settings import default_settings
-from pipelines.sweep import agency_settings
+from pipelines.settings import agency_settings, default_settings
 
 AGENCIES = ("hotel_booking", "school_enrollment", "subsidy_application", "civil_service_candidate")
 RUN_DATE = "2026-11-20"
