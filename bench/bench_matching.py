@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere: `matching`, `pip
 from _data import AS_OF, data_dir, ensure_generated, load_inputs  # noqa: E402
 
 from matching import MatchModel, link  # noqa: E402
-from matching.evaluation import Parties, evaluate_hits, format_figures  # noqa: E402
+from matching.evaluation import evaluate_hits, format_figures  # noqa: E402
+from matching.evidence import Parties  # noqa: E402
 from matching.model import load_default  # noqa: E402
 from matching.parties import list_parties, query_parties  # noqa: E402
 from pipelines.settings import default_settings  # noqa: E402

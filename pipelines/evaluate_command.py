@@ -164,7 +164,8 @@ def evaluate_agency(
 
     With `listed` (list parties, `listed_parties`), positives are also classed by evidence.
     """
-    from matching.evaluation import Parties, evaluate_hits
+    from matching.evaluation import evaluate_hits
+    from matching.evidence import Parties
     from pipelines.sweep import SweepRequest, run_sweep
 
     source = world.inputs.get(agency)

@@ -43,7 +43,8 @@ def evidence_table(figures: dict) -> object:
     """Recall (tp/n) per evidence class, agency and level: what the matcher could have found."""
     from rich.table import Table
 
-    from matching.evaluation import EVIDENCE_CLASSES, LEVELS, NOT_SCREENED
+    from matching.evaluation import LEVELS
+    from matching.evidence import EVIDENCE_CLASSES, NOT_SCREENED
 
     classes = (*EVIDENCE_CLASSES, NOT_SCREENED)
     table = Table(
@@ -75,7 +76,7 @@ def calibration_table(figures: dict) -> object:
     """Per agency: does `match_score` mean what it says (ECE), and the name-screened hits apart."""
     from rich.table import Table
 
-    from matching.evaluation import NAME_SCREEN
+    from matching.reliability import NAME_SCREEN
 
     table = Table(
         title="calibration of match_score (model-scored hits; gap = mean score - precision)",

@@ -13,8 +13,9 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from matching.evaluation import NAME_SCREEN, evaluate_hits, format_figures, reliability
+from matching.evaluation import evaluate_hits, format_figures
 from matching.explain import NO_ID_ZH
+from matching.reliability import NAME_SCREEN, reliability
 from pipelines.cli import app
 from pipelines.evaluate_tables import calibration_table
 from pipelines.sweep_outputs import HIT_COLUMNS

@@ -27,7 +27,8 @@ import pytest
 from typer.testing import CliRunner
 
 from data_contracts.schemas import AGENCY_DATASETS
-from matching.evaluation import Parties, classify_evidence, evaluate_hits, format_figures
+from matching.evaluation import evaluate_hits, format_figures
+from matching.evidence import Parties, classify_evidence
 from matching.parties import QUERY_SCHEMA, list_parties
 from pipelines.cli import app
 from pipelines.evaluate_command import (
