@@ -24,7 +24,7 @@ class BlockingRules:
     """Blocking settings; defaults keep recall on every DOMAIN.md quirk at a bounded pair count."""
 
     max_block: int = 50
-    """Largest list-side block for the name-only keys (larger ones are skipped, counted in stats)."""
+    """Largest list-side block for name-only keys (larger ones are skipped, counted in stats)."""
     age_slack: int = 0
     """Extra birth years tried either side when only an age is published (the age stated on
     `age_on` already allows two years: before and after that year's birthday)."""
@@ -114,7 +114,7 @@ def _year_keys_list(lf: pl.DataFrame, as_of: date, slack: int) -> pl.DataFrame:
 
 
 def _year_keys_query(qf: pl.DataFrame) -> pl.DataFrame:
-    """Query side: own birth year, plus `?` to meet list parties with no birth information at all."""
+    """Query side: own birth year, plus `?` to meet list parties with no birth information."""
     base = qf.filter(pl.col("party_type") == "person").select(
         "qi", "py", "fold", pl.col("year").cast(pl.String)
     )
@@ -133,7 +133,7 @@ def _year_keys_query(qf: pl.DataFrame) -> pl.DataFrame:
 
 
 def _name_only(qf: pl.DataFrame, lf: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Romanised/undocumented query persons (no usable ID, no birth year) meet list names by sound."""
+    """Romanised or undocumented query persons (no usable ID, no birth year) meet names by sound."""
     q = qf.filter(
         (pl.col("party_type") == "person") & pl.col("pid").is_null() & pl.col("year").is_null()
     )

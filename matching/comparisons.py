@@ -209,7 +209,10 @@ def _name_base_level() -> pl.Expr:
 
 
 def name_levels(pairs: pl.DataFrame) -> pl.Series:
-    """Name comparison for every pair; string similarity runs batched in rapidfuzz, not per pair in Python."""
+    """Name comparison for every pair.
+
+    String similarity runs batched in rapidfuzz, not per pair in Python.
+    """
     base = pairs.select(
         _name_base_level().alias("g"),
         (pl.col("norm_q").is_not_null() & pl.col("norm_l").is_not_null()).alias("both"),
@@ -250,7 +253,7 @@ def _slipped_id() -> pl.Expr:
 
 
 def birth_level(as_of: date) -> pl.Expr:
-    """Birth comparison: full date, birth year, or the query's age on the day the list stated its age.
+    """Birth comparison: full date, birth year, or the query's age on the list's age date.
 
     Lists publish the age at publication (`age_on_l`), so the query's birth date is turned into
     its age on that day: exact when the full date is known, within one year from a year alone.
@@ -313,7 +316,10 @@ def gender_level() -> pl.Expr:
 
 
 def branch_veto() -> pl.Expr:
-    """True when one side is a branch (分公司) and the other its parent or another branch: never a match."""
+    """True when one side is a branch (分公司) and the other its parent or another branch.
+
+    Such a pair is never a match, however alike the names.
+    """
     org = (pl.col("party_type_q") == "org") & (pl.col("party_type_l") == "org")
     return (org & ~pl.col("branch_q").eq_missing(pl.col("branch_l"))).alias("veto")
 

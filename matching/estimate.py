@@ -40,7 +40,7 @@ def _freq(ids: pl.Series, start: int, length: int) -> pl.DataFrame:
 
 
 def _agree(qp: pl.Series, lp: pl.Series, start: int, length: int) -> float:
-    """P(a random query ID and a random list ID agree on chars [start, start+length)), visible ones only."""
+    """P(random query and list IDs agree on chars [start, start+length)), visible chars only."""
     fq, fl = _freq(qp, start, length), _freq(lp, start, length)
     if fq.is_empty() or fl.is_empty():
         return 1.0
@@ -205,7 +205,10 @@ def fit(
     *,
     total_pairs: float,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], float]:
-    """m, u and prior from blocked pairs (with `by_id`, `by_name`) and random pairs; see the module docstring."""
+    """m, u and prior from blocked pairs (with `by_id`, `by_name`) and random pairs.
+
+    See the module docstring.
+    """
     u = {n: level_freq(random_pairs, n, len(LEVELS[n])) for n in m0}
     u["id"] = id_u_levels
     others = {n for n in m0 if n != "id"}

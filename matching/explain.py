@@ -47,7 +47,7 @@ FIELDS = ("id", "name", "birth", "gender")
 
 
 def pair_key(name_norm: str | None, id_clean: str | None, entry_id: str) -> str:
-    """Stable key of (query identity, list entry): survives reruns, carries no personal data in clear."""
+    """Stable key of (query identity, list entry): survives reruns, no personal data in clear."""
     digest = hashlib.blake2b(
         f"{name_norm or ''}|{id_clean or ''}".encode(), digest_size=10
     ).hexdigest()
@@ -96,7 +96,7 @@ def explain_row(row: dict[str, object]) -> tuple[str, str]:
 
 
 def explain(scored: pl.DataFrame) -> pl.DataFrame:
-    """Add `evidence, explanation_zh, pair_key` to scored hits (few rows: runs per row in Python)."""
+    """Add `evidence, explanation_zh, pair_key` to scored hits (few rows: per row in Python)."""
     ev: list[str] = []
     zh: list[str] = []
     keys: list[str] = []

@@ -54,7 +54,7 @@ def clean_id_text(raw: str | None) -> str:
 
 
 def _check(body17: str) -> str:
-    """Check char of a 17-digit body; stdnum's `calc_check_digit` expects the check position present."""
+    """Check char of a 17-digit body (stdnum's `calc_check_digit` wants a check position too)."""
     return str(ric.calc_check_digit(body17 + "0"))
 
 

@@ -24,7 +24,10 @@ def _mask_token(token: str) -> str:
 
 
 def mask_name(text: str | None) -> str:
-    """Hide all but the first (and, for long Han names, the last) character: 张伟 -> 张*, 张小伟 -> 张*伟."""
+    """Hide all but the first (and, for long Han names, the last) character.
+
+    张伟 -> 张*, 张小伟 -> 张*伟.
+    """
     if not text:
         return ""
     return " ".join(_mask_token(t) for t in str(text).split())

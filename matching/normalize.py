@@ -18,7 +18,10 @@ _HAN = r"\p{Han}"
 # Middle-dot spellings seen in minority names, plus spaces and stray punctuation.
 _PERSON_NOISE = r"[\s·•\.．・‧\-'’_,，]+"
 COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 端木 西门 独孤 南宫 万俟 闻人 澹台 呼延 申屠".split()
+    (
+        "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 端木 西门 独孤 "
+        "南宫 万俟 闻人 澹台 呼延 申屠"
+    ).split()
 )
 # Look-alike characters folded onto one representative (typed or OCR'd for each other).
 LOOKALIKES: tuple[str, ...] = (
@@ -53,10 +56,11 @@ _FOLD = {c: grp[0] for grp in LOOKALIKES for c in grp[1:]}
 _BRANCH = re.compile(r"(分公司|分店|分厂|分行|分部|办事处|营业部|分支机构|分社|支行|分所)")
 _LEGAL_FORMS = (("有限责任公司", "有限公司"), ("股份有限公司", "股份公司"))
 _PROVINCES = (
-    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 "
-    "陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 深圳 广州 杭州 南京 苏州 成都 武汉 西安 厦门 青岛 大连 宁波 "
-    "沈阳 长沙 郑州 济南 合肥 福州 昆明 南昌 哈尔滨 长春 石家庄 太原 贵阳 南宁 兰州 乌鲁木齐 呼和浩特 银川 西宁 拉萨 海口 "
-    "无锡 佛山 东莞 温州 珠海 烟台 泉州"
+    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 "
+    "广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 深圳 广州 "
+    "杭州 南京 苏州 成都 武汉 西安 厦门 青岛 大连 宁波 沈阳 长沙 郑州 济南 合肥 福州 昆明 南昌 "
+    "哈尔滨 长春 石家庄 太原 贵阳 南宁 兰州 乌鲁木齐 呼和浩特 银川 西宁 拉萨 海口 无锡 佛山 东莞 "
+    "温州 珠海 烟台 泉州"
 ).split()
 _SPACES = re.compile(r"\s+")
 # Alternatives are tried in list order, as a loop over places and then suffixes would.
@@ -209,7 +213,7 @@ def normalize_org_name(raw: str) -> str:
 
 
 def branch_of(norm_org: str) -> str | None:
-    """The branch part of a normalised org name (text from the parent name on), or None for a parent."""
+    """The branch part of a normalised org name (from the parent name on), or None for a parent."""
     m = _BRANCH.search(norm_org)
     if m is None:
         return None
@@ -218,7 +222,7 @@ def branch_of(norm_org: str) -> str | None:
 
 
 def org_name_forms(names: pl.Series) -> pl.DataFrame:
-    """Per unique org name: canonical `norm`, `parent` (norm without the branch part) and `branch`."""
+    """Per unique org name: canonical `norm`, `parent` (norm without the branch) and `branch`."""
     uniq = names.unique().drop_nulls().to_list()
     norms = [normalize_org_name(n) for n in uniq]
     branches = [branch_of(n) for n in norms]

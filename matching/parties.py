@@ -93,13 +93,13 @@ def _one_role(records: pl.DataFrame, spec: RoleSpec) -> pl.DataFrame:
 
 
 def query_parties(records: pl.DataFrame, roles: Sequence[RoleSpec]) -> pl.DataFrame:
-    """One row per screened role of each agency record (roles with no name and no ID are skipped)."""
+    """One row per screened role of each agency record (roles with no name and no ID skipped)."""
     frames = [_one_role(records, spec) for spec in roles]
     return pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=QUERY_SCHEMA)
 
 
 def list_parties(entries: pl.DataFrame) -> pl.DataFrame:
-    """Debtor parties of current list entries, plus a `legal_rep` person party per org entry naming one."""
+    """Debtor parties of current list entries, and a `legal_rep` person per org entry naming one."""
     e = entries
     debtor = e.select(
         pl.col("entry_id").cast(pl.String),
