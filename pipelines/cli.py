@@ -151,7 +151,7 @@ def nightly(
         Path, typer.Option(help="Working folder: warehouse, landing, outbox, Airflow metadata.")
     ] = Path("var"),
 ) -> None:
-    """The main job: generate a night's data and run the full sweep of all agencies through Airflow."""
+    """The main job: generate a night's data and run the full sweep of all agencies in Airflow."""
     from pipelines.airflow_runner import run_nightly
 
     _configure_logging()

@@ -58,7 +58,7 @@ def listed(*rows: dict[str, Any]) -> pl.DataFrame:
 def decision(
     left: dict[str, Any], right: dict[str, Any], *, extra: list[dict[str, Any]] | None = None
 ) -> str | None:
-    """Decision ('match' / 'review' / None) for one query party against one list party (plus decoys)."""
+    """Decision ('match' / 'review' / None) of one query party against one list party (+ decoys)."""
     hits = link(query(left), listed(right, *(extra or [])), thresholds=THRESHOLDS, as_of=AS_OF).hits
     row = hits.filter(pl.col("entry_id") == "E0")
     return row["match_decision"][0] if row.height else None

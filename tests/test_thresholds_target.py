@@ -234,6 +234,7 @@ def test_labels_still_move_thresholds_in_a_target_sweep(world: Path, tmp_path: P
     fb = sweep(world, tmp_path / "n1", settings, review_db=store.db.path)["feedback"]
     assert fb["thresholds_source"] == "labels" and fb["labels_used"] == 90
     # the labelled false matches (0.975-0.985) end up below `match`, never above the target's
-    # cut-off: labels only ever tighten it (how far they move it: test_labels_move_target_thresholds)
+    # cut-off: labels only ever tighten it (how far they move it:
+    # test_labels_move_target_thresholds)
     assert worst < fb["thresholds_after"]["match"]
     assert fb["thresholds_after"]["match"] >= fb["thresholds_target"]["match"]

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.workbench_browser import CHROMIUM_ARGS, PASSWORD, chromium_path, running_workbench
 
 from pipelines.workbench.models import QueueFilter, Role, User
+from tests.workbench_browser import CHROMIUM_ARGS, PASSWORD, chromium_path, running_workbench
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 ANALYST = User("analyst", Role.ANALYST)

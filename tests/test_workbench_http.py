@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.workbench_fixtures import AGENCY, OTHER_AGENCY, hit, hits_frame
 
 from pipelines.workbench.app import create_app
 from pipelines.workbench.models import QueueFilter, Role
 from pipelines.workbench.settings import WorkbenchSettings
 from pipelines.workbench.store import ReviewStore
+from tests.workbench_fixtures import AGENCY, OTHER_AGENCY, hit, hits_frame
 
 PASSWORD = "correct-horse-battery"
 TITLES = {AGENCY: "酒店住宿登记", OTHER_AGENCY: "学校招生"}

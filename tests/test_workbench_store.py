@@ -12,10 +12,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from tests.workbench_fixtures import AGENCY, OTHER_AGENCY, hit, hits_frame
 
 from pipelines.workbench.models import Decision, DecisionRefused, QueueFilter, Role, User
 from pipelines.workbench.store import ReviewStore, SweepThresholds
+from tests.workbench_fixtures import AGENCY, OTHER_AGENCY, hit, hits_frame
 
 RUN = date(2025, 3, 14)  # a Friday: deadlines skip the weekend
 ANALYST = User("li", Role.ANALYST)

@@ -108,7 +108,10 @@ def school(
     kids: pl.DataFrame,
     ability: np.ndarray,
 ) -> pl.DataFrame:
-    """Enrolments; private schools charge around the 20,000 CNY threshold, able debtors go private more."""
+    """Enrolments; private schools charge around the 20,000 CNY threshold.
+
+    Able debtors choose private schools more often.
+    """
     n = g1.height
     private = np.where(
         np.isnan(ability), rng.random(n) < 0.3, rng.random(n) < 0.2 + 0.6 * np.nan_to_num(ability)

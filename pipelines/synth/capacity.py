@@ -81,7 +81,7 @@ def assets(
     ability: np.ndarray,
     setting: str,
 ) -> pl.DataFrame:
-    """Asset-inquiry rows: found assets, `none` rows for empty inquiries, nothing for the uninquired."""
+    """Asset-inquiry rows: found assets, `none` for empty inquiries, nothing for the uninquired."""
     s = SETTINGS[setting]
     n = people.height
     inquired = rng.random(n) < s["inquired"]

@@ -1,4 +1,4 @@
-"""Orchestrate one synthetic world: people, lists, agency datasets, capacity sources, truth, files."""
+"""Orchestrate one synthetic world: people, lists, agency data, capacity sources, truth, files."""
 
 from __future__ import annotations
 

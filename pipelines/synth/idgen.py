@@ -31,7 +31,7 @@ RECODE_PAIRS: dict[str, str] = {
 
 @lru_cache(maxsize=1)
 def region_table() -> pl.DataFrame:
-    """Current county-level codes from stdnum's table: `region, province, county` (no re-coded ones)."""
+    """Current county codes from stdnum's table: `region, province, county` (no re-coded ones)."""
     text = resources.files("stdnum.cn").joinpath("loc.dat").read_text(encoding="utf-8")
     rows: list[tuple[str, str, str]] = []
     province, pname = "", ""
@@ -100,7 +100,10 @@ def legacy_to_18(legacy: str) -> str:
 
 
 def mask_ric(ids: pl.Expr, style: pl.Expr) -> pl.Expr:
-    """Court-list masking: `a` hides month/day (1101051985****2315), `b` hides 10 digits (3302**********0016)."""
+    """Court-list masking of resident IDs.
+
+    `a` hides month/day (1101051985****2315), `b` hides 10 digits (3302**********0016).
+    """
     a = pl.concat_str([ids.str.slice(0, 10), pl.lit("****"), ids.str.slice(14, 4)])
     b = pl.concat_str([ids.str.slice(0, 4), pl.lit("*" * 10), ids.str.slice(14, 4)])
     return pl.when(style == "a").then(a).otherwise(b)
@@ -114,7 +117,7 @@ def org_code(base8: str) -> str:
 
 
 def build_uscc(region: str, base8: str) -> str:
-    """USCC for a company (`91`) registered in `region`, carrying organisation code `org_code(base8)`."""
+    """USCC of a company (`91`) registered in `region`, with organisation code `org_code(base8)`."""
     body = "91" + region + org_code(base8)
     return body + uscc.calc_check_digit(body)
 

@@ -32,7 +32,10 @@ def plan_hits(
     people: pl.DataFrame,
     allowed: set[str],
 ) -> list[Hit]:
-    """Assign a quirk and an eligible listed person to each row; the first hits cycle through every quirk."""
+    """Assign a quirk and an eligible listed person to each row.
+
+    The first hits cycle through every quirk.
+    """
     tags = [t for t in quirks.PERSON_QUIRKS if t in allowed]
     weights = [quirks.PERSON_QUIRKS[t] for t in tags]
     names, ids = people["name"], people["id18"]
@@ -73,7 +76,7 @@ def truth_rows(
     negatives: dict[tuple[int, str], str],
     links: pl.DataFrame,
 ) -> pl.DataFrame:
-    """One truth row per screened slot; a listed party yields one row per list entry it belongs to."""
+    """One truth row per screened slot; a listed party gives one row per list entry it has."""
     hit_at = {(h.row, h.role): h for h in hits}
     plain = [
         (r, role, negatives.get((r, role), "none")) for r, role in slots if (r, role) not in hit_at

@@ -88,8 +88,9 @@ def _case_columns(
     )
 
 
-def _shown_id(id18: pl.Expr, form: pl.Expr) -> pl.Expr:
+def _shown_id(id18: pl.Expr, form: pl.Expr | pl.Series) -> pl.Expr:
     """The ID text the court publishes for a person entry of the given form."""
+    # a Series when the forms are drawn apart from the frame (legal reps of org entries)
     return (
         pl.when(form == "masked_a")
         .then(mask_ric(id18, pl.lit("a")))
@@ -109,7 +110,8 @@ def person_entries(
     """One entry per debtor row (repeat a debtor row to give them several cases)."""
     n = debtors.height
     form = _choice(rng, PERSON_ID_FORMS, n)
-    # Legacy 15-digit numbers were replaced from 1999 on; only people born before 1985 still show one.
+    # Legacy 15-digit numbers were replaced from 1999 on; only people born before 1985
+    # still show one.
     form = np.where(
         (form == "legacy") & (debtors["birth"].dt.year() >= 1985).to_numpy(), "masked_a", form
     )

@@ -47,7 +47,7 @@ def draw_people(
 
 
 def _group_rank(key: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Rank of each row inside its key group, plus the group's first `start` value (sort-based, fast)."""
+    """Rank of each row inside its key group, plus the group's first `start` value (sort-based)."""
     order = np.argsort(key, kind="stable")
     sk = key[order]
     n = len(key)

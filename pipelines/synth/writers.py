@@ -91,7 +91,7 @@ def _write_xlsx(frame: pl.DataFrame, path: Path, title: str | None) -> None:
 def write(
     frame: pl.DataFrame, out_dir: Path, stem: str, dataset: str, fmt: str, lang: str, title_zh: str
 ) -> FileInfo:
-    """Write `frame` (canonical headers) as `out_dir/stem.<ext>` in format `fmt` and header `lang`."""
+    """Write `frame` (canonical headers) as `out_dir/stem.<ext>`, format `fmt`, header `lang`."""
     fallback = None
     if fmt.startswith("xlsx") and frame.height > XLSX_MAX_ROWS:
         fallback, fmt = fmt, "csv_bom"
