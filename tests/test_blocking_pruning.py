@@ -3,7 +3,7 @@
 Name + birth-year keys pair two persons only when one of them may be missed by the identifier
 keys (no number, a number failing its check, a mask hiding the birth date), and an unnumbered
 list party only when its name, age and gender could reach the review threshold at all
-(`matching.link.name_reach`). Both prunings must leave the hits unchanged.
+(`matching.scoring.name_reach`). Both prunings must leave the hits unchanged.
 """
 
 from __future__ import annotations
