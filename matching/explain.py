@@ -46,12 +46,15 @@ TF_NOTE_ZH = "（常见姓名，已降权）"
 FIELDS = ("id", "name", "birth", "gender")
 
 
+def identity_digest(name_norm: str | None, id_clean: str | None) -> str:
+    """Digest of a query identity (normalised name, cleaned number); no personal data in clear."""
+    text = f"{name_norm or ''}|{id_clean or ''}"
+    return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+
+
 def pair_key(name_norm: str | None, id_clean: str | None, entry_id: str) -> str:
     """Stable key of (query identity, list entry): survives reruns, no personal data in clear."""
-    digest = hashlib.blake2b(
-        f"{name_norm or ''}|{id_clean or ''}".encode(), digest_size=10
-    ).hexdigest()
-    return f"{digest}:{entry_id}"
+    return f"{identity_digest(name_norm, id_clean)}:{entry_id}"
 
 
 def _values(row: dict[str, object], field: str) -> tuple[str, str]:

@@ -12,7 +12,7 @@ import polars as pl
 
 from matching.calibrate import pair_probabilities
 from matching.comparisons import compare
-from matching.explain import pair_key
+from matching.explain import identity_digest
 from matching.model import MatchModel
 from matching.scoring import NameFrequencies, score
 
@@ -110,9 +110,7 @@ def confirmed_pairs(qf: pl.DataFrame, lf: pl.DataFrame, keys: frozenset[str]) ->
     ident = pl.coalesce("pid", "uscc", "org_code")
     q = qf.select("qi", "norm", ident.alias("ident"))
     forms = q.select("norm", "ident").unique()
-    digests = [
-        pair_key(n, i, "").rstrip(":") for n, i in forms.iter_rows()
-    ]  # the same digest `explain` puts in the hit's pair_key
+    digests = [identity_digest(n, i) for n, i in forms.iter_rows()]  # as in the hits' pair_key
     q = q.join(
         forms.with_columns(pl.Series("digest", digests)),
         on=["norm", "ident"],
@@ -124,6 +122,8 @@ def confirmed_pairs(qf: pl.DataFrame, lf: pl.DataFrame, keys: frozenset[str]) ->
 
 def with_confirmed(pairs: pl.DataFrame, confirmed: pl.DataFrame) -> pl.DataFrame:
     """Candidate pairs plus the confirmed ones, flagged `forced`."""
+    if confirmed.is_empty():  # the usual night: no join over millions of pairs
+        return pairs.with_columns(pl.lit(False).alias("forced"))
     flagged = pairs.join(
         confirmed.with_columns(pl.lit(True).alias("forced")), on=["qi", "li"], how="left"
     ).with_columns(pl.col("forced").fill_null(False))
