@@ -39,18 +39,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "birth": BIRTH_LEVELS,
     "gender": GENDER_LEVELS,
 }
-ID_EVIDENCE = frozenset(
-    {
-        "one_edit",
-        "masked_weak",
-        "recode_masked",
-        "recode_year",
-        "region_recode",
-        "masked_strong",
-        "org_code",
-        "exact",
-    }
-)
+ID_EVIDENCE = frozenset(ID_LEVELS) - {"different"}
 """ID levels that count as identifier evidence; without one a pair is never an automatic match."""
 MIN_VISIBLE = 6
 """Fewer visible shared ID positions than this is no evidence (e.g. an almost fully masked ID)."""
