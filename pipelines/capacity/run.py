@@ -15,24 +15,14 @@ import polars as pl
 from pipelines.errors import InputError
 from pipelines.settings import Settings, default_settings
 
-from .assess import assess
+from .assess import OUTPUT_COLUMNS, assess
 from .entries import active_entries
 from .inputs import read_clean, read_consumption
 from .model import load_model
 
 log = logging.getLogger("credsweep.capacity")
-CSV_COLUMNS = (
-    "entry_id",
-    "capacity_score",
-    "capacity_class",
-    "class_zh",
-    "evidence",
-    "action",
-    "court",
-    "party_type",
-    "asset_inquiry_status",
-    "evidence_sources",
-)
+# capacity.csv carries every output column but the internal term list the HTML report counts
+CSV_COLUMNS = tuple(c for c in OUTPUT_COLUMNS if c != "evidence_terms")
 
 
 @dataclass(frozen=True)
