@@ -113,13 +113,17 @@ def build_checks(spec: DatasetSpec, side: Side, min_date: date, run_date: date) 
             )
         elif f.kind == "id":
             out.append(
+                # An unreadable number is lost evidence, not grounds to drop the row: the row is
+                # kept (and still screened on its name, birth date and gender) with a flag saying
+                # why its number could not be used. A court list entry is never dropped.
                 Check(
                     n,
                     f"{n}__id_kind",
                     "in_set",
                     "bad_id",
-                    "证件号码不可用",
+                    "证件号码不可用（已保留，按其余信息比对）",
                     {"value_set": list(ALLOWED_ID_KINDS[side])},
+                    severity="warning",
                 )
             )
             out.append(

@@ -76,7 +76,11 @@ def ascii_kinds(frame: pl.DataFrame, col: str, today: date | None = None) -> pl.
             .then(pl.lit("full"))
             .otherwise(pl.lit("bad_check"))
         )
-        .when(t.str.contains("*", literal=True) & t.str.contains(r"^[0-9*]{17}[0-9X*]$"))
+        .when(
+            t.str.contains("*", literal=True)
+            & t.str.contains(r"[0-9]")
+            & (t.str.contains(r"^[0-9*]{17}[0-9X*]$") | t.str.contains(r"^[0-9*]{15}$"))
+        )
         .then(pl.lit("masked"))
         .otherwise(pl.lit("malformed"))
     )

@@ -15,7 +15,37 @@ from datetime import date
 
 import polars as pl
 
-ID_RULES = frozenset({"id", "r4_last4", "birth_last4", "year_last4", "r4_year_seq", "org_code"})
+SEGMENTS: dict[str, tuple[int, int]] = {
+    "region": (0, 6),
+    "city": (0, 4),
+    "birth": (6, 14),
+    "year": (6, 10),
+    "seq": (14, 17),
+    "check": (17, 18),
+}
+"""Positions of each part of an 18-char resident ID (legacy numbers are laid out as 18 first)."""
+
+ID_KEY_FAMILIES: dict[str, tuple[str, ...]] = {
+    "id": ("region", "birth", "seq", "check"),
+    "region_birth": ("region", "birth"),
+    "region_seq": ("region", "seq"),
+    "r4_last4": ("city", "seq", "check"),
+    "birth_last4": ("birth", "seq", "check"),
+    "year_last4": ("year", "seq", "check"),
+    "r4_year_seq": ("city", "year", "seq"),
+    "birth_seq": ("birth", "seq"),
+}
+"""Identifier blocking keys, declared by the ID parts they are made of.
+
+A key is built for a number exactly when every part it needs is visible, so whatever layout a
+publisher masks with, each key family whose parts survive the mask still meets the full number:
+`11010519850312****` meets it by region + birth date, `3302**********0016` by city + last four,
+`110105********2315` by region + sequence. Keys that leave out the region or the check char
+(`birth_seq`, `r4_year_seq`) meet a person whose district was re-coded, since a re-code changes
+the region digits and with them the check char.
+"""
+
+ID_RULES = frozenset({*ID_KEY_FAMILIES, "org_code"})
 """Blocking keys built from identifiers (the rest are name keys)."""
 
 
@@ -44,19 +74,23 @@ class BlockingStats:
     skipped_blocks: int = 0
 
 
-def _visible(expr: pl.Expr) -> pl.Expr:
-    return pl.when(~expr.str.contains(r"\*", literal=False)).then(expr)
+def _segment(pid: pl.Expr, part: str) -> pl.Expr:
+    start, stop = SEGMENTS[part]
+    return pid.str.slice(start, stop - start)
 
 
-def _id_keys(pid: pl.Expr) -> dict[str, pl.Expr]:
-    return {
-        "id": pl.when(~pid.str.contains(r"\*", literal=False)).then(pid),
-        "r4_last4": _visible(pid.str.slice(0, 4) + pid.str.slice(14, 4)),
-        "birth_last4": _visible(pid.str.slice(6, 12)),
-        "year_last4": _visible(pid.str.slice(6, 4) + pid.str.slice(14, 4)),
-        # a district re-code changes the check char too, so every key ending in it misses
-        "r4_year_seq": _visible(pid.str.slice(0, 4) + pid.str.slice(6, 4) + pid.str.slice(14, 3)),
-    }
+def id_keys(pid: pl.Expr) -> dict[str, pl.Expr]:
+    """One key expression per family in `ID_KEY_FAMILIES`; null where a needed part is masked."""
+    keys: dict[str, pl.Expr] = {}
+    for family, parts in ID_KEY_FAMILIES.items():
+        value = pl.concat_str([_segment(pid, p) for p in parts])
+        keys[family] = pl.when(~value.str.contains("*", literal=True)).then(value)
+    return keys
+
+
+def id_blockable(pid: pl.Expr) -> pl.Expr:
+    """Whether any identifier key can be built from the visible parts of `pid`."""
+    return pl.any_horizontal(k.is_not_null() for k in id_keys(pid).values()).fill_null(False)
 
 
 def _keys_long(df: pl.DataFrame, keys: dict[str, pl.Expr], idx: str) -> pl.DataFrame:
@@ -81,6 +115,7 @@ def _needs_name_keys(frame: pl.DataFrame) -> pl.DataFrame:
         (pl.col("pid").is_null() & reach)
         | (pl.col("pid_kind") == "bad_check")
         | (pl.col("pid").is_not_null() & pl.col("year").is_null())
+        | (pl.col("pid").is_not_null() & ~id_blockable(pl.col("pid")))
     )
 
 
@@ -195,8 +230,8 @@ def candidate_pairs(
     }
     joins = [
         _join(
-            _keys_long(qp, _id_keys(pl.col("pid")), "qi"),
-            _keys_long(lp, _id_keys(pl.col("pid")), "li"),
+            _keys_long(qp, id_keys(pl.col("pid")), "qi"),
+            _keys_long(lp, id_keys(pl.col("pid")), "li"),
             None,
             stats,
         ),

@@ -18,6 +18,7 @@ from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.fuzz import ratio
 
 from matching.ids import recode_plausible
+from matching.regions import recoded_across
 
 ID_LEVELS = (
     "different",
@@ -117,6 +118,17 @@ def _id_codes(a: np.ndarray, b: np.ndarray, typo: np.ndarray) -> np.ndarray:
     # two codes must have been created or retired after the birth year (stdnum's region table).
     maybe = np.flatnonzero(recode)
     recode[maybe] = _recode_plausible(a[maybe], b[maybe])
+    # A re-code may also move a place to another city prefix (江安县 512529 -> 511523): then both
+    # full region codes must be a dated re-code of one place in the region history.
+    across = (
+        (n_conf > 0) & (tail_conf == 0) & (tail_vis >= 3) & vis[:, :6].all(1) & conf[:, :4].any(1)
+    )
+    far = np.flatnonzero(across)
+    if len(far):
+        ya = _year(a[far])
+        recode[far] = recoded_across(
+            _region(a[far]), _region(b[far]), np.where(ya > 0, ya, _year(b[far]))
+        )
     out[recode] = lv.index("recode_masked")
     # A mask that hides only the month-day (1101051985****2315) still shows the birth year: an
     # agreeing year is as much evidence as the sequence digits, so such a re-code is its own level.

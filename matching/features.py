@@ -73,17 +73,28 @@ def ric_check_chars(body17: np.ndarray) -> np.ndarray:
 
 
 def _legacy_to_18(m15: np.ndarray) -> np.ndarray:
-    """Legacy 15-digit numbers as 18: `19` before the 2-digit year, check character appended."""
+    """Legacy 15-char numbers laid out as 18: `19` before the 2-digit year, check char appended.
+
+    Every legacy number was issued to someone born in the 1900s, so the century is known even when
+    the year digits are masked; the check char is computed when all 17 digits are visible and is
+    itself unknown (`*`) otherwise, so a masked legacy number becomes an ordinary masked 18-char
+    pattern and every later step reads it by its visible positions.
+    """
     century = np.broadcast_to(np.frombuffer(b"19", dtype=np.uint8), (len(m15), 2))
     body = np.hstack([m15[:, :6], century, m15[:, 6:]])
-    return np.hstack([body, ric_check_chars(body)[:, None]])
+    check = np.full(len(body), _STAR, dtype=np.uint8)
+    whole = _all(_is_digit(body)) if len(body) else np.zeros(0, dtype=bool)
+    if whole.any():
+        check[whole] = ric_check_chars(body[whole])
+    return np.hstack([body, check[:, None]])
 
 
 def _shaped_ids(txt: pl.Series, rows: pl.Series) -> tuple[np.ndarray, np.ndarray, pl.Series]:
     """Row numbers, cleaned 18-byte matrix and cleaned text of the selected IDs that are usable.
 
-    Usable: 18 digits (last may be X), a legacy 15-digit number, or an 18-char mask of digits and
-    `*` with at least one `*`. Anything else (empty, Excel-mangled, malformed) carries no evidence.
+    Usable: 18 digits (last may be X), a legacy 15-digit number, or an 18- or 15-char mask of digits
+    and `*` with at least one `*` and at least one digit. Anything else (empty, Excel-mangled,
+    malformed) carries no evidence.
     """
     nbytes = txt.str.len_bytes()
     at18 = (rows & (nbytes == 18)).fill_null(False)
@@ -95,7 +106,9 @@ def _shaped_ids(txt: pl.Series, rows: pl.Series) -> tuple[np.ndarray, np.ndarray
     masked = (
         _all((digit | star)[:, :17]) & (digit[:, 17] | (last == _X) | (last == _STAR)) & _any(star)
     )
-    ok18, ok15 = full | masked, _all(_is_digit(m15))
+    d15 = _is_digit(m15)
+    ok18 = full | (masked & _any(digit))
+    ok15 = _all(d15 | (m15 == _STAR)) & _any(d15) if len(m15) else np.zeros(0, dtype=bool)
     legacy = _legacy_to_18(m15[ok15])
     rows_out = np.concatenate([at18.arg_true().to_numpy()[ok18], at15.arg_true().to_numpy()[ok15]])
     legacy_text = pl.Series(np.ascontiguousarray(legacy).view("S18").ravel()).cast(pl.String)

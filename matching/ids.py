@@ -23,6 +23,7 @@ _STRIP = re.compile(r"[\s\-_－—‐]+")
 _MASKED = re.compile(r"^[0-9*]{17}[0-9X*]$")
 _FULL = re.compile(r"^[0-9]{17}[0-9X]$")
 _LEGACY = re.compile(r"^[0-9]{15}$")
+_LEGACY_MASKED = re.compile(r"^(?=[0-9*]*[0-9])[0-9*]{15}$")
 _MANGLED = re.compile(r"^[0-9]\.[0-9]+E\+?[0-9]+$")
 _USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 _ORG_CODE = re.compile(r"^[0-9A-Z]{8}[0-9X]$")
@@ -86,6 +87,10 @@ def parse_ric(raw: str | None) -> ParsedId:
         return ParsedId("empty", None)
     if _MANGLED.match(text):
         return ParsedId("mangled", None)
+    if "*" in text and _LEGACY_MASKED.match(text):
+        # a masked legacy number: the century is known (all were issued to 19xx births), the
+        # check char is not, so it becomes an 18-char mask read by its visible positions
+        text = f"{text[:6]}19{text[6:]}*"
     legacy = bool(_LEGACY.match(text))
     if legacy:
         body = f"{text[:6]}19{text[6:]}"
@@ -98,7 +103,7 @@ def parse_ric(raw: str | None) -> ParsedId:
             return ParsedId("bad_check", text, None, _gender(text[14:17]), text[:6], legacy)
         kind: IdKind = "full" if _check(text[:17]) == text[17] else "bad_check"
         return ParsedId(kind, text, born, _gender(text[14:17]), text[:6], legacy)
-    if "*" in text and _MASKED.match(text):
+    if "*" in text and _MASKED.match(text) and any(c.isdigit() for c in text):
         region = text[:6] if "*" not in text[:6] else None
         born = _birth(text[6:14])
         return ParsedId("masked", text, born, _gender(text[14:17]), region)

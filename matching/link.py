@@ -16,6 +16,7 @@ from matching.comparisons import ID_EVIDENCE, ID_LEVELS, NAME_LEVELS, compare
 from matching.explain import explain
 from matching.features import party_features
 from matching.model import MatchModel, load_default
+from matching.review_budget import apply_review_budget
 from matching.pairs import confirmed_pairs, pair_frame, score_in_chunks, with_confirmed
 from matching.scoring import name_frequencies, name_reach
 from pipelines.settings import MatchThresholds
@@ -70,11 +71,14 @@ def _name_screen() -> pl.Expr:
         [NAME_LEVELS.index(x) for x in ("exact", "homophone", "romanised")]
     )
     clash = (pl.col("g_birth") == 0).fill_null(False) | (pl.col("g_gender") == 0).fill_null(False)
+    # a name alone never identifies a person: the birth date, year or published age must agree too
+    supported = (pl.col("g_birth") > 0).fill_null(False)
     person = (
         (pl.col("party_type_q") == "person")
         & strong_name.fill_null(False)
         & ~pl.col("tf_down")
         & ~clash
+        & supported
     )
     org = (pl.col("party_type_q") == "org") & (
         pl.col("g_name") == NAME_LEVELS.index("exact")
@@ -93,6 +97,13 @@ def decide(scored: pl.DataFrame, thresholds: MatchThresholds) -> pl.DataFrame:
     review threshold, not a probability, so calibration must not count it.
     """
     id_ok = pl.col("g_id").is_in([ID_LEVELS.index(lv) for lv in ID_EVIDENCE]).fill_null(False)
+    # Visible digits that agree under a clearly different name are a look-alike number (two people
+    # whose masked numbers happen to coincide), not an item for analysts; only a whole number that
+    # agrees under another name (a renamed person, a data error) is worth a look.
+    lookalike = (
+        (pl.col("g_name") == NAME_LEVELS.index("different"))
+        & (pl.col("g_id") != ID_LEVELS.index("exact"))
+    ).fill_null(False)
     below = ~(pl.col("match_score") >= thresholds.review).fill_null(False)
     floored = (~pl.col("veto") & _name_screen() & below).fill_null(False)
     p = (
@@ -104,7 +115,11 @@ def decide(scored: pl.DataFrame, thresholds: MatchThresholds) -> pl.DataFrame:
     )
     basis = pl.when(floored).then(pl.lit(SCORE_BASES[1])).otherwise(pl.lit(SCORE_BASES[0]))
     return scored.with_columns(
-        id_ok.alias("id_evidence"), p.alias("match_score"), basis.alias("score_basis")
+        id_ok.alias("id_evidence"),
+        p.alias("match_score"),
+        basis.alias("score_basis"),
+        pl.when(pl.col("veto")).then(0.0).otherwise(pl.col("match_score")).alias("model_score"),
+        lookalike.alias("lookalike"),
     ).with_columns(
         # a number that agrees under a name that does not is a data error to check, not a match
         pl.when(
@@ -113,7 +128,7 @@ def decide(scored: pl.DataFrame, thresholds: MatchThresholds) -> pl.DataFrame:
             & (pl.col("g_name") != NAME_LEVELS.index("different")).fill_null(True)
         )
         .then(pl.lit("match"))
-        .when(pl.col("match_score") >= thresholds.review)
+        .when((pl.col("match_score") >= thresholds.review) & ~pl.col("lookalike"))
         .then(pl.lit("review"))
         .otherwise(None)
         .alias("match_decision")
@@ -169,6 +184,7 @@ def link(
     as_of: date,
     blocking: BlockingRules | None = None,
     confirmed: frozenset[str] = frozenset(),
+    review_budget: int | None = None,
 ) -> LinkResult:
     """Screen query parties against list parties; hits at or above the review threshold used.
 
@@ -177,6 +193,8 @@ def link(
     `confirmed`: pair keys analysts confirmed; such a pair is always a hit (at least `review`;
     the sweep then makes it `match`), even when a refined model or a moved threshold would now
     score it lower.
+    `review_budget`: most `review` items kept (the most probable first, `matching.review_budget`);
+    None keeps every review candidate.
     """
     model = model or load_default()
     t0 = time.perf_counter()
@@ -212,6 +230,7 @@ def link(
     best = best.filter(
         (pl.col("match_decision") == "match") | pl.col("forced") | (rank <= REVIEW_TOP_K)
     )
+    best, budget_cut = apply_review_budget(best, review_budget)
     best = best.rename(
         {
             "record_id_q": "record_id",
@@ -238,6 +257,7 @@ def link(
         "matches": int((hits["match_decision"] == "match").sum()),
         "reviews": int((hits["match_decision"] == "review").sum()),
         "thresholds": chosen.figures(),
+        "review_budget": budget_cut.figures(),
         "timings_s": {
             "features": t1 - t0,
             "blocking": t2 - t1,

@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import polars as pl
 
+from matching.regions import place_stems
+
 _HAN = r"\p{Han}"
 # Middle-dot spellings seen in minority names, plus spaces and stray punctuation.
 _PERSON_NOISE = r"[\s·•\.．・‧\-'’_,，]+"
@@ -55,17 +57,21 @@ LOOKALIKES: tuple[str, ...] = (
 _FOLD = {c: grp[0] for grp in LOOKALIKES for c in grp[1:]}
 _BRANCH = re.compile(r"(分公司|分店|分厂|分行|分部|办事处|营业部|分支机构|分社|支行|分所)")
 _LEGAL_FORMS = (("有限责任公司", "有限公司"), ("股份有限公司", "股份公司"))
-_PROVINCES = (
-    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 "
-    "广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 深圳 广州 "
-    "杭州 南京 苏州 成都 武汉 西安 厦门 青岛 大连 宁波 沈阳 长沙 郑州 济南 合肥 福州 昆明 南昌 "
-    "哈尔滨 长春 石家庄 太原 贵阳 南宁 兰州 乌鲁木齐 呼和浩特 银川 西宁 拉萨 海口 无锡 佛山 东莞 "
-    "温州 珠海 烟台 泉州"
-).split()
 _SPACES = re.compile(r"\s+")
-# Alternatives are tried in list order, as a loop over places and then suffixes would.
-_REGION_SUFFIX = re.compile("^(" + "|".join(map(re.escape, _PROVINCES)) + ")(?:省|市|自治区)")
-_REGION_IN_BRACKETS = re.compile(r"\(([\u4e00-\u9fff]{2,8}?)(省|市|自治区|特别行政区|区|县)?\)")
+_PLACE_SUFFIX = "(?:特别行政区|自治州|自治县|自治区|地区|省|市|县|区|盟|旗)"
+
+
+@lru_cache(maxsize=1)
+def _place_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A leading place name and a bracketed one, for every place in the region code history.
+
+    Longest names first, so 乌鲁木齐 is never read as a shorter place that shares its start.
+    """
+    stems = sorted(place_stems(), key=lambda t: (-len(t), t))
+    alt = "|".join(map(re.escape, stems))
+    leading = re.compile(f"^({alt}){_PLACE_SUFFIX}?")
+    bracketed = re.compile(f"\\(({alt}){_PLACE_SUFFIX}?\\)")
+    return leading, bracketed
 
 
 @lru_cache(maxsize=1)
@@ -185,19 +191,13 @@ def person_name_forms(names: pl.Series) -> pl.DataFrame:
 
 
 def _org_region_front(name: str) -> str:
-    """Move a bracketed region to the front: 某某科技(北京)有限公司 -> 北京某某科技有限公司."""
-    m = _REGION_IN_BRACKETS.search(name)
-    if m is None:
-        return name
-    region = m.group(1)
-    if m.group(2) is None and region not in _PROVINCES:
-        return name  # a bracket that is not a place (e.g. 集团) stays where it is
-    return region + name[: m.start()] + name[m.end() :]
-
-
-def _strip_region_suffix(name: str) -> str:
-    """北京市某某 -> 北京某某: drop the 省/市/自治区 after a leading place name."""
-    return _REGION_SUFFIX.sub(r"\1", name, count=1)
+    """Put the place first, without its suffix: 某某科技(岳阳)有限公司 / 岳阳市某某科技有限公司 ->
+    岳阳某某科技有限公司 (any place of the region code history, not a fixed list of cities)."""
+    leading, bracketed = _place_patterns()
+    m = bracketed.search(name)
+    if m is not None:
+        name = m.group(1) + name[: m.start()] + name[m.end() :]
+    return leading.sub(r"\1", name, count=1)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -206,7 +206,7 @@ def normalize_org_name(raw: str) -> str:
     text = unicodedata.normalize("NFKC", raw)
     text = text.translate(_T2S_TABLE)
     text = _SPACES.sub("", text).replace("【", "(").replace("】", ")").upper()
-    text = _strip_region_suffix(_org_region_front(text))
+    text = _org_region_front(text)
     for long, short in _LEGAL_FORMS:
         text = text.replace(long, short)
     return text

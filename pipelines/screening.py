@@ -6,6 +6,7 @@ agency's sanction rule, then the facts the outputs and the capacity score need a
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from pathlib import Path
 
@@ -98,6 +99,7 @@ def screen(
             thresholds=rule,
             as_of=run_date,
             confirmed=frozenset(decided[1]),
+            review_budget=math.ceil(agency_rules.review_budget_share * records.height),
         )
     del listed
     with clock.stage("rules"):

@@ -139,6 +139,16 @@ class AgencySettings(_Model):
     needs_full_id: bool = Field(
         default=False, description="Whether the agency's report shows full ID numbers."
     )
+    review_budget_share: float = Field(
+        default=0.005,
+        ge=0,
+        le=1,
+        description=(
+            "Most review items a night may send analysts, as a share of the night's records: "
+            "the pairs of highest probability below `match` fill it, the rest are counted in "
+            "summary.json (`review_budget`) and dropped."
+        ),
+    )
 
 
 class MatchThresholds(_Model):
