@@ -27,6 +27,7 @@ ID_LEVELS = (
     "recode_masked",
     "recode_year",
     "region_recode",
+    "masked_mid",
     "masked_strong",
     "org_code",
     "exact",
@@ -44,7 +45,11 @@ ID_EVIDENCE = frozenset(ID_LEVELS) - {"different"}
 """ID levels that count as identifier evidence; without one a pair is never an automatic match."""
 MIN_VISIBLE = 6
 """Fewer visible shared ID positions than this is no evidence (e.g. an almost fully masked ID)."""
-STRONG_VISIBLE = 10
+MID_VISIBLE = 10
+"""A mask showing this many agreeing positions (region + last four) is `masked_mid`."""
+STRONG_VISIBLE = 14
+"""... and this many (region + birth date, region + year + last four) is `masked_strong`: the
+birth digits set it apart, as region + sequence alone recur among a county's people."""
 JW_FUZZY = 0.9
 ORG_FUZZY = 90.0
 
@@ -138,6 +143,7 @@ def _id_codes(a: np.ndarray, b: np.ndarray, typo: np.ndarray) -> np.ndarray:
         "one_edit"
     )
     out[n_conf == 0] = lv.index("masked_weak")
+    out[(n_conf == 0) & (n_vis >= MID_VISIBLE)] = lv.index("masked_mid")
     out[(n_conf == 0) & (n_vis >= STRONG_VISIBLE)] = lv.index("masked_strong")
     out[(n_conf == 0) & ~masked] = lv.index("exact")
     out[n_vis < MIN_VISIBLE] = -1

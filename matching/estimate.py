@@ -20,6 +20,7 @@ import polars as pl
 
 from matching.comparisons import ID_LEVELS, LEVELS
 from matching.ids import region_change_until
+from matching.layouts import condition_on_layout
 
 _SEGMENTS = {
     "r4": (0, 4),
@@ -124,6 +125,7 @@ def id_u(qf: pl.DataFrame, lf: pl.DataFrame) -> np.ndarray:
     u = {
         "exact": full,
         "masked_strong": p["r6"] * p["year"] * p["seq"] * p["chk"],  # 1101051985****2315
+        "masked_mid": p["r6"] * p["seq"] * p["chk"],  # 110105********2315
         "masked_weak": p["r4"] * p["seq"] * p["chk"],  # 3302**********0016
         "recode_masked": hidden * p["seq"] * (1 - p["chk"]),  # district hidden: the check differs
         "recode_year": district * p["seq"],  # 1101031985****2318 vs a full 110101... number
@@ -220,4 +222,5 @@ def fit(
     # Matches among ID-met pairs; name-only matches are left out on purpose: EM over name-met pairs
     # would count namesakes of common names as matches (no TF in EM) and inflate the prior.
     prior = lam_id * by_id.height / max(total_pairs, 1.0)
+    m, u = condition_on_layout(m, u)
     return m, u, prior

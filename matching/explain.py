@@ -13,9 +13,10 @@ from matching.mask import mask_id, mask_name
 PHRASES_ZH: dict[tuple[str, str], str] = {
     ("id", "exact"): "证件号码完全一致",
     ("id", "masked_strong"): "身份证号可见位一致（脱敏）",
+    ("id", "masked_mid"): "身份证号可见的地区码与末四位一致（脱敏，出生日期不可见）",
     ("id", "masked_weak"): "身份证号少量可见位一致（脱敏）",
     ("id", "region_recode"): (
-        "身份证号除地区码外一致，两个区县码同属一个地市且其一已撤销或出生后新设（行政区划调整）"
+        "身份证号除地区码外一致，两个区县码是同一地方行政区划调整前后的代码（其一已撤销或出生后新设）"
     ),
     ("id", "recode_masked"): (
         "身份证号可见的地区码前段与顺序码一致、校验码不同，该地市有撤销或新设的区县"

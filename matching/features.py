@@ -244,6 +244,15 @@ def _name_forms(names: pl.Series, person: pl.Series, org: pl.Series) -> pl.DataF
     return pnames.join(onames, on="name", how="full", coalesce=True, maintain_order="left_right")
 
 
+_GENDERS = {"M": "M", "MALE": "M", "男": "M", "男性": "M", "F": "F", "FEMALE": "F", "女": "F", "女性": "F"}
+
+
+def gender_code(raw: pl.Expr) -> pl.Expr:
+    """`M`/`F` from a declared gender as written (男, 女, male, F, ...); null when unreadable."""
+    text = raw.cast(pl.String).str.strip_chars().str.to_uppercase()
+    return text.replace_strict(_GENDERS, default=None, return_dtype=pl.String)
+
+
 def party_features(parties: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Add match features to a party frame (query or list side); one output row per input row.
 
@@ -288,7 +297,7 @@ def party_features(parties: pl.DataFrame, as_of: date) -> pl.DataFrame:
             pl.coalesce(
                 "id_year", pl.col("birth_date").cast(pl.Date, strict=False).dt.year().cast(pl.Int32)
             ).alias("year"),
-            pl.coalesce("id_gender", pl.col("gender")).alias("sex"),
+            pl.coalesce("id_gender", gender_code(pl.col("gender"))).alias("sex"),
         )
         .drop("onorm", "id_birth", "id_year", "id_gender")
     )

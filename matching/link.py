@@ -97,6 +97,16 @@ def decide(scored: pl.DataFrame, thresholds: MatchThresholds) -> pl.DataFrame:
     review threshold, not a probability, so calibration must not count it.
     """
     id_ok = pl.col("g_id").is_in([ID_LEVELS.index(lv) for lv in ID_EVIDENCE]).fill_null(False)
+    # A masked or re-coded number leaves room for a namesake's twin (one county's people share
+    # region, birth year and last four often enough): acting on it automatically also needs the
+    # name itself to agree, not merely to look alike.
+    whole_id = pl.col("g_id").is_in([ID_LEVELS.index(lv) for lv in ("exact", "org_code")])
+    name_agrees = pl.col("g_name").is_in(
+        [NAME_LEVELS.index(lv) for lv in ("exact", "homophone", "romanised", "lookalike")]
+    )
+    name_ok = (whole_id.fill_null(False) & (pl.col("g_name") != 0).fill_null(True)) | (
+        name_agrees.fill_null(False)
+    )
     # Visible digits that agree under a clearly different name are a look-alike number (two people
     # whose masked numbers happen to coincide), not an item for analysts; only a whole number that
     # agrees under another name (a renamed person, a data error) is worth a look.
@@ -123,9 +133,7 @@ def decide(scored: pl.DataFrame, thresholds: MatchThresholds) -> pl.DataFrame:
     ).with_columns(
         # a number that agrees under a name that does not is a data error to check, not a match
         pl.when(
-            (pl.col("match_score") >= thresholds.match)
-            & pl.col("id_evidence")
-            & (pl.col("g_name") != NAME_LEVELS.index("different")).fill_null(True)
+            (pl.col("match_score") >= thresholds.match) & pl.col("id_evidence") & name_ok
         )
         .then(pl.lit("match"))
         .when((pl.col("match_score") >= thresholds.review) & ~pl.col("lookalike"))

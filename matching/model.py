@@ -68,6 +68,7 @@ DEFAULT_COMPARISONS = (
             "recode_masked": (0.005, 1e-6),
             "recode_year": (0.015, 1e-7),
             "region_recode": (0.02, 1e-9),
+            "masked_mid": (0.1, 3e-8),
             "masked_strong": (0.4, 1e-8),
             "org_code": (0.05, 1e-9),
             "exact": (0.27, 1e-11),
