@@ -244,7 +244,10 @@ def _name_forms(names: pl.Series, person: pl.Series, org: pl.Series) -> pl.DataF
     return pnames.join(onames, on="name", how="full", coalesce=True, maintain_order="left_right")
 
 
-_GENDERS = {"M": "M", "MALE": "M", "男": "M", "男性": "M", "F": "F", "FEMALE": "F", "女": "F", "女性": "F"}
+_GENDERS = {
+    **dict.fromkeys(("M", "MALE", "男", "男性"), "M"),
+    **dict.fromkeys(("F", "FEMALE", "女", "女性"), "F"),
+}
 
 
 def gender_code(raw: pl.Expr) -> pl.Expr:

@@ -16,8 +16,8 @@ from matching.comparisons import ID_EVIDENCE, ID_LEVELS, NAME_LEVELS, compare
 from matching.explain import explain
 from matching.features import party_features
 from matching.model import MatchModel, load_default
-from matching.review_budget import apply_review_budget
 from matching.pairs import confirmed_pairs, pair_frame, score_in_chunks, with_confirmed
+from matching.review_budget import apply_review_budget
 from matching.scoring import name_frequencies, name_reach
 from pipelines.settings import MatchThresholds
 

@@ -36,8 +36,9 @@ class BudgetCut:
         }
 
 
-
-def apply_review_budget(decided: pl.DataFrame, budget: int | None) -> tuple[pl.DataFrame, BudgetCut]:
+def apply_review_budget(
+    decided: pl.DataFrame, budget: int | None
+) -> tuple[pl.DataFrame, BudgetCut]:
     """Keep every `match` and forced pair, and the `budget` most probable `review` pairs.
 
     `decided` needs `match_decision`, `forced`, `model_score` and `entry_id` (ties broken by entry
@@ -54,10 +55,14 @@ def apply_review_budget(decided: pl.DataFrame, budget: int | None) -> tuple[pl.D
     keep, drop = ranked.head(budget), ranked.slice(budget)
     kept = pl.concat([decided.filter(~review), keep.drop("_at")], how="vertical_relaxed")
     cut = BudgetCut(
-        budget, queue.height, keep.height, drop.height, _low(keep), float(drop["model_score"].max())
+        budget, queue.height, keep.height, drop.height, _low(keep), _top(drop)
     )
     return kept, cut
 
 
 def _low(frame: pl.DataFrame) -> float | None:
-    return None if frame.is_empty() else float(frame["model_score"].min())
+    return None if frame.is_empty() else float(frame["model_score"].cast(pl.Float64).to_numpy().min())
+
+
+def _top(frame: pl.DataFrame) -> float:
+    return float(frame["model_score"].cast(pl.Float64).to_numpy().max())

@@ -102,20 +102,30 @@ def test_agency_side_id_policy() -> None:
         run_id=RUN,
         settings=ContractSettings(max_invalid_id_fraction=0.9),
     )
-    assert reasons(res.quarantine) == {
-        "mask": "masked_id:id_number 证件号码被遮蔽",
-        "mangled": "mangled_id:id_number 证件号码被Excel科学计数法破坏",
-        "junk": "bad_id:id_number 证件号码格式错误",
-    }
-    assert res.clean["record_id"].to_list() == ["ok", "bc", "swap", "empty", "pp"]
+    # an unreadable number is lost evidence, not grounds to drop the row: every row is kept, and
+    # the ones whose number cannot be used say why
+    assert reasons(res.quarantine) == {}
+    assert res.clean["record_id"].to_list() == [
+        "ok",
+        "bc",
+        "swap",
+        "mask",
+        "mangled",
+        "junk",
+        "empty",
+        "pp",
+    ]
     assert res.clean["_flags"].to_list() == [
         None,
         "bad_check:id_number 证件号码校验位错误",
         "bad_check:id_number 证件号码校验位错误",
+        "masked_id:id_number 证件号码被遮蔽",
+        "mangled_id:id_number 证件号码被Excel科学计数法破坏",
+        "bad_id:id_number 证件号码格式错误",
         None,
         None,
     ]
-    assert res.stats["flags"] == {"bad_check:id_number": 2}
+    assert res.stats["flags"] == {"bad_check:id_number": 2, "bad_id:id_number": 3}
 
 
 def test_list_side_accepts_masks_and_org_codes() -> None:
@@ -140,13 +150,27 @@ def test_list_side_accepts_masks_and_org_codes() -> None:
         "dishonest_list", frame("dishonest_list", entries), run_id="2024-05-02", settings=SETTINGS
     )
     assert res.stats["side"] == "list"
-    assert res.clean["entry_id"].to_list() == ["E1", "E2", "E3"]
-    assert res.clean["party_type"].to_list() == ["person", "org", "org"]
-    assert res.clean["list_type"].to_list() == ["dishonest"] * 3  # documented default
-    assert reasons(res.quarantine) == {
-        "E4": "mangled_id:id_number 证件号码被Excel科学计数法破坏",
-        "E5": "bad_id:id_number 证件号码格式错误",
-    }
+    # a court list entry is never dropped: an unreadable number stays with its entry, flagged
+    assert res.clean["entry_id"].to_list() == ["E1", "E2", "E3", "E4", "E5"]
+    assert res.clean["party_type"].to_list() == ["person", "org", "org", "person", "org"]
+    assert res.clean["list_type"].to_list() == ["dishonest"] * 5  # documented default
+    assert reasons(res.quarantine) == {}
+    assert res.clean["_flags"].to_list()[3:] == [
+        "mangled_id:id_number 证件号码被Excel科学计数法破坏",
+        "bad_id:id_number 证件号码格式错误",
+    ]
+
+
+def test_masked_legacy_numbers_are_list_evidence() -> None:
+    entries = [
+        {"entry_id": "L1", "party_type": "person", "name": "张伟", "id_number": "34242776****472"},
+        {"entry_id": "L2", "party_type": "person", "name": "王芳", "id_number": "5134********317"},
+    ]
+    res = validate(
+        "dishonest_list", frame("dishonest_list", entries), run_id="2024-05-02", settings=SETTINGS
+    )
+    assert res.clean["entry_id"].to_list() == ["L1", "L2"]
+    assert res.clean["_flags"].to_list() == [None, None]
 
 
 def test_duplicates_keep_the_first() -> None:

@@ -55,7 +55,8 @@ def test_labels_refine_the_next_sweeps_model(world: Path, tmp_path: Path) -> Non
 
     store = ReviewStore(review)
     items = [q for q in store.queue(QueueFilter(agency=AGENCY)) if q["kind"] == "borderline"]
-    assert len(items) >= 6, "the generated night should queue borderline pairs"
+    # the review budget and "no name alone" keep the queue short; a few borderline pairs remain
+    assert len(items) >= 4, "the generated night should queue borderline pairs"
     batch = items[:40]  # the lead's matcher queues ~8 at this size; all of them are labelled
     positive, negative = batch[::2], batch[1::2]
     store.decide(

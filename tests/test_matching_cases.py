@@ -212,6 +212,67 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None]] = [
         {"list_role": "legal_rep", "name": "李强", "id_number": rid("11010219700101101")},
         "match",
     ),
+    (
+        # the last four characters hidden: region and birth date are what is left to meet on
+        "masked_last_four",
+        {"name": "张伟", "id_number": ZW},
+        {**ZW_PERSON, "id_number": ZW[:14] + "****"},
+        "match",
+    ),
+    (
+        # a legacy number masked on the list reads as an 18-char mask of its visible digits
+        "masked_legacy_15_on_list",
+        {"name": "张伟", "id_number": ZW},
+        {**ZW_PERSON, "id_number": ZW[:6] + ZW[8:10] + "****" + ZW[14:17]},
+        "match",
+    ),
+    (
+        # 江安县 512529 was re-coded 511523 when 宜宾 became a city: another city prefix
+        "region_recode_across_city_prefixes",
+        {"name": "张伟", "id_number": rid("51152319770226809")},
+        {**ZW_PERSON, "age": 47, "id_number": rid("51252919770226809")},
+        "match",
+    ),
+    (
+        # visible digits that agree under a clearly different name: a look-alike number
+        "masked_id_lookalike_other_name",
+        {"name": "陈晓东", "id_number": ZW},
+        {**ZW_PERSON, "id_number": ZW_MASK},
+        None,
+    ),
+    (
+        # a masked number and a merely similar name: an analyst decides, never an automatic act
+        "masked_id_similar_name_is_review",
+        {"name": "张伟明", "id_number": ZW},
+        {**ZW_PERSON, "id_number": ZW_MASK},
+        "review",
+    ),
+    (
+        "declared_gender_in_chinese_agrees_with_number",
+        {
+            "name": "李娜",
+            "id_number": None,
+            "gender": "女",
+            "birth_date": __import__("datetime").date(1990, 1, 1),
+        },
+        {"name": "李娜", "gender": "F", "age": 35, "id_number": LN},
+        "review",
+    ),
+    (
+        # a place written in brackets or in front, from the region history (not a city list)
+        "org_place_in_brackets_with_code",
+        {
+            "party_type": "org",
+            "name": "亚宇商贸（岳阳）股份有限公司",
+            "id_number": "91110000600037341L",
+        },
+        {
+            "party_type": "org",
+            "name": "岳阳市亚宇商贸股份有限公司",
+            "id_number": "91110000600037341L",
+        },
+        "match",
+    ),
 ]
 
 
