@@ -137,7 +137,7 @@ def _year_keys_list(lf: pl.DataFrame, as_of: date, slack: int) -> pl.DataFrame:
         .otherwise(pl.lit(["?"]))
         .alias("yrs")
     ).explode("yrs")
-    return _keys_long(
+    keys = _keys_long(
         base,
         {
             "py_year": pl.col("py") + "|" + pl.col("yrs"),
@@ -145,6 +145,23 @@ def _year_keys_list(lf: pl.DataFrame, as_of: date, slack: int) -> pl.DataFrame:
             "fold_year": pl.col("fold") + "|" + pl.col("yrs"),
         },
         "li",
+    )
+    alts = base.join(_other_readings(lf), on="li", how="inner")
+    if alts.is_empty():
+        return keys
+    return pl.concat(
+        [keys, _keys_long(alts, {"pyalt_year": pl.col("alt") + "|" + pl.col("yrs")}, "li")]
+    )
+
+
+def _other_readings(lf: pl.DataFrame) -> pl.DataFrame:
+    """`li, alt`: each other spelling of a list person whose surname has several readings."""
+    if "py_alt" not in lf.columns:
+        return pl.DataFrame(schema={"li": pl.UInt32, "alt": pl.String})
+    return (
+        lf.filter(pl.col("py_alt").is_not_null())
+        .select("li", pl.col("py_alt").str.strip_chars("|").str.split("|").alias("alt"))
+        .explode("alt")
     )
 
 
@@ -161,6 +178,7 @@ def _year_keys_query(qf: pl.DataFrame) -> pl.DataFrame:
         {
             "py_year": pl.col("py") + "|" + pl.col("year"),
             "pyrev_year": pl.col("py") + "|" + pl.col("year"),
+            "pyalt_year": pl.col("py") + "|" + pl.col("year"),
             "fold_year": pl.col("fold") + "|" + pl.col("year"),
         },
         "qi",
@@ -178,6 +196,7 @@ def _name_only(qf: pl.DataFrame, lf: pl.DataFrame) -> tuple[pl.DataFrame, pl.Dat
         [
             _keys_long(lp, {"py_only": pl.col("py")}, "li"),
             _keys_long(lp, {"py_only": pl.col("py_rev")}, "li"),
+            _keys_long(_other_readings(lp), {"py_only": pl.col("alt")}, "li"),
         ]
     )
     return ql, ll.unique(["li", "key"])

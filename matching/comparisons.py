@@ -198,7 +198,12 @@ def id_levels(pairs: pl.DataFrame) -> pl.Series:
 def _name_base_level() -> pl.Expr:
     lv = NAME_LEVELS
     han = pl.col("han_q") & pl.col("han_l")
-    same_py = (pl.col("py_q") == pl.col("py_l")) | (pl.col("py_q") == pl.col("py_rev_l"))
+    other_reading = pl.col("py_alt_l").str.contains("|" + pl.col("py_q") + "|", literal=True)
+    same_py = (
+        (pl.col("py_q") == pl.col("py_l"))
+        | (pl.col("py_q") == pl.col("py_rev_l"))
+        | other_reading.fill_null(False)
+    )
     return (
         pl.when(pl.col("norm_q").is_null() | pl.col("norm_l").is_null())
         .then(None)

@@ -290,7 +290,7 @@ def party_features(parties: pl.DataFrame, as_of: date) -> pl.DataFrame:
     return (
         df.with_columns(
             pl.when(person).then(pl.col(c)).alias(c)
-            for c in ("norm", "fold", "py", "py_rev", "han")
+            for c in ("norm", "fold", "py", "py_rev", "py_alt", "han")
         )
         .with_columns(
             pl.when(person).then(pl.col("norm")).otherwise(pl.col("onorm")).alias("norm"),

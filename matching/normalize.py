@@ -179,14 +179,48 @@ def person_name_forms(names: pl.Series) -> pl.DataFrame:
         .otherwise(latin_tokens.list.reverse().list.join(""))
         .alias("py_rev"),
     )
+    frame = frame.with_columns(_surname_readings(frame, surname_len))
     empty = pl.col("norm") == ""
     return frame.select(
         "name",
         "han",
         *[
             pl.when(empty).then(None).otherwise(pl.col(c)).alias(c)
-            for c in ("norm", "fold", "py", "py_rev")
+            for c in ("norm", "fold", "py", "py_rev", "py_alt")
         ],
+    )
+
+
+def _surname_readings(frame: pl.DataFrame, surname_len: pl.Expr) -> pl.Expr:
+    """`py_alt`: `|a|b|` of the name's other pinyin spellings when its surname has several
+    readings (单 Shan/Dan, 曾 Zeng/Ceng, 解 Xie/Jie), given name first and last; null otherwise.
+
+    A passport spells the surname as the family says it, which need not be the character's most
+    common reading; every reading pypinyin knows for the surname characters is a candidate.
+    """
+    from itertools import product
+
+    from pypinyin import Style, pinyin
+
+    han = frame.filter(pl.col("han")).select("norm", surname_len.alias("_n")).unique()
+    alts: dict[str, str] = {}
+    for norm, n in han.iter_rows():
+        if not norm:
+            continue
+        readings = pinyin(norm[:n], style=Style.NORMAL, heteronym=True)
+        if all(len(r) == 1 for r in readings):
+            continue
+        given = "".join(x[0] for x in pinyin(norm[n:], style=Style.NORMAL))
+        given = "".join(ch for ch in given.lower() if "a" <= ch <= "z")
+        forms = {"".join(p) for p in product(*readings)}
+        spelled = {f + given for f in forms} | {given + f for f in forms}
+        alts[norm] = "|" + "|".join(sorted(spelled)) + "|"
+    if not alts:
+        return pl.lit(None, dtype=pl.String).alias("py_alt")
+    return (
+        pl.col("norm")
+        .replace_strict(list(alts), list(alts.values()), default=None, return_dtype=pl.String)
+        .alias("py_alt")
     )
 
 

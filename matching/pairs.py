@@ -49,6 +49,7 @@ _L_COLS = (
     "fold",
     "py",
     "py_rev",
+    "py_alt",
     "han",
     "branch",
     "birth",

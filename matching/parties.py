@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import polars as pl
 
+from matching.features import fold_ids, person_id_features
+from matching.legal_reps import resolve_legal_reps
 from pipelines.settings import RoleSpec
 
 QUERY_SCHEMA = {
@@ -98,6 +101,22 @@ def query_parties(records: pl.DataFrame, roles: Sequence[RoleSpec]) -> pl.DataFr
     return pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=QUERY_SCHEMA)
 
 
+def _resolved_reps(e: pl.DataFrame, debtor: pl.DataFrame, reps: pl.DataFrame) -> pl.DataFrame:
+    """`entry_id, rep_id` of org entries whose representative is also listed personally."""
+    region = [c for c in ("court",) if c in e.columns]
+    if reps.is_empty() or not region:
+        return pl.DataFrame(schema={"entry_id": pl.String, "rep_id": pl.String})
+    persons = debtor.with_columns(e.select(region)).filter(
+        (pl.col("party_type") == "person") & pl.col("name").is_in(reps["_rep"].implode())
+    )
+    txt = fold_ids(persons["id_number"].fill_null(""))
+    pid = person_id_features(txt, pl.Series([True] * persons.height), date.max)[0]
+    orgs = reps.select(
+        pl.col("entry_id").cast(pl.String), pl.col("_rep").alias("rep_name"), *region
+    )
+    return resolve_legal_reps(orgs, persons.with_columns(pid.alias("pid")))
+
+
 def list_parties(entries: pl.DataFrame) -> pl.DataFrame:
     """Debtor parties of current list entries, and a `legal_rep` person per org entry naming one."""
     e = entries
@@ -119,12 +138,16 @@ def list_parties(entries: pl.DataFrame) -> pl.DataFrame:
     reps = e.with_columns(_blank_to_null(_col(e, "legal_rep", pl.String())).alias("_rep")).filter(
         (debtor["party_type"] == "org") & pl.col("_rep").is_not_null()
     )
+    resolved = _resolved_reps(e, debtor, reps)
+    reps = reps.join(resolved, on="entry_id", how="left")
     legal = reps.select(
         pl.col("entry_id").cast(pl.String),
         pl.lit("legal_rep").alias("list_role"),
         pl.lit("person").alias("party_type"),
         pl.col("_rep").alias("name"),
-        _blank_to_null(_col(reps, "legal_rep_id_number", pl.String())).alias("id_number"),
+        pl.coalesce(
+            _blank_to_null(_col(reps, "legal_rep_id_number", pl.String())), pl.col("rep_id")
+        ).alias("id_number"),
         pl.lit(None, dtype=pl.String).alias("gender"),
         pl.lit(None, dtype=pl.Int64).alias("age"),
         pl.lit(None, dtype=pl.Date).alias("age_on"),

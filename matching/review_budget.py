@@ -61,7 +61,9 @@ def apply_review_budget(
 
 
 def _low(frame: pl.DataFrame) -> float | None:
-    return None if frame.is_empty() else float(frame["model_score"].cast(pl.Float64).to_numpy().min())
+    if frame.is_empty():
+        return None
+    return float(frame["model_score"].cast(pl.Float64).to_numpy().min())
 
 
 def _top(frame: pl.DataFrame) -> float:

@@ -101,6 +101,8 @@ def screen(
             confirmed=frozenset(decided[1]),
             review_budget=math.ceil(agency_rules.review_budget_share * records.height),
         )
+    rep_rows = listed.filter(pl.col("list_role") == "legal_rep")
+    listed_reps = (rep_rows.height, int(rep_rows["id_number"].is_not_null().sum()))
     del listed
     with clock.stage("rules"):
         hits = apply_decisions(result.hits, *decided)
@@ -123,6 +125,8 @@ def screen(
         )
     stats = dict(result.stats)
     stats["suppressed_pairs_dropped"] = result.hits.height - hits.height
+    reps = listed_reps
+    stats["legal_reps"] = {"listed": reps[0], "with_number": reps[1]}
     stats["feedback"] = with_thresholds_used(feedback, result.stats)
     return enriched, stats
 
