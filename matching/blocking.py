@@ -16,6 +16,7 @@ from datetime import date
 import polars as pl
 
 SEGMENTS: dict[str, tuple[int, int]] = {
+    "province": (0, 2),
     "region": (0, 6),
     "city": (0, 4),
     "birth": (6, 14),
@@ -34,6 +35,8 @@ ID_KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     "year_last4": ("year", "seq", "check"),
     "r4_year_seq": ("city", "year", "seq"),
     "birth_seq": ("birth", "seq"),
+    "p2_year_seq": ("province", "year", "seq"),
+    "p2_birth": ("province", "birth"),
 }
 """Identifier blocking keys, declared by the ID parts they are made of.
 
@@ -41,8 +44,9 @@ A key is built for a number exactly when every part it needs is visible, so what
 publisher masks with, each key family whose parts survive the mask still meets the full number:
 `11010519850312****` meets it by region + birth date, `3302**********0016` by city + last four,
 `110105********2315` by region + sequence. Keys that leave out the region or the check char
-(`birth_seq`, `r4_year_seq`) meet a person whose district was re-coded, since a re-code changes
-the region digits and with them the check char.
+(`birth_seq`, `r4_year_seq`, and the province-wide `p2_year_seq`, `p2_birth` for a re-code under
+another city prefix, which stays inside its province) meet a person whose district was re-coded,
+since a re-code changes the region digits and with them the check char.
 """
 
 ID_RULES = frozenset({*ID_KEY_FAMILIES, "org_code"})

@@ -18,7 +18,7 @@ from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.fuzz import ratio
 
 from matching.ids import recode_plausible
-from matching.regions import recoded_across
+from matching.regions import recoded_across, same_place_or_merged
 
 ID_LEVELS = (
     "different",
@@ -91,7 +91,8 @@ def _recode_plausible(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ya = _year(a)
     year = np.where(ya > 0, ya, _year(b))
     city = (a[:, :4].astype(np.int64) - _DIGIT) @ _R6_W[2:]
-    return recode_plausible(_region(a), _region(b), city, year)
+    ra, rb = _region(a), _region(b)
+    return recode_plausible(ra, rb, city, year) & same_place_or_merged(ra, rb, year)
 
 
 def _id_codes(a: np.ndarray, b: np.ndarray, typo: np.ndarray) -> np.ndarray:
@@ -138,7 +139,8 @@ def _id_codes(a: np.ndarray, b: np.ndarray, typo: np.ndarray) -> np.ndarray:
     # A mask that hides only the month-day (1101051985****2315) still shows the birth year: an
     # agreeing year is as much evidence as the sequence digits, so such a re-code is its own level.
     out[recode & vis[:, 6:10].all(1)] = lv.index("recode_year")
-    out[recode & (tail_vis >= 8)] = lv.index("region_recode")
+    # the whole birth date and sequence seen to agree (a full number on both sides)
+    out[recode & (tail_vis >= 11)] = lv.index("region_recode")
     out[((n_conf == 1) | ((n_conf == 2) & swapped)) & ~recode & (n_vis >= 14) & typo] = lv.index(
         "one_edit"
     )

@@ -144,3 +144,26 @@ def place_stems() -> frozenset[str]:
     return frozenset(
         stem for span in code_spans() if len(stem := name_stem(span.name)) >= 2 and span.name
     )
+
+
+@lru_cache(maxsize=1)
+def renamed_codes() -> np.ndarray:
+    """Per 6-digit code: whether it has a named predecessor or successor in the history."""
+    keys, _ = successor_pairs()
+    out = np.zeros(10**6, dtype=bool)
+    out[(keys // 10**6).astype(np.int64)] = True
+    out[(keys % 10**6).astype(np.int64)] = True
+    return out
+
+
+def same_place_or_merged(
+    region_a: np.ndarray, region_b: np.ndarray, year: np.ndarray
+) -> np.ndarray:
+    """Within one city: a dated re-code of one place, or a merge (a code that has no successor
+    under its own name was absorbed by some district of its city). A code whose place lives on
+    under a new code is never re-coded into a third district: that pair is two people."""
+    linked = renamed_codes()
+    known = (region_a >= 0) & (region_b >= 0)
+    a, b = np.maximum(region_a, 0), np.maximum(region_b, 0)
+    either = linked[a] | linked[b]
+    return ~known | ~either | recoded_across(region_a, region_b, year)

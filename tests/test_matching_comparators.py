@@ -52,9 +52,14 @@ def levels(left: dict[str, Any], right: dict[str, Any]) -> dict[str, str | None]
         # 海淀区 (110108) and 朝阳区 (110105) both exist all along: neighbours, not a re-code
         (rid("11010819850307231"), ZW, "different"),
         (rid("11010819850307231"), ZW[:10] + "****" + ZW[-4:], "different"),
-        # 房山区 (110111) was created in 1986: someone born before may have been re-coded into it
-        (rid("11011119800307231"), rid("11010819800307231"), "region_recode"),
+        # 房山区 (110111) was created in 1986 from 房山县 under its own name: a 海淀区 (110108)
+        # number was never re-coded into it, so the pair is two people
+        (rid("11011119800307231"), rid("11010819800307231"), "different"),
         (rid("11011119900307231"), rid("11010819900307231"), "different"),
+        # 密云县 (110228) became 密云区 (110118) in 2015, another city prefix's district row
+        (rid("11011819800307231"), rid("11022819800307231"), "region_recode"),
+        # 崇文区 (110103) was merged into 东城区 (110101) in 2010 without a successor of its name
+        (rid("11010119800307231"), rid("11010319800307231"), "region_recode"),
         # a hidden district may be one of Beijing's retired codes; 阿拉善盟 (1529) never re-coded
         (rid("11010819850307231"), ZW[:4] + "*" * 10 + ZW[-4:], "recode_masked"),
         (rid("15292119850307231"), "1529" + "*" * 10 + rid("15292219850307231")[-4:], "different"),
