@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from pipelines.workbench import queries, reads
+from pipelines.workbench import accounts, queries, reads
 from pipelines.workbench.auth import hash_password, needs_rehash, verify_password
 from pipelines.workbench.db import HIT_COLUMNS, ReviewDb
 from pipelines.workbench.deadlines import add_working_days
@@ -30,6 +30,7 @@ from pipelines.workbench.models import (
     Role,
     User,
 )
+from pipelines.workbench.password_policy import check_password
 
 Clock = Callable[[], datetime]
 _REQUIRED = ("pair_key", "record_id", "match_decision", "match_score")
@@ -199,6 +200,7 @@ class ReviewStore:
         """Create or upgrade the review tables."""
         self.db.migrate()
         self.db.run(_create_thresholds_table)
+        self.db.run(accounts.create_security_tables)
 
     # ---- integration API used by the sweep -------------------------------------------------
 
@@ -329,6 +331,16 @@ class ReviewStore:
         """The hits an agency must act on: automatic matches and confirmed pairs, not suppressed."""
         return self.db.run(lambda con: reads.agency_hits(con, agency, date_from, date_to))
 
+    def owns_alert(self, agency: str, alert_id: str) -> bool:
+        """Whether the alert is one of the agency's hits (outcomes are taken for those only)."""
+        found = self.db.run(
+            lambda con: con.execute(
+                "SELECT 1 FROM pushed_hits WHERE alert_id = ? AND agency = ? LIMIT 1",
+                [alert_id, agency],
+            ).fetchone()
+        )
+        return found is not None
+
     def audit(
         self,
         user: User,
@@ -348,15 +360,24 @@ class ReviewStore:
 
     # ---- users ---------------------------------------------------------------------------------
 
-    def add_user(self, username: str, password: str, role: Role, agency: str | None) -> None:
-        """Create a user or reset their password and role."""
+    def add_user(
+        self,
+        username: str,
+        password: str,
+        role: Role,
+        agency: str | None,
+        *,
+        reset: bool = False,
+    ) -> None:
+        """Create a user; an existing one only with `reset`, which also ends their sessions."""
         if role == Role.AGENCY and not agency:
             raise ValueError("agency users need --agency")
         if role != Role.AGENCY:
             agency = None
+        check_password(username, password)
         hashed = hash_password(password)
         now = self.clock()
-        self.db.run(lambda con: reads.upsert_user(con, username, hashed, role, agency, now))
+        self.db.run(lambda con: accounts.save_user(con, username, hashed, role, agency, now, reset))
 
     def authenticate(self, username: str, password: str) -> User | None:
         """The user when the password matches, else None (same cost either way)."""
