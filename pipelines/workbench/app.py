@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -22,6 +23,7 @@ from pipelines.feedback import thresholds_in_force
 from pipelines.settings import MatchCalibration, MatchThresholds
 from pipelines.workbench import account_routes, pairview, precision
 from pipelines.workbench.models import Decision, DecisionRefused, Outcome, QueueFilter, Role, User
+from pipelines.workbench.queue_view import DEFAULT_SORT, SORTS
 from pipelines.workbench.security import SecurityStore
 from pipelines.workbench.settings import WorkbenchSettings
 from pipelines.workbench.store import ReviewStore
@@ -131,6 +133,11 @@ def create_app(
         target = request.url.path if request.method == "GET" else "/"
         return RedirectResponse(f"/login?next={target}", status_code=303)
 
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        # a malformed parameter gets the Chinese error page, never the framework's JSON echo
+        return page(request, "error.html", status=400, message="请求参数无效")
+
     @app.exception_handler(HTTPException)
     async def error_page(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 403:
@@ -197,6 +204,8 @@ def create_app(
         date_from: str | None = None,
         date_to: str | None = None,
         view: str = "open",
+        sort: str = DEFAULT_SORT,
+        page_no: Annotated[int, Query(alias="page", ge=1, le=1_000_000)] = 1,
     ) -> HTMLResponse:
         flt = QueueFilter(
             agency=checked_agency(request, agency),
@@ -205,8 +214,19 @@ def create_app(
             include_escalated=user.role == Role.SUPERVISOR,
             closed=view == "closed" and user.role == Role.SUPERVISOR,
         )
-        rows = store_of(request).queue(flt, limit=app.state.settings.page_size)
-        return page(request, "queue.html", rows=rows, flt=flt, view=view, user=user)
+        if sort not in SORTS:
+            raise HTTPException(status_code=400, detail="排序方式无效")
+        shown = store_of(request).queue_page(flt, sort, page_no, app.state.settings.page_size)
+        return page(
+            request,
+            "queue.html",
+            rows=shown.rows,
+            shown=shown,
+            sorts={code: label for code, (label, _) in SORTS.items()},
+            flt=flt,
+            view=view,
+            user=user,
+        )
 
     @app.post("/queue/bulk", dependencies=[CSRF])
     def bulk(

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
+from pipelines.workbench import vocab
 from pipelines.workbench.auth import csrf_ok, new_csrf_token
 from pipelines.workbench.models import (
     DECISION_ZH,
@@ -60,6 +61,9 @@ def make_templates() -> Jinja2Templates:
     env.filters["kind_zh"] = _label(KIND_ZH)
     env.filters["status_zh"] = _label(STATUS_ZH)
     env.filters["pct"] = lambda v: "—" if v is None else f"{100 * v:.1f}%"
+    env.filters["zh"] = vocab.zh
+    env.filters["ev_field"] = vocab.evidence_field_zh
+    env.filters["ev_level"] = lambda level, field: vocab.evidence_level_zh(field, level)
     return templates
 
 
