@@ -333,3 +333,14 @@ def test_download_names_the_file_after_the_checked_code(client: TestClient) -> N
     login(client, "li")
     response = client.get("/agency/hits.csv", params={"agency": AGENCY})
     assert response.headers["content-disposition"] == f'attachment; filename="{AGENCY}_hits.csv"'
+
+
+def test_the_audit_page_reads_in_chinese(client: TestClient, store: ReviewStore) -> None:
+    _try_login(client, "li", "wrong-password-x")
+    login(client, "wang")
+    client.get("/queue")
+    page = client.get("/audit").text
+    cells = re.findall(r"<td>([^<]*)</td>", page)
+    assert "登录失败" in cells and "浏览页面" in cells and "登录" in cells
+    raw = {"login", "login_failed", "view_page", "unknown user"}
+    assert not raw & set(cells)

@@ -181,9 +181,9 @@ class SecurityStore:
                 " locked_until = excluded.locked_until",
                 [key, state.failures, state.last_failure, state.locked_until],
             )
-            detail = "unknown user" if not known else f"failure {state.failures}"
+            detail = "未知用户名" if not known else f"连续第 {state.failures} 次失败"
             if state.locked_until is not None:
-                detail += ", locked"
+                detail += "，已锁定"
             queries.audit(con, now, who, "login_failed", None, detail, client_ip)
             return state
 
@@ -193,7 +193,7 @@ class SecurityStore:
     def audit_refused_try(self, username: str, client_ip: str, wait: Verdict) -> None:
         """A try refused by the throttle, before any password check."""
         now = self.clock()
-        detail = f"{'locked' if wait.locked else 'delayed'} {wait.wait_s:.0f}s"
+        detail = f"{'已锁定' if wait.locked else '需等待'}，剩余 {wait.wait_s:.0f} 秒"
 
         def _refused(con: duckdb.DuckDBPyConnection) -> None:
             who, _ = _audit_name(con, username)

@@ -13,6 +13,7 @@ import re
 from data_contracts.schemas import DATASETS
 from matching.explain import PHRASES_ZH
 from pipelines.rules import LIST_TYPE_ZH, ROLE_ZH
+from pipelines.workbench.models import DECISION_ZH, OUTCOME_ZH
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -27,6 +28,20 @@ _OWN: dict[str, str] = {
     "review": "人工复核",
     "person": "自然人",
     "org": "法人或其他组织",
+}
+# what the audit log records, as the supervisor reads it
+AUDIT_ACTION_ZH = {
+    "login": "登录",
+    "logout": "退出",
+    "login_failed": "登录失败",
+    "login_throttled": "登录被限制",
+    "password_changed": "修改密码",
+    "view_page": "浏览页面",
+    "view_pair": "查看配对",
+    "decide": "复核决定",
+    "download": "下载",
+    "outcome": "机构反馈",
+    "denied": "拒绝访问",
 }
 # evidence field codes: the matcher compares these four
 EVIDENCE_FIELD_ZH = {"id": "证件号码", "name": "姓名/名称", "birth": "出生日期", "gender": "性别"}
@@ -52,7 +67,15 @@ def _from_contracts() -> dict[str, str]:
     return out
 
 
-LABELS: dict[str, str] = {**_from_contracts(), **LIST_TYPE_ZH, **ROLE_ZH, **_OWN}
+LABELS: dict[str, str] = {
+    **_from_contracts(),
+    **LIST_TYPE_ZH,
+    **ROLE_ZH,
+    **{d.value: label for d, label in DECISION_ZH.items()},
+    **{o.value: label for o, label in OUTCOME_ZH.items()},
+    **AUDIT_ACTION_ZH,
+    **_OWN,
+}
 """Code -> Chinese label, for fields, roles, list types and enumerated values."""
 
 
