@@ -344,3 +344,13 @@ def test_the_audit_page_reads_in_chinese(client: TestClient, store: ReviewStore)
     assert "登录失败" in cells and "浏览页面" in cells and "登录" in cells
     raw = {"login", "login_failed", "view_page", "unknown user"}
     assert not raw & set(cells)
+
+
+def test_an_id_number_typed_into_a_path_is_masked_in_the_audit(
+    client: TestClient, store: ReviewStore
+) -> None:
+    login(client, "li")
+    assert client.get("/pair/110105198503122315").status_code == 404
+    targets = [e["target"] or "" for e in store.audit_entries()]
+    assert not [t for t in targets if "110105198503122315" in t]
+    assert any(t.startswith("/pair/") for t in targets)

@@ -32,6 +32,7 @@ from pipelines.workbench.web import (
     HERE,
     LoginRequired,
     agency_scope,
+    audited_path,
     checked_agency,
     client_ip,
     csrf_token,
@@ -144,7 +145,7 @@ def create_app(
             # who tried what: the path and the refusal, never the form or query values
             who = request.session.get("user")
             security_of(request).audit_denial(
-                who, request.url.path, str(exc.detail), client_ip(request)
+                who, audited_path(request), str(exc.detail), client_ip(request)
             )
         return page(request, "error.html", status=exc.status_code, message=exc.detail)
 

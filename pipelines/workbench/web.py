@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
+from pipelines.masking import mask_ids_in_text
 from pipelines.workbench import vocab
 from pipelines.workbench.auth import csrf_ok, new_csrf_token
 from pipelines.workbench.models import (
@@ -129,6 +130,11 @@ def start_session(request: Request, user: User) -> None:
     )
 
 
+def audited_path(request: Request) -> str:
+    """The request path as the audit log keeps it: a typed-in ID number is masked."""
+    return mask_ids_in_text(request.url.path)
+
+
 def current_user(request: Request) -> User:
     """The signed-in user; an absent, expired or revoked session means logging in again.
 
@@ -141,7 +147,7 @@ def current_user(request: Request) -> User:
     token = session.get("sid")
     user = None
     if session.get("user") and token and float(session.get("exp", 0)) > clock():
-        viewed = request.url.path if request.method == "GET" else None
+        viewed = audited_path(request) if request.method == "GET" else None
         user = security_of(request).session_user(str(token), client_ip(request), viewed)
     if user is None:
         session.clear()
