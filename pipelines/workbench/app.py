@@ -247,7 +247,7 @@ def create_app(
         if found is None:
             raise HTTPException(status_code=404, detail="未找到该复核项")
         agency_scope(user, found["agency"])
-        return page(request, "pair.html", item=found, view=_pair_context(found), user=user)
+        return page(request, "pair.html", item=found, view=pairview.pair_context(found), user=user)
 
     @app.post("/pair/{item_id}/decide", dependencies=[CSRF])
     def decide(
@@ -383,22 +383,3 @@ def create_app(
             raise HTTPException(status_code=404, detail="未找到该复核项") from None
 
     return app
-
-
-def _pair_context(item: dict[str, Any]) -> dict[str, Any]:
-    """Everything the pair page derives from the stored hit."""
-    name_left, name_right = pairview.diff_segments(item.get("query_name"), item.get("list_name"))
-    id_left, id_right = pairview.diff_segments(
-        item.get("query_id_number"), item.get("list_id_number")
-    )
-    return {
-        "name": (name_left, name_right),
-        "id": (id_left, id_right),
-        "derived": (
-            pairview.derived_id_fields(item.get("query_id_number")),
-            pairview.derived_id_fields(item.get("list_id_number")),
-        ),
-        "evidence": pairview.evidence_rows(item.get("evidence")),
-        "record": pairview.record_fields(item.get("record_json")),
-        "entry": pairview.record_fields(item.get("entry_json")),
-    }
