@@ -226,6 +226,8 @@ def apply_rule(
     when_hit = pl.when(intercept)
     out = frame.with_columns(
         intercept.alias("intercept"),
+        # the rule's verdict before identity: what confirming a review hit would do
+        passes.alias("would_intercept"),
         pl.lit(rule.rule_id).alias("rule_id"),
         reason.alias("reason"),
         when_hit.then(pl.lit(rule.legal_basis_zh)).alias("legal_basis"),

@@ -130,12 +130,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_workbench(db_path: Path) -> Iterator[tuple[str, ReviewStore]]:
+def running_workbench(db_path: Path, page_size: int = 200) -> Iterator[tuple[str, ReviewStore]]:
     """Serve a seeded workbench on 127.0.0.1 in a background thread; yields its base URL."""
     store = ReviewStore(db_path, retry_s=10)
     store.migrate()
     seed(store)
-    settings = WorkbenchSettings(review_db=str(db_path), secret_key="browser-test")
+    settings = WorkbenchSettings(
+        review_db=str(db_path), secret_key="browser-test", page_size=page_size
+    )
     app = create_app(store, settings, agency_titles=TITLES)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -19,14 +21,19 @@ from starlette.middleware.sessions import SessionMiddleware
 from matching.calibrate import labels_to_gammas
 from pipelines.feedback import thresholds_in_force
 from pipelines.settings import MatchCalibration, MatchThresholds
-from pipelines.workbench import pairview, precision
+from pipelines.workbench import account_routes, pairview, precision
 from pipelines.workbench.models import Decision, DecisionRefused, Outcome, QueueFilter, Role, User
+from pipelines.workbench.queue_view import DEFAULT_SORT, SORTS
+from pipelines.workbench.security import SecurityStore
 from pipelines.workbench.settings import WorkbenchSettings
 from pipelines.workbench.store import ReviewStore
+from pipelines.workbench.throttle import wait_message
 from pipelines.workbench.web import (
     HERE,
     LoginRequired,
     agency_scope,
+    audited_path,
+    checked_agency,
     client_ip,
     csrf_token,
     current_user,
@@ -34,6 +41,7 @@ from pipelines.workbench.web import (
     parse_day,
     require_csrf,
     safe_next,
+    security_of,
     staff_user,
     start_session,
     store_of,
@@ -89,6 +97,7 @@ def create_app(
     app.state.thresholds = thresholds or MatchThresholds.model_validate({})
     app.state.calibration = calibration or MatchCalibration.model_validate({})
     app.state.agencies = agency_titles or {}
+    app.state.security = SecurityStore(store.db, store.clock, settings.throttle_policy())
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -110,6 +119,9 @@ def create_app(
         )
         return templates.TemplateResponse(request, name, context, status_code=status)
 
+    app.state.render = page
+    app.include_router(account_routes.router)
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[..., Any]) -> Response:
         response: Response = await call_next(request)
@@ -122,8 +134,19 @@ def create_app(
         target = request.url.path if request.method == "GET" else "/"
         return RedirectResponse(f"/login?next={target}", status_code=303)
 
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        # a malformed parameter gets the Chinese error page, never the framework's JSON echo
+        return page(request, "error.html", status=400, message="请求参数无效")
+
     @app.exception_handler(HTTPException)
     async def error_page(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 403:
+            # who tried what: the path and the refusal, never the form or query values
+            who = request.session.get("user")
+            security_of(request).audit_denial(
+                who, audited_path(request), str(exc.detail), client_ip(request)
+            )
         return page(request, "error.html", status=exc.status_code, message=exc.detail)
 
     @app.get("/healthz")
@@ -141,18 +164,31 @@ def create_app(
         password: Annotated[str, Form()],
         next: Annotated[str, Form()] = "/",
     ) -> Response:
-        user = store_of(request).authenticate(username.strip(), password)
-        if user is None:
-            return page(
-                request, "login.html", status=401, next=safe_next(next), error="用户名或密码错误"
+        name, security = username.strip(), security_of(request)
+        wait = security.login_verdict(name)
+        if not wait.allowed:
+            # refused before the password is checked: waiting is the only way on
+            security.audit_refused_try(name, client_ip(request), wait)
+            refused = page(
+                request, "login.html", status=429, next=safe_next(next), error=wait_message(wait)
             )
+            refused.headers["Retry-After"] = str(math.ceil(wait.wait_s))
+            return refused
+        user = store_of(request).authenticate(name, password)
+        if user is None:
+            after = security.login_failed(name, client_ip(request))
+            error = "用户名或密码错误" + ("" if after.allowed else "；" + wait_message(after))
+            return page(request, "login.html", status=401, next=safe_next(next), error=error)
         start_session(request, user)
-        store_of(request).audit(user, "login", None, client_ip(request))
         return RedirectResponse(safe_next(next), status_code=303)
 
     @app.post("/logout", dependencies=[CSRF])
     def logout(request: Request) -> Response:
-        request.session.clear()
+        session = request.session
+        security_of(request).close_session(
+            session.get("sid"), session.get("user"), client_ip(request)
+        )
+        session.clear()
         return RedirectResponse("/login", status_code=303)
 
     @app.get("/")
@@ -169,16 +205,29 @@ def create_app(
         date_from: str | None = None,
         date_to: str | None = None,
         view: str = "open",
+        sort: str = DEFAULT_SORT,
+        page_no: Annotated[int, Query(alias="page", ge=1, le=1_000_000)] = 1,
     ) -> HTMLResponse:
         flt = QueueFilter(
-            agency=agency or None,
+            agency=checked_agency(request, agency),
             date_from=parse_day(date_from),
             date_to=parse_day(date_to),
             include_escalated=user.role == Role.SUPERVISOR,
             closed=view == "closed" and user.role == Role.SUPERVISOR,
         )
-        rows = store_of(request).queue(flt, limit=app.state.settings.page_size)
-        return page(request, "queue.html", rows=rows, flt=flt, view=view, user=user)
+        if sort not in SORTS:
+            raise HTTPException(status_code=400, detail="排序方式无效")
+        shown = store_of(request).queue_page(flt, sort, page_no, app.state.settings.page_size)
+        return page(
+            request,
+            "queue.html",
+            rows=shown.rows,
+            shown=shown,
+            sorts={code: label for code, (label, _) in SORTS.items()},
+            flt=flt,
+            view=view,
+            user=user,
+        )
 
     @app.post("/queue/bulk", dependencies=[CSRF])
     def bulk(
@@ -198,7 +247,7 @@ def create_app(
         if found is None:
             raise HTTPException(status_code=404, detail="未找到该复核项")
         agency_scope(user, found["agency"])
-        return page(request, "pair.html", item=found, view=_pair_context(found), user=user)
+        return page(request, "pair.html", item=found, view=pairview.pair_context(found), user=user)
 
     @app.post("/pair/{item_id}/decide", dependencies=[CSRF])
     def decide(
@@ -224,7 +273,9 @@ def create_app(
         date_from: str | None = None,
         date_to: str | None = None,
     ) -> HTMLResponse:
-        chosen = agency_scope(user, agency) or next(iter(app.state.agencies), None)
+        chosen = agency_scope(user, checked_agency(request, agency)) or next(
+            iter(app.state.agencies), None
+        )
         hits = (
             store_of(request).agency_hits(chosen, parse_day(date_from), parse_day(date_to))
             if chosen
@@ -250,7 +301,7 @@ def create_app(
         date_from: str | None = None,
         date_to: str | None = None,
     ) -> Response:
-        chosen = agency_scope(user, agency)
+        chosen = agency_scope(user, checked_agency(request, agency))
         if not chosen:
             raise HTTPException(status_code=400, detail="请选择机构")
         hits = store_of(request).agency_hits(chosen, parse_day(date_from), parse_day(date_to))
@@ -277,6 +328,9 @@ def create_app(
     ) -> Response:
         if user.role != Role.AGENCY or not user.agency:
             raise HTTPException(status_code=403, detail="仅机构用户可以反馈处理结果")
+        if not store_of(request).owns_alert(user.agency, alert_id):
+            # unknown and foreign ids alike: the answer must not tell them apart
+            raise HTTPException(status_code=403, detail="只能反馈本机构的预警")
         row = {"alert_id": alert_id, "outcome": outcome.value, "note": note.strip() or None}
         summary = store_of(request).record_outcomes(user.agency, [row], username=user.username)
         store_of(request).audit(user, "outcome", alert_id, client_ip(request), outcome.value)
@@ -329,22 +383,3 @@ def create_app(
             raise HTTPException(status_code=404, detail="未找到该复核项") from None
 
     return app
-
-
-def _pair_context(item: dict[str, Any]) -> dict[str, Any]:
-    """Everything the pair page derives from the stored hit."""
-    name_left, name_right = pairview.diff_segments(item.get("query_name"), item.get("list_name"))
-    id_left, id_right = pairview.diff_segments(
-        item.get("query_id_number"), item.get("list_id_number")
-    )
-    return {
-        "name": (name_left, name_right),
-        "id": (id_left, id_right),
-        "derived": (
-            pairview.derived_id_fields(item.get("query_id_number")),
-            pairview.derived_id_fields(item.get("list_id_number")),
-        ),
-        "evidence": pairview.evidence_rows(item.get("evidence")),
-        "record": pairview.record_fields(item.get("record_json")),
-        "entry": pairview.record_fields(item.get("entry_json")),
-    }

@@ -51,6 +51,12 @@ def serve(
     from pipelines.workbench.app import create_app
 
     settings = load_workbench_settings(review_db=db)
+    if not Path(settings.review_db).is_file():
+        # serving a typo'd path would create an empty database nobody can log into
+        _fail(
+            f"review database not found: {settings.review_db} "
+            "(create it with `credsweep review add-user --db PATH`, or give the right --db)"
+        )
     run_settings = load_settings()
     titles = {str(code): agency.title_zh for code, agency in run_settings.agencies.items()}
     app = create_app(
@@ -71,9 +77,12 @@ def add_user(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from stdin (scripts).")
     ] = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Change an existing user's password, role and agency.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """Create a user (or reset their password); the password is asked for, never an argument."""
+    """Create a user (or with --reset change one); the password is asked for, never an argument."""
     from pipelines.settings import load_settings
 
     if role == Role.AGENCY and agency not in load_settings().agencies:
@@ -85,7 +94,8 @@ def add_user(
         if password != getpass.getpass("再次输入 / repeat: "):
             _fail("passwords differ")
     try:
-        _store(load_workbench_settings(review_db=db)).add_user(username, password, role, agency)
+        store = _store(load_workbench_settings(review_db=db))
+        store.add_user(username, password, role, agency, reset=reset)
     except ValueError as exc:
         _fail(str(exc))
     typer.echo(f"user {username} saved as {role.value}")

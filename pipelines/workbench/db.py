@@ -44,6 +44,8 @@ HIT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("list_id_number", "VARCHAR"),
     ("record_json", "VARCHAR"),
     ("entry_json", "VARCHAR"),
+    # whether the sanction rule would intercept once the identity is confirmed (review hits)
+    ("would_intercept", "BOOLEAN"),
 )
 
 _HIT_DDL = ",\n  ".join(f"{name} {kind}" for name, kind in HIT_COLUMNS)
@@ -69,6 +71,8 @@ DDL: tuple[str, ...] = (
   closed_at TIMESTAMP,
   note VARCHAR
 )""",
+    # review files made before the column existed gain it (null: fall back to `intercept`)
+    "ALTER TABLE pushed_hits ADD COLUMN IF NOT EXISTS would_intercept BOOLEAN",
     "CREATE SEQUENCE IF NOT EXISTS decision_seq",
     """CREATE TABLE IF NOT EXISTS decisions (
   decision_id BIGINT PRIMARY KEY DEFAULT nextval('decision_seq'),

@@ -111,3 +111,20 @@ def record_fields(payload_json: str | None) -> list[tuple[str, str]]:
     if not isinstance(payload, dict):
         return []
     return [(str(k), "" if v is None else str(v)) for k, v in payload.items()]
+
+
+def pair_context(item: dict[str, Any]) -> dict[str, Any]:
+    """Everything the pair page derives from the stored hit."""
+    name_left, name_right = diff_segments(item.get("query_name"), item.get("list_name"))
+    id_left, id_right = diff_segments(item.get("query_id_number"), item.get("list_id_number"))
+    return {
+        "name": (name_left, name_right),
+        "id": (id_left, id_right),
+        "derived": (
+            derived_id_fields(item.get("query_id_number")),
+            derived_id_fields(item.get("list_id_number")),
+        ),
+        "evidence": evidence_rows(item.get("evidence")),
+        "record": record_fields(item.get("record_json")),
+        "entry": record_fields(item.get("entry_json")),
+    }

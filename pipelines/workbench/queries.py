@@ -124,6 +124,7 @@ def record_outcomes(
             VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (alert_id, outcome) DO UPDATE SET note = excluded.note,
                 reported_at = excluded.reported_at
+            WHERE agency_outcomes.agency = excluded.agency
             """,
             [row["alert_id"], row["outcome"].value, agency, hit_id, row["note"], username, now],
         )

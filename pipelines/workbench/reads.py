@@ -10,13 +10,11 @@ import polars as pl
 
 from pipelines.workbench.models import QueueFilter, Role
 from pipelines.workbench.queries import LATEST
+from pipelines.workbench.queue_view import DEFAULT_SORT, SORTS, item_columns
 
-# Most urgent first: nearest deadline, then hits that would block something (sanction impact:
-# disputes of an intercept, then intercepts), then the strongest score.
-_QUEUE_ORDER = """
-ORDER BY r.deadline, (r.kind = 'disputed') DESC, coalesce(h.intercept, false) DESC,
-         h.match_score DESC NULLS LAST, r.item_id
-"""
+# Most urgent first: nearest deadline, then disputes, then hits the rule would intercept once
+# confirmed (sanction impact), then the strongest score (the queue page's default order).
+_QUEUE_ORDER = f"ORDER BY {SORTS[DEFAULT_SORT][1]}, r.item_id"
 
 
 def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -67,9 +65,9 @@ def item(con: duckdb.DuckDBPyConnection, item_id: str) -> dict[str, Any] | None:
     """One review item joined with every stored field of its hit."""
     rows = _dicts(
         con.execute(
-            """
+            f"""
             SELECT r.item_id, r.kind, r.status, r.deadline, r.created_at, r.closed_at,
-                   r.note AS item_note, h.*
+                   r.note AS item_note, {item_columns()}
             FROM review_items r JOIN pushed_hits h USING (hit_id)
             WHERE r.item_id = ?
             """,

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipelines.workbench.throttle import ThrottlePolicy
+
 ENV_PREFIX = "CREDSWEEP_REVIEW_"
 
 
@@ -46,6 +48,29 @@ class WorkbenchSettings(BaseModel):
         5, ge=1, le=30, description="Deadline of an agency-disputed hit (a coordination item)."
     )
     page_size: int = Field(200, ge=10, le=5000, description="Queue rows shown per page.")
+    login_delay_after_failures: int = Field(
+        5, ge=1, description="Consecutive failed logins of a name after which each try must wait."
+    )
+    login_delay_base_s: float = Field(
+        2.0, ge=0, description="First wait after the delay threshold; doubles with each failure."
+    )
+    login_delay_max_s: float = Field(300.0, ge=0, description="Longest wait between two tries.")
+    login_lockout_after_failures: int = Field(
+        10, ge=1, description="Consecutive failed logins that lock the name."
+    )
+    login_lockout_minutes: float = Field(
+        15.0, gt=0, description="How long a locked name stays locked."
+    )
+
+    def throttle_policy(self) -> ThrottlePolicy:
+        """The login throttle these settings describe."""
+        return ThrottlePolicy(
+            delay_after=self.login_delay_after_failures,
+            delay_base_s=self.login_delay_base_s,
+            delay_max_s=self.login_delay_max_s,
+            lockout_after=self.login_lockout_after_failures,
+            lockout_minutes=self.login_lockout_minutes,
+        )
 
 
 def load_workbench_settings(**overrides: Any) -> WorkbenchSettings:

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from pipelines.workbench import queries, reads
+from pipelines.workbench import accounts, queries, queue_view, reads
 from pipelines.workbench.auth import hash_password, needs_rehash, verify_password
 from pipelines.workbench.db import HIT_COLUMNS, ReviewDb
 from pipelines.workbench.deadlines import add_working_days
@@ -30,10 +30,12 @@ from pipelines.workbench.models import (
     Role,
     User,
 )
+from pipelines.workbench.password_policy import check_password
 
 Clock = Callable[[], datetime]
 _REQUIRED = ("pair_key", "record_id", "match_decision", "match_score")
-_TEXT_COLUMNS = [name for name, _ in HIT_COLUMNS if name not in ("match_score", "intercept")]
+_BOOL_COLUMNS = ("intercept", "would_intercept")
+_TEXT_COLUMNS = [name for name, _ in HIT_COLUMNS if name not in ("match_score", *_BOOL_COLUMNS)]
 # The cut-offs each sweep decided with, per agency and night: in target mode they differ from the
 # written ones every night, and the precision page must show what was used, not what is written.
 _THRESHOLDS_DDL = """CREATE TABLE IF NOT EXISTS sweep_thresholds (
@@ -75,12 +77,13 @@ def _prepare_hits(agency: str, hits: pl.DataFrame) -> pl.DataFrame:
     for name in _TEXT_COLUMNS:
         if name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(name))
-    if "intercept" not in frame.columns:
-        frame = frame.with_columns(pl.lit(None, dtype=pl.Boolean).alias("intercept"))
+    for name in _BOOL_COLUMNS:
+        if name not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.Boolean).alias(name))
     frame = frame.select(
         *[pl.col(c).cast(pl.String) for c in _TEXT_COLUMNS],
         pl.col("match_score").cast(pl.Float64),
-        _as_bool(frame, "intercept"),
+        *[_as_bool(frame, name) for name in _BOOL_COLUMNS],
     ).filter(pl.col("pair_key").is_not_null() & pl.col("record_id").is_not_null())
     # One row per (pair_key, agency, record_id): keep the strongest if several roles share it.
     return frame.sort("match_score", descending=True, nulls_last=True).unique(
@@ -90,8 +93,8 @@ def _prepare_hits(agency: str, hits: pl.DataFrame) -> pl.DataFrame:
 
 def _as_bool(frame: pl.DataFrame, name: str) -> pl.Expr:
     """`intercept` arrives as bool or as the text `true`/`false` (hits.csv); store a bool."""
-    if frame.schema[name] == pl.Boolean:
-        return pl.col(name)
+    if frame.schema[name] in (pl.Boolean, pl.Null):
+        return pl.col(name).cast(pl.Boolean)
     return pl.col(name).cast(pl.String).str.to_lowercase().is_in(["true", "1", "yes"]).alias(name)
 
 
@@ -199,6 +202,7 @@ class ReviewStore:
         """Create or upgrade the review tables."""
         self.db.migrate()
         self.db.run(_create_thresholds_table)
+        self.db.run(accounts.create_security_tables)
 
     # ---- integration API used by the sweep -------------------------------------------------
 
@@ -305,6 +309,10 @@ class ReviewStore:
         """Open review items, most urgent first."""
         return self.db.run(lambda con: reads.queue(con, flt, limit))
 
+    def queue_page(self, flt: QueueFilter, sort: str, page: int, size: int) -> queue_view.QueuePage:
+        """One page of open review items in the chosen order, with the true total."""
+        return self.db.run(lambda con: queue_view.queue_page(con, flt, sort, page, size))
+
     def item(self, item_id: str) -> dict[str, Any] | None:
         """One review item with its hit, without auditing (for permission checks)."""
         return self.db.run(lambda con: reads.item(con, item_id))
@@ -329,6 +337,16 @@ class ReviewStore:
         """The hits an agency must act on: automatic matches and confirmed pairs, not suppressed."""
         return self.db.run(lambda con: reads.agency_hits(con, agency, date_from, date_to))
 
+    def owns_alert(self, agency: str, alert_id: str) -> bool:
+        """Whether the alert is one of the agency's hits (outcomes are taken for those only)."""
+        found = self.db.run(
+            lambda con: con.execute(
+                "SELECT 1 FROM pushed_hits WHERE alert_id = ? AND agency = ? LIMIT 1",
+                [alert_id, agency],
+            ).fetchone()
+        )
+        return found is not None
+
     def audit(
         self,
         user: User,
@@ -348,15 +366,24 @@ class ReviewStore:
 
     # ---- users ---------------------------------------------------------------------------------
 
-    def add_user(self, username: str, password: str, role: Role, agency: str | None) -> None:
-        """Create a user or reset their password and role."""
+    def add_user(
+        self,
+        username: str,
+        password: str,
+        role: Role,
+        agency: str | None,
+        *,
+        reset: bool = False,
+    ) -> None:
+        """Create a user; an existing one only with `reset`, which also ends their sessions."""
         if role == Role.AGENCY and not agency:
             raise ValueError("agency users need --agency")
         if role != Role.AGENCY:
             agency = None
+        check_password(username, password)
         hashed = hash_password(password)
         now = self.clock()
-        self.db.run(lambda con: reads.upsert_user(con, username, hashed, role, agency, now))
+        self.db.run(lambda con: accounts.save_user(con, username, hashed, role, agency, now, reset))
 
     def authenticate(self, username: str, password: str) -> User | None:
         """The user when the password matches, else None (same cost either way)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -11,6 +12,8 @@ from typing import Any
 from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
+from pipelines.masking import mask_ids_in_text
+from pipelines.workbench import vocab
 from pipelines.workbench.auth import csrf_ok, new_csrf_token
 from pipelines.workbench.models import (
     DECISION_ZH,
@@ -21,10 +24,13 @@ from pipelines.workbench.models import (
     Role,
     User,
 )
+from pipelines.workbench.security import SecurityStore
 from pipelines.workbench.settings import WorkbenchSettings
 from pipelines.workbench.store import ReviewStore
 
 HERE = Path(__file__).parent
+# agency codes are dataset names (hotel_booking): nothing that could break a header or a path
+_AGENCY_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 BEIJING = timedelta(hours=8)
 
 
@@ -56,6 +62,9 @@ def make_templates() -> Jinja2Templates:
     env.filters["kind_zh"] = _label(KIND_ZH)
     env.filters["status_zh"] = _label(STATUS_ZH)
     env.filters["pct"] = lambda v: "—" if v is None else f"{100 * v:.1f}%"
+    env.filters["zh"] = vocab.zh
+    env.filters["ev_field"] = vocab.evidence_field_zh
+    env.filters["ev_level"] = lambda level, field: vocab.evidence_level_zh(field, level)
     return templates
 
 
@@ -97,29 +106,53 @@ async def require_csrf(request: Request) -> None:
         raise HTTPException(status_code=403, detail="表单已失效（CSRF 校验失败），请刷新页面后重试")
 
 
+def security_of(request: Request) -> SecurityStore:
+    """The app's sessions and login throttle."""
+    security: SecurityStore = request.app.state.security
+    return security
+
+
 def start_session(request: Request, user: User) -> None:
-    """A fresh session for the user: new token, absolute expiry."""
+    """A fresh session for the user: new server-side session, new token, absolute expiry."""
     request.session.clear()
     clock: Callable[[], float] = request.app.state.clock
+    max_age = settings_of(request).session_max_age_s
+    token = security_of(request).open_session(user, max_age, client_ip(request))
     request.session.update(
         {
             "user": user.username,
             "role": user.role.value,
             "agency": user.agency,
+            "sid": token,
             "csrf": new_csrf_token(),
-            "exp": clock() + settings_of(request).session_max_age_s,
+            "exp": clock() + max_age,
         }
     )
 
 
+def audited_path(request: Request) -> str:
+    """The request path as the audit log keeps it: a typed-in ID number is masked."""
+    return mask_ids_in_text(request.url.path)
+
+
 def current_user(request: Request) -> User:
-    """The signed-in user; an absent or expired session means logging in again."""
+    """The signed-in user; an absent, expired or revoked session means logging in again.
+
+    The cookie only names a server-side session: logout, a password change or a role change
+    revoke it there, and the next request lands here without a user. Every GET of a signed-in
+    user is audited as a page view (path only: query strings may carry filter values).
+    """
     session = request.session
     clock: Callable[[], float] = request.app.state.clock
-    if not session.get("user") or float(session.get("exp", 0)) <= clock():
+    token = session.get("sid")
+    user = None
+    if session.get("user") and token and float(session.get("exp", 0)) > clock():
+        viewed = audited_path(request) if request.method == "GET" else None
+        user = security_of(request).session_user(str(token), client_ip(request), viewed)
+    if user is None:
         session.clear()
         raise LoginRequired()
-    return User(session["user"], Role(session["role"]), session.get("agency"))
+    return user
 
 
 def staff_user(request: Request) -> User:
@@ -138,8 +171,24 @@ def supervisor_user(request: Request) -> User:
     return user
 
 
+def checked_agency(request: Request, agency: str | None) -> str | None:
+    """An `agency` parameter, validated before any use (queries, file names, headers).
+
+    It must look like an agency code and, when the app knows its agencies, be one of them;
+    anything else is HTTP 400 and never echoed back.
+    """
+    if not agency:
+        return None
+    known: dict[str, str] = request.app.state.agencies
+    if not _AGENCY_CODE.fullmatch(agency) or (known and agency not in known):
+        raise HTTPException(status_code=400, detail="机构参数无效")
+    return agency
+
+
 def agency_scope(user: User, agency: str | None) -> str | None:
     """The agency a request may see: an agency user's own, never another (HTTP 403)."""
+    if agency and not _AGENCY_CODE.fullmatch(agency):
+        raise HTTPException(status_code=400, detail="机构参数无效")
     if user.role == Role.AGENCY:
         if agency and agency != user.agency:
             raise HTTPException(status_code=403, detail="只能查看本机构的命中记录")
