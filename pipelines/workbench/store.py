@@ -20,7 +20,7 @@ import polars as pl
 from pipelines.workbench import queries, reads
 from pipelines.workbench.auth import hash_password, needs_rehash, verify_password
 from pipelines.workbench.db import HIT_COLUMNS, ReviewDb
-from pipelines.workbench.deadlines import add_working_days
+from pipelines.workdays import add_working_days
 from pipelines.workbench.models import (
     Decision,
     DecisionRefused,
