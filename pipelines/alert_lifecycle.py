@@ -145,9 +145,7 @@ def transitions_of(wh: Warehouse, agency: str | None = None) -> pl.DataFrame:
 def with_overdue(ledger: pl.DataFrame, today: date) -> pl.DataFrame:
     """Add `overdue` and `overdue_working_days`: open alerts past their deadline on `today`."""
     open_codes = [s.value for s in OPEN]
-    late = {
-        d: working_days_between(d, today) for d in ledger["deadline"].unique().to_list() if d
-    }
+    late = {d: working_days_between(d, today) for d in ledger["deadline"].unique().to_list() if d}
     return ledger.with_columns(
         (pl.col("status").is_in(open_codes) & (pl.col("deadline") < today)).alias("overdue"),
         pl.when(pl.col("status").is_in(open_codes))

@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 
 from pipelines.alert_lifecycle import OPEN, REPLY_SCHEMA, AlertStatus
+from pipelines.masking import mask_name
 from pipelines.workbench.models import User
 from pipelines.workbench.store import ReviewStore
 from pipelines.workdays import working_days_between
@@ -146,6 +147,7 @@ def open_alerts(store: ReviewStore, agency: str, today: date) -> list[dict[str, 
         deadline = row["deadline"]
         row["overdue"] = deadline is not None and deadline < today
         row["overdue_days"] = working_days_between(deadline, today) if row["overdue"] else 0
+        row["query_name"] = mask_name(row["query_name"]) if row["query_name"] else None
     rows.sort(key=lambda r: (not r["overdue"], r["deadline"] or date.max, r["alert_id"]))
     return rows
 

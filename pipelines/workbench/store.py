@@ -20,7 +20,6 @@ import polars as pl
 from pipelines.workbench import queries, reads
 from pipelines.workbench.auth import hash_password, needs_rehash, verify_password
 from pipelines.workbench.db import HIT_COLUMNS, ReviewDb
-from pipelines.workdays import add_working_days
 from pipelines.workbench.models import (
     Decision,
     DecisionRefused,
@@ -30,6 +29,7 @@ from pipelines.workbench.models import (
     Role,
     User,
 )
+from pipelines.workdays import add_working_days
 
 Clock = Callable[[], datetime]
 _REQUIRED = ("pair_key", "record_id", "match_decision", "match_score")
@@ -352,7 +352,9 @@ class ReviewStore:
         """Create a user or reset their password and role."""
         if role == Role.AGENCY and not agency:
             raise ValueError("agency users need --agency")
-        if role != Role.AGENCY:
+        if role == Role.COURT and not agency:
+            raise ValueError("court users need --court")
+        if role not in (Role.AGENCY, Role.COURT):
             agency = None
         hashed = hash_password(password)
         now = self.clock()
