@@ -70,6 +70,7 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     from data_contracts import warmup
     from pipelines.alert_replies import exchange_replies, publish_ledger
     from pipelines.alerts import mark_sent
+    from pipelines.leads import record_sightings
     from pipelines.reports import write_agency_reports
     from pipelines.warehouse import Warehouse, record_run
 
@@ -111,6 +112,8 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
         # the agency's replies since the last run first: an outcome closes an alert for good
         reply_stats = exchange_replies(wh, req.review_db, outbox, req.agency)
         hits, alert_stats = _alerts(req, wh, hits, decided[0])
+        # the courts' whereabouts leads: every confident sighting, intercepted or not
+        record_sightings(wh, req.agency, req.run_date, hits, records)
     with clock.stage("reports", "报告 / reports"):
         report_paths = write_agency_reports(wh, req.agency, req.run_date, hits, agency, outbox)
         alert_stats["alerts_sent"] = mark_sent(wh, req.agency, req.run_date)

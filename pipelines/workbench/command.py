@@ -66,8 +66,11 @@ def serve(
 @review_app.command("add-user")
 def add_user(
     username: Annotated[str, typer.Option(help="Login name.")],
-    role: Annotated[Role, typer.Option(help="analyst, supervisor or agency.")],
+    role: Annotated[Role, typer.Option(help="analyst, supervisor, agency or court.")],
     agency: Annotated[str | None, typer.Option(help="Agency code (agency users only).")] = None,
+    court: Annotated[
+        str | None, typer.Option(help="Enforcing court's name as on the list (court users).")
+    ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from stdin (scripts).")
     ] = False,
@@ -85,7 +88,8 @@ def add_user(
         if password != getpass.getpass("再次输入 / repeat: "):
             _fail("passwords differ")
     try:
-        _store(load_workbench_settings(review_db=db)).add_user(username, password, role, agency)
+        bound = court if role == Role.COURT else agency
+        _store(load_workbench_settings(review_db=db)).add_user(username, password, role, bound)
     except ValueError as exc:
         _fail(str(exc))
     typer.echo(f"user {username} saved as {role.value}")
