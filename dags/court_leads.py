@@ -2,7 +2,8 @@
 
 Runs when all four agencies' outboxes have been updated (each sweep stamps its event with the
 night), and can be run for any night by hand (param run_date). Wiring only: the work is
-`pipelines.court_steps.deliver_leads`; a rerun rewrites the same night's files.
+`pipelines.court_steps.deliver_court_outputs` (leads, then the exit-and-relief
+cases and files); a rerun rewrites the same night's files.
 """
 
 from __future__ import annotations
@@ -38,10 +39,10 @@ def credsweep_court_leads() -> None:
 
     @task
     def leads(run_date: str, **context) -> dict:
-        """Write the night's leads per court and publish them to the workbench."""
-        from pipelines.court_steps import deliver_leads
+        """Leads per court, then the exit-and-relief cases and decision files."""
+        from pipelines.court_steps import deliver_court_outputs
 
-        return call_step(context, deliver_leads, run_date)
+        return call_step(context, deliver_court_outputs, run_date)
 
     leads.expand(run_date=nights())
 

@@ -52,3 +52,28 @@ def deliver_leads(run_date: str, out: Path | None = None, settings_path: str | N
     per_court = write_leads(leads, night, target)
     court_desk.publish_leads(ReviewStore(settings.storage.path("review_db")), night, leads)
     return {"run_date": run_date, "out": str(target), "leads": leads.height, "courts": per_court}
+
+
+def deliver_relief(run_date: str, settings_path: str | None = None) -> dict:
+    """Publish the latest 失能 cases to the courts' desk; write the night's decision files."""
+    from pipelines.relief import latest_capacity, relief_cases, write_relief_files
+    from pipelines.workbench import relief_desk
+    from pipelines.workbench.store import ReviewStore
+
+    settings = load_settings(settings_path)
+    night = date.fromisoformat(run_date)
+    store = ReviewStore(settings.storage.path("review_db"))
+    scored = latest_capacity(settings.storage.path("runs"), night)
+    cases = 0
+    if scored is not None:
+        cases = relief_desk.publish_cases(store, relief_cases(scored, _warehouse(settings), night))
+    reviews = relief_desk.reviews_in_force(store, night)
+    files = write_relief_files(reviews, night, leads_out(settings, run_date))
+    return {"run_date": run_date, "capacity": str(scored) if scored else None,
+            "cases": cases, **files}  # fmt: skip
+
+
+def deliver_court_outputs(run_date: str, settings_path: str | None = None) -> dict:
+    """The nightly court step: leads, then the exit-and-relief cases and files."""
+    leads = deliver_leads(run_date, settings_path=settings_path)
+    return {**leads, "relief": deliver_relief(run_date, settings_path)}

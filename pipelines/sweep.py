@@ -54,10 +54,13 @@ def _alerts(
     req: SweepRequest, wh: Warehouse, hits: pl.DataFrame, suppressed: set[str]
 ) -> tuple[pl.DataFrame, dict]:
     from pipelines.alerts import alert_id_expr, sync_alerts
+    from pipelines.relief import exited_entries_of, mark_exited
 
-    hits = hits.with_columns(alert_id_expr().alias("alert_id"))
+    # debtors a court moved out of enforcement (exit and relief) are no longer intercepted
+    exited = exited_entries_of(req.review_db, req.run_date)
+    hits = mark_exited(hits.with_columns(alert_id_expr().alias("alert_id")), exited)
     intercepts = hits.filter(pl.col("intercept"))
-    changes = sync_alerts(wh, req.agency, req.run_date, intercepts, suppressed)
+    changes = sync_alerts(wh, req.agency, req.run_date, intercepts, suppressed, exited)
     return hits, {
         "alerts_new": changes.new,
         "alerts_unchanged": changes.unchanged,
