@@ -94,8 +94,9 @@ def test_exit_through_relief_withdraws_alerts_next_night(home: tuple[Path, Path]
 
     client, store = _client(base, datetime(2025, 10, 9, 2))
     store.add_user("judge", PASSWORD, Role.COURT, court)
-    login = client.post("/login", data={"username": "judge", "password": PASSWORD,
-                                        "csrf_token": _token(client.get("/login").text)})  # fmt: skip
+    token = _token(client.get("/login").text)
+    credentials = {"username": "judge", "password": PASSWORD, "csrf_token": token}
+    login = client.post("/login", data=credentials)
     assert login.status_code == 200
     listing = client.get("/court/relief")
     assert target in listing.text and other_case not in listing.text
@@ -111,8 +112,8 @@ def test_exit_through_relief_withdraws_alerts_next_night(home: tuple[Path, Path]
     foreign = client.post(f"/court/relief/{other_case}/decide",
                           data={"csrf_token": token, "measure": ["exit_list"]})  # fmt: skip
     assert foreign.status_code == 409
-    done = client.post(f"/court/relief/{target}/decide", data={
-        "csrf_token": token, "measure": ["exit_list", "refer_civil_affairs"], "note": "低保户"})  # fmt: skip
+    chosen = {"csrf_token": token, "measure": ["exit_list", "refer_civil_affairs"], "note": "低保"}
+    done = client.post(f"/court/relief/{target}/decide", data=chosen)
     assert done.status_code == 200 and "退出失信名单建议" in done.text
     assert any(a["action"] == "relief_decision" and a["target"] == target
                for a in store.audit_entries())  # fmt: skip
