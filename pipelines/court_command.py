@@ -38,3 +38,19 @@ def leads(
     settings_at(home)
     result = deliver_leads(run_date, out)
     typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+def stats(
+    out: Annotated[Path, typer.Option("--out", help="Folder for stats.json, .xlsx and .html.")],
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First night (YYYY-MM-DD).")
+    ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last night (YYYY-MM-DD).")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Per agency and per court: hits, intercepts, alerts by status, overdue, outcomes."""
+    from pipelines.court_steps import compute_stats, settings_at
+
+    start, end = _day(date_from, "--from"), _day(date_to, "--to")
+    settings_at(home)
+    typer.echo(json.dumps(compute_stats(start, end, out), ensure_ascii=False))

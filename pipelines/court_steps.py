@@ -6,8 +6,9 @@ rerunning a night rewrites the same files and replaces the same rows.
 
 from __future__ import annotations
 
+import json
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,3 +78,57 @@ def deliver_court_outputs(run_date: str, settings_path: str | None = None) -> di
     """The nightly court step: leads, then the exit-and-relief cases and files."""
     leads = deliver_leads(run_date, settings_path=settings_path)
     return {**leads, "relief": deliver_relief(run_date, settings_path)}
+
+
+def stats_range(
+    settings: Settings, date_from: date | None, date_to: date | None
+) -> tuple[date, date]:
+    """The range asked for, else from the first to the last night the warehouse holds."""
+    nights = _warehouse(settings).query("SELECT min(run_date) AS a, max(run_date) AS b FROM runs")
+    first, last = nights.row(0)
+    end = date_to or last
+    start = date_from or first
+    if start is None or end is None:
+        raise InputError("the warehouse holds no sweep yet: nothing to count")
+    if start > end:
+        raise InputError(f"--from {start} is after --to {end}")
+    return start, end
+
+
+def compute_stats(
+    date_from: date | None, date_to: date | None, out: Path, settings_path: str | None = None
+) -> dict:
+    """Write stats.json/xlsx/html for the range into `out` and publish them to the workbench."""
+    from pipelines.relief import latest_capacity
+    from pipelines.stats import collect, compute
+    from pipelines.stats_report import write_stats
+    from pipelines.workbench import court_desk, relief_desk
+    from pipelines.workbench.store import ReviewStore
+
+    settings = load_settings(settings_path)
+    start, end = stats_range(settings, date_from, date_to)
+    store = ReviewStore(settings.storage.path("review_db"))
+    inputs = collect(
+        _warehouse(settings),
+        start,
+        end,
+        latest_capacity(settings.storage.path("runs"), end),
+        relief_desk.reviews_in_force(store, end),
+    )
+    document = compute(inputs, start, end)
+    files = write_stats(document, out)
+    court_desk.publish_stats(store, document)
+    return {"from": start.isoformat(), "to": end.isoformat(), "files": [str(p) for p in files]}
+
+
+def weekly_ranking(run_date: str, settings_path: str | None = None) -> dict:
+    """The week ending on `run_date`: statistics and the agency cooperation ranking."""
+    from pipelines.stats_report import write_ranking
+
+    settings = load_settings(settings_path)
+    end = date.fromisoformat(run_date)
+    out = settings.storage.path("runs") / run_date / "stats"
+    result = compute_stats(end - timedelta(days=6), end, out, settings_path)
+    document = json.loads((out / "stats.json").read_text(encoding="utf-8"))
+    files = write_ranking(document, out)
+    return {**result, "ranking": [str(p) for p in files], "agencies": len(document["ranking"])}

@@ -20,3 +20,15 @@ def test_sweep_tasks_stamp_the_night_on_their_outbox_event(airflow_dags: dict) -
     for agency in AGENCIES:
         task = airflow_dags[sweep_dag_id(agency)].get_task("sweep")
         assert [o.uri for o in task.outlets] == [outbox_asset_uri(agency)]
+
+
+def test_weekly_ranking_dag_structure(airflow_dags: dict) -> None:
+    from datetime import timedelta
+
+    from pipelines.airflow_runner import COURT_WEEKLY_DAG_ID
+
+    dag = airflow_dags[COURT_WEEKLY_DAG_ID]
+    assert {t.task_id for t in dag.tasks} == {"night", "ranking"}
+    assert dag.get_task("ranking").upstream_task_ids == {"night"}
+    assert dag.timetable.expression == "0 6 * * 1"
+    assert dag.timetable.interval == timedelta(days=7)

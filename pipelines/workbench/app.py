@@ -98,10 +98,11 @@ def create_app(
         https_only=settings.https_only,
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    from pipelines.workbench import alert_routes, court_routes
+    from pipelines.workbench import alert_routes, court_routes, stats_routes
 
     app.include_router(alert_routes.router)
     app.include_router(court_routes.router)
+    app.include_router(stats_routes.router)
     templates = make_templates()
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -70,3 +70,38 @@ def leads_of(store: ReviewStore, court: str, run_date: date) -> list[dict[str, A
         return [json.loads(r[0]) for r in found]
 
     return store.db.run(_read)
+
+
+_STATS_DDL = """CREATE TABLE IF NOT EXISTS stats_documents (
+  date_to DATE NOT NULL,
+  date_from DATE NOT NULL,
+  document JSON NOT NULL,
+  PRIMARY KEY (date_from, date_to)
+)"""
+
+
+def publish_stats(store: ReviewStore, document: dict[str, Any]) -> None:
+    """Keep the statistics of a range (a rerun of the same range replaces it)."""
+    text = json.dumps(document, ensure_ascii=False, default=str)
+
+    def _push(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(_STATS_DDL)
+        con.execute(
+            "INSERT OR REPLACE INTO stats_documents VALUES (?, ?, ?)",
+            [document["to"], document["from"], text],
+        )
+
+    store.db.run(_push)
+
+
+def latest_stats(store: ReviewStore) -> dict[str, Any] | None:
+    """The statistics published last (latest end date, then the longest range)."""
+
+    def _read(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+        con.execute(_STATS_DDL)
+        row = con.execute(
+            "SELECT document FROM stats_documents ORDER BY date_to DESC, date_from LIMIT 1"
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    return store.db.run(_read)
