@@ -66,7 +66,10 @@ def _night(dags: dict, night: str, *, capacity: bool) -> None:
 @contextmanager
 def _served(store: ReviewStore) -> Iterator[str]:
     settings = WorkbenchSettings(review_db=store.db.path, secret_key="acceptance")
-    app = create_app(store, settings, agency_titles={a: a for a in AGENCIES})
+    from pipelines.settings import load_settings
+
+    titles = {str(code): a.title_zh for code, a in load_settings().agencies.items()}
+    app = create_app(store, settings, agency_titles=titles)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])

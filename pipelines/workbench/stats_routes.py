@@ -18,6 +18,7 @@ from pipelines.workbench.pages import court_or_staff, render
 from pipelines.workbench.web import client_ip, store_of
 
 router = APIRouter()
+TOP_COURTS = 30
 
 
 @router.get("/stats", response_class=HTMLResponse)
@@ -30,10 +31,16 @@ def stats_page(request: Request, user: Annotated[User, Depends(court_or_staff)])
     courts = document["by_court"]
     if user.role == Role.COURT:
         courts = [r for r in courts if r["court"] == user.agency]
+    else:
+        # the courts with the most hits; every court is in stats.xlsx
+        courts = courts[:TOP_COURTS]
     tables = [
         ("协作单位按期反馈排名", table_html(document["ranking"], "agency")),
         ("按协作单位", table_html(document["by_agency"], "agency")),
-        ("按执行法院", table_html(courts, "court")),
+        (
+            f"按执行法院（命中最多的前 {TOP_COURTS} 家）" if user.role != Role.COURT else "本院",
+            table_html(courts, "court"),
+        ),
     ]
     return render(
         request,
