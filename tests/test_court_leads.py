@@ -142,3 +142,16 @@ def test_a_court_user_reads_only_its_own_leads(night: tuple[Path, Path, dict]) -
     assert client.get("/queue").status_code == 403
     assert client.get("/agency").status_code == 403
     assert client.get("/agency/alerts").status_code == 403
+
+
+def test_agency_users_are_refused_court_pages_and_statistics(
+    night: tuple[Path, Path, dict],
+) -> None:
+    _, home, _ = night
+    store = ReviewStore(home / "review.duckdb", retry_s=5)
+    store.add_user("hotel_desk", PASSWORD, Role.AGENCY, "hotel_booking")
+    settings = WorkbenchSettings(review_db=store.db.path, secret_key="k", session_max_age_s=600)
+    client = TestClient(create_app(store, settings))
+    _login(client, "hotel_desk")
+    for path in ("/court/leads", "/court/relief", "/stats"):
+        assert client.get(path).status_code == 403, path
