@@ -57,12 +57,17 @@ def build_sweep_dag(agency: str) -> None:
             return nights_from_context(context)
 
         # One mapped instance per night, so each night is its own retryable transaction.
-        @task(outlets=[Asset(outbox_asset_uri(agency))])
+        outbox = Asset(outbox_asset_uri(agency))
+
+        @task(outlets=[outbox])
         def sweep(run_date: str, **context) -> dict:
             """Sweep one night for this agency; returns the run summary."""
             from pipelines.nightly import sweep_agency
 
-            return call_step(context, sweep_agency, agency, run_date)
+            result = call_step(context, sweep_agency, agency, run_date)
+            # the courts' leads DAG learns the night from the event, like the sweeps do
+            context["outlet_events"][outbox].extra = {"run_date": run_date}
+            return result
 
         sweep.expand(run_date=nights())
 

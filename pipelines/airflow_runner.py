@@ -26,6 +26,8 @@ INGEST_CRON = "0 1 * * *"
 SWEEP_CRON = "0 3 * * *"
 LIST_ASSET_URI = "credsweep://warehouse/list_entries"
 LIST_INGEST_DAG_ID = "credsweep_list_ingest"
+COURT_LEADS_DAG_ID = "credsweep_court_leads"
+COURT_WEEKLY_DAG_ID = "credsweep_court_weekly"
 AGENCIES: tuple[str, ...] = get_args(Agency)
 DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
 # Retries are for transient faults (a locked file, a slow share); data faults fail at once.
@@ -253,6 +255,11 @@ def run_nightly(run_date: str, size: int, seed: int, home: Path) -> dict:
         summaries.extend(task_results(run, "sweep"))
         timings[sweep_dag_id(agency) + "_s"] = round(time.perf_counter() - mark, 2)
 
+    leads: list[Any] = []
+    if COURT_LEADS_DAG_ID in dags:
+        mark = time.perf_counter()
+        leads = task_results(run_dag(dags[COURT_LEADS_DAG_ID], run_date), "leads")
+        timings[COURT_LEADS_DAG_ID + "_s"] = round(time.perf_counter() - mark, 2)
     night = publish_summary(run_date, summaries)
     timings["total_s"] = round(time.perf_counter() - started, 2)
     return {
@@ -262,5 +269,6 @@ def run_nightly(run_date: str, size: int, seed: int, home: Path) -> dict:
         "demo": demo,
         "lists": lists[0] if lists else None,
         "summary": night,
+        "leads": leads[0] if leads else None,
         "timings": timings,
     }

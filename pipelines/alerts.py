@@ -1,7 +1,10 @@
 """The alerts ledger: one stable alert per (agency, record, role, list entry), and its life.
 
-An alert is `new` when first raised, `sent` once delivered, `withdrawn` when its list entry is
-removed, `suppressed` when an analyst rejected the pair. Withdrawal is driven by the list and the
+An alert is `new` when first raised, `sent` once its report is in the agency's outbox,
+`acknowledged` when the agency confirms receipt, then closed by the agency's outcome
+(`intercepted`, `false_match`, `released`), or `withdrawn` when its list entry is removed or the
+court exits the debtor, `suppressed` when an analyst rejected the pair. Every change is also a
+row of `alert_transitions` (`pipelines.alert_lifecycle`). Withdrawal is driven by the list and the
 analysts, never by a record's absence from tonight's batch: agency files carry one night's
 records, so yesterday's bookings are simply not in them.
 
@@ -12,23 +15,32 @@ rerunning a night rewrites nothing and reports the same numbers.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
 
+from pipelines.alert_lifecycle import stamp_transitions
 from pipelines.warehouse import Warehouse, registered
 from pipelines.workdays import add_working_days
 
-ACTIVE = ("new", "sent")
+# Open alerts: still awaiting the agency's outcome, and withdrawn when their entry goes.
+ACTIVE = ("new", "sent", "acknowledged")
+_ACTIVE_SQL = "('new', 'sent', 'acknowledged')"
 STATUS_ZH = {
     "new": "新增",
     "sent": "已发送",
+    "acknowledged": "已签收",
+    "intercepted": "已拦截",
+    "false_match": "误匹配",
+    "released": "已放行",
     "withdrawn": "已撤回",
     "suppressed": "已撤回（人工排除）",
 }
 SUPPRESSED_REASON = "经人工复核确认非同一主体，撤回预警"
 REOPENED_REASON = "名单条目重新生效，重新预警"
+EXITED_REASON = "执行法院决定退出失信名单（失能救助），撤回预警"
 _ID_FIELDS = ("agency", "record_id", "role", "entry_id")
 
 
@@ -99,25 +111,35 @@ def sync_alerts(
     run_date: date,
     intercepts: pl.DataFrame,
     suppressed_pair_keys: set[str],
+    exited_entries: Collection[str] = (),
 ) -> AlertChanges:
-    """Upsert tonight's intercepts into the ledger and withdraw what no longer stands."""
-    incoming = _incoming(agency, run_date, intercepts)
+    """Upsert tonight's intercepts into the ledger and withdraw what no longer stands.
+
+    `exited_entries` are list entries a court moved out of enforcement (exit and relief): their
+    alerts are withdrawn and no new one is raised, even before the list publisher removes them.
+    """
+    exited = pl.DataFrame({"entry_id": sorted(exited_entries)}, schema={"entry_id": pl.String})
+    incoming = _incoming(agency, run_date, intercepts).join(exited, on="entry_id", how="anti")
     suppressed = pl.DataFrame(
         {"pair_key": sorted(suppressed_pair_keys)}, schema={"pair_key": pl.String}
     )
     params = {"agency": agency, "run": run_date}
     with wh.transaction() as con:
-        with registered(con, incoming, "alerts") as inc, registered(con, suppressed, "sup") as sup:
+        with (
+            registered(con, incoming, "alerts") as inc,
+            registered(con, suppressed, "sup") as sup,
+            registered(con, exited, "exit") as ext,
+        ):
             # An analyst's rejection is final: withdraw, and never raise the pair again.
             con.execute(
                 f"""UPDATE alerts SET status = 'suppressed', withdrawn_run = $run,
                        reason = '{SUPPRESSED_REASON}'
-                    WHERE agency = $agency AND status IN ('new', 'sent')
+                    WHERE agency = $agency AND status IN {_ACTIVE_SQL}
                       AND pair_key IN (SELECT pair_key FROM {sup})""",
                 params,
             )
             con.execute(
-                """UPDATE alerts SET status = 'withdrawn', withdrawn_run = $run,
+                f"""UPDATE alerts SET status = 'withdrawn', withdrawn_run = $run,
                        reason = '名单已撤销（'
                                 || coalesce(CAST(e.removed_on AS VARCHAR), '日期不详')
                                 || '），撤回预警'
@@ -125,13 +147,20 @@ def sync_alerts(
                           WHERE status = 'removed' AND valid_from_run <= $run
                             AND (valid_to_run IS NULL OR valid_to_run > $run)) e
                     WHERE alerts.entry_id = e.entry_id AND alerts.agency = $agency
-                      AND alerts.status IN ('new', 'sent')""",
+                      AND alerts.status IN {_ACTIVE_SQL}""",
+                params,
+            )
+            con.execute(
+                f"""UPDATE alerts SET status = 'withdrawn', withdrawn_run = $run,
+                       reason = '{EXITED_REASON}'
+                    WHERE agency = $agency AND status IN {_ACTIVE_SQL}
+                      AND entry_id IN (SELECT entry_id FROM {ext})""",
                 params,
             )
             con.execute(
                 f"""UPDATE alerts SET last_run = greatest(last_run, $run),
                        first_run = least(first_run, $run)
-                    WHERE agency = $agency AND status IN ('new', 'sent')
+                    WHERE agency = $agency AND status IN {_ACTIVE_SQL}
                       AND alert_id IN (SELECT alert_id FROM {inc})""",
                 params,
             )
@@ -156,6 +185,7 @@ def sync_alerts(
                       AND (i.pair_key IS NULL OR i.pair_key NOT IN (SELECT pair_key FROM {sup}))""",
                 params,
             )
+            stamp_transitions(con, agency, run_date)
     return _changes(wh, agency, run_date, incoming["alert_id"].to_list())
 
 
@@ -180,14 +210,20 @@ def _changes(wh: Warehouse, agency: str, run_date: date, tonight: list[str]) -> 
 
 
 def mark_sent(wh: Warehouse, agency: str, run_date: date) -> int:
-    """Mark the agency's new alerts up to `run_date` as delivered; returns how many."""
+    """Mark the agency's new alerts up to `run_date` as delivered (their report is in the
+    outbox); returns how many were sent on `run_date`, the same on a rerun."""
+    params = {"agency": agency, "run": run_date}
     with wh.transaction() as con:
-        rows = con.execute(
+        con.execute(
             """UPDATE alerts SET status = 'sent', sent_run = $run
                WHERE agency = $agency AND status = 'new' AND opened_run <= $run""",
-            {"agency": agency, "run": run_date},
-        ).fetchall()
-    return int(rows[0][0]) if rows else 0
+            params,
+        )
+        stamp_transitions(con, agency, run_date)
+        rows = con.execute(
+            "SELECT count(*) FROM alerts WHERE agency = $agency AND sent_run = $run", params
+        ).fetchone()
+    return int(rows[0]) if rows else 0
 
 
 def alerts_of(wh: Warehouse, agency: str) -> pl.DataFrame:

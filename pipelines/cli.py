@@ -162,6 +162,7 @@ def nightly(
 def _register_commands() -> None:
     """Commands owned by other packages; each keeps its heavy imports inside the command."""
     from pipelines.capacity.command import capacity
+    from pipelines.court_command import leads, stats
     from pipelines.evaluate_command import evaluate
     from pipelines.synth.command import synth
     from pipelines.workbench.command import review_app
@@ -174,6 +175,12 @@ def _register_commands() -> None:
     )
     app.command("evaluate", help="Matching quality per agency and noise type vs synth truth.")(
         one_line_errors(evaluate)
+    )
+    app.command("leads", help="Per enforcing court: the night's sightings of its debtors.")(
+        one_line_errors(leads)
+    )
+    app.command("stats", help="Joint-sanction statistics per agency and per court.")(
+        one_line_errors(stats)
     )
     app.add_typer(review_app, name="review", help="Analyst workbench (复核工作台).")
 

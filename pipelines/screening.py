@@ -134,8 +134,9 @@ def screen(
 def review_payload(
     hits: pl.DataFrame, records: pl.DataFrame, entries: pl.DataFrame
 ) -> pl.DataFrame:
-    """Hits plus both records as JSON, for the analysts' side-by-side page."""
-    reviewable = hits.filter(pl.col("match_decision") == "review")
+    """Every hit plus both records as JSON: the queue takes the `review` ones, while the agency
+    page and the agency's outcomes need the automatic matches too."""
+    reviewable = hits
     record_json = records.select(
         pl.col("record_id"),
         pl.struct(pl.exclude("record_id", "_source", "_row"))

@@ -54,10 +54,13 @@ def _alerts(
     req: SweepRequest, wh: Warehouse, hits: pl.DataFrame, suppressed: set[str]
 ) -> tuple[pl.DataFrame, dict]:
     from pipelines.alerts import alert_id_expr, sync_alerts
+    from pipelines.relief import exited_entries_of, mark_exited
 
-    hits = hits.with_columns(alert_id_expr().alias("alert_id"))
+    # debtors a court moved out of enforcement (exit and relief) are no longer intercepted
+    exited = exited_entries_of(req.review_db, req.run_date)
+    hits = mark_exited(hits.with_columns(alert_id_expr().alias("alert_id")), exited)
     intercepts = hits.filter(pl.col("intercept"))
-    changes = sync_alerts(wh, req.agency, req.run_date, intercepts, suppressed)
+    changes = sync_alerts(wh, req.agency, req.run_date, intercepts, suppressed, exited)
     return hits, {
         "alerts_new": changes.new,
         "alerts_unchanged": changes.unchanged,
@@ -68,6 +71,9 @@ def _alerts(
 def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     """Run one agency's sweep and return its summary (also written to `summary.json`)."""
     from data_contracts import warmup
+    from pipelines.alert_replies import exchange_replies, publish_ledger
+    from pipelines.alerts import mark_sent
+    from pipelines.leads import record_sightings
     from pipelines.reports import write_agency_reports
     from pipelines.warehouse import Warehouse, record_run
 
@@ -104,11 +110,17 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
         review_db=req.review_db,
         clock=clock,
     )
+    outbox = req.outbox or (req.out / "outbox")
     with clock.stage("alerts", "预警 / alerts"):
+        # the agency's replies since the last run first: an outcome closes an alert for good
+        reply_stats = exchange_replies(wh, req.review_db, outbox, req.agency)
         hits, alert_stats = _alerts(req, wh, hits, decided[0])
+        # the courts' whereabouts leads: every confident sighting, intercepted or not
+        record_sightings(wh, req.agency, req.run_date, hits, records)
     with clock.stage("reports", "报告 / reports"):
-        outbox = req.outbox or (req.out / "outbox")
         report_paths = write_agency_reports(wh, req.agency, req.run_date, hits, agency, outbox)
+        alert_stats["alerts_sent"] = mark_sent(wh, req.agency, req.run_date)
+        alert_stats["replies"] = reply_stats
     if req.review_db is not None:
         from pipelines.workbench.store import ReviewStore, SweepThresholds
 
@@ -118,6 +130,7 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
             ReviewStore(req.review_db).push_review_items(
                 req.agency, req.run_date, review_payload(hits, records, entries), used
             )
+            publish_ledger(wh, req.review_db, req.agency)
     with clock.stage("outputs", "输出 / writing outputs"):
         quarantine = tally.quarantine()
         summary = sweep_summary(

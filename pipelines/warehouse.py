@@ -126,6 +126,17 @@ DDL: tuple[str, ...] = (
     withdrawn_run DATE,
     reason VARCHAR
 )""",
+    # Every change of an alert's status: when (run date or reply date), by whom, from where.
+    """CREATE TABLE IF NOT EXISTS alert_transitions (
+    alert_id VARCHAR NOT NULL,
+    agency VARCHAR NOT NULL,
+    to_status VARCHAR NOT NULL,
+    on_date DATE NOT NULL,
+    at_ts TIMESTAMP,
+    by_user VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    note VARCHAR
+)""",
     """CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR NOT NULL,
     agency VARCHAR,
@@ -136,7 +147,16 @@ DDL: tuple[str, ...] = (
 )""",
 )
 
-TABLES = ("list_entries", "list_loads", "agency_records", "quarantine", "hits", "alerts", "runs")
+TABLES = (
+    "list_entries",
+    "list_loads",
+    "agency_records",
+    "quarantine",
+    "hits",
+    "alerts",
+    "alert_transitions",
+    "runs",
+)
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 

@@ -107,6 +107,11 @@ def create_app(
         https_only=settings.https_only,
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    from pipelines.workbench import alert_routes, court_routes, stats_routes
+
+    app.include_router(alert_routes.router)
+    app.include_router(court_routes.router)
+    app.include_router(stats_routes.router)
     templates = make_templates()
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -193,9 +198,8 @@ def create_app(
 
     @app.get("/")
     def home(user: Anyone) -> Response:
-        return RedirectResponse(
-            "/agency" if user.role == Role.AGENCY else "/queue", status_code=303
-        )
+        start = {Role.AGENCY: "/agency", Role.COURT: "/court/leads"}.get(user.role, "/queue")
+        return RedirectResponse(start, status_code=303)
 
     @app.get("/queue", response_class=HTMLResponse)
     def queue(

@@ -72,8 +72,11 @@ def serve(
 @review_app.command("add-user")
 def add_user(
     username: Annotated[str, typer.Option(help="Login name.")],
-    role: Annotated[Role, typer.Option(help="analyst, supervisor or agency.")],
+    role: Annotated[Role, typer.Option(help="analyst, supervisor, agency or court.")],
     agency: Annotated[str | None, typer.Option(help="Agency code (agency users only).")] = None,
+    court: Annotated[
+        str | None, typer.Option(help="Enforcing court's name as on the list (court users).")
+    ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from stdin (scripts).")
     ] = False,
@@ -94,8 +97,9 @@ def add_user(
         if password != getpass.getpass("再次输入 / repeat: "):
             _fail("passwords differ")
     try:
+        bound = court if role == Role.COURT else agency
         store = _store(load_workbench_settings(review_db=db))
-        store.add_user(username, password, role, agency, reset=reset)
+        store.add_user(username, password, role, bound, reset=reset)
     except ValueError as exc:
         _fail(str(exc))
     typer.echo(f"user {username} saved as {role.value}")

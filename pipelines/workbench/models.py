@@ -16,11 +16,13 @@ class Decision(StrEnum):
 
 
 class Role(StrEnum):
-    """Who may do what: analysts decide, supervisors also overrule, agencies see their own hits."""
+    """Who may do what: analysts decide, supervisors also overrule, agencies see their own hits,
+    courts see their own debtors' leads and exit reviews (the court's name is in `agency`)."""
 
     ANALYST = "analyst"
     SUPERVISOR = "supervisor"
     AGENCY = "agency"
+    COURT = "court"
 
 
 class Outcome(StrEnum):
@@ -41,7 +43,12 @@ OUTCOME_ZH = {
     Outcome.FALSE_MATCH: "误匹配",
     Outcome.RELEASED: "已放行",
 }
-ROLE_ZH = {Role.ANALYST: "分析员", Role.SUPERVISOR: "主管", Role.AGENCY: "机构用户"}
+ROLE_ZH = {
+    Role.ANALYST: "分析员",
+    Role.SUPERVISOR: "主管",
+    Role.AGENCY: "机构用户",
+    Role.COURT: "执行法院",
+}
 KIND_ZH = {"borderline": "待复核匹配", "disputed": "机构异议"}
 STATUS_ZH = {"open": "待处理", "escalated": "待主管裁定", "closed": "已处理"}
 
@@ -55,7 +62,9 @@ class User:
     agency: str | None = None
 
     def may_see_agency(self, agency: str) -> bool:
-        """Agency users see only their own agency; staff see all."""
+        """Agency users see only their own agency; courts none; staff see all."""
+        if self.role == Role.COURT:
+            return False
         return self.role != Role.AGENCY or self.agency == agency
 
 

@@ -20,7 +20,6 @@ import polars as pl
 from pipelines.workbench import accounts, queries, queue_view, reads
 from pipelines.workbench.auth import hash_password, needs_rehash, verify_password
 from pipelines.workbench.db import HIT_COLUMNS, ReviewDb
-from pipelines.workbench.deadlines import add_working_days
 from pipelines.workbench.models import (
     Decision,
     DecisionRefused,
@@ -31,6 +30,7 @@ from pipelines.workbench.models import (
     User,
 )
 from pipelines.workbench.password_policy import check_password
+from pipelines.workdays import add_working_days
 
 Clock = Callable[[], datetime]
 _REQUIRED = ("pair_key", "record_id", "match_decision", "match_score")
@@ -378,7 +378,9 @@ class ReviewStore:
         """Create a user; an existing one only with `reset`, which also ends their sessions."""
         if role == Role.AGENCY and not agency:
             raise ValueError("agency users need --agency")
-        if role != Role.AGENCY:
+        if role == Role.COURT and not agency:
+            raise ValueError("court users need --court")
+        if role not in (Role.AGENCY, Role.COURT):
             agency = None
         check_password(username, password)
         hashed = hash_password(password)

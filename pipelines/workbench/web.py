@@ -156,9 +156,9 @@ def current_user(request: Request) -> User:
 
 
 def staff_user(request: Request) -> User:
-    """Analysts and supervisors only; agency users get HTTP 403."""
+    """Analysts and supervisors only; agency and court users get HTTP 403."""
     user = current_user(request)
-    if user.role == Role.AGENCY:
+    if user.role in (Role.AGENCY, Role.COURT):
         raise HTTPException(status_code=403, detail="机构用户无权访问复核队列")
     return user
 
@@ -193,6 +193,8 @@ def agency_scope(user: User, agency: str | None) -> str | None:
         if agency and agency != user.agency:
             raise HTTPException(status_code=403, detail="只能查看本机构的命中记录")
         return user.agency
+    if user.role == Role.COURT:
+        raise HTTPException(status_code=403, detail="执行法院用户无权查看机构命中")
     return agency or None
 
 

@@ -1,0 +1,51 @@
+"""The statistics page: charts and tables of the latest published statistics.
+
+Courts, analysts and supervisors see it (the figures hold no personal data); a court user sees
+the agency figures, the ranking and its own court's row only. Agency users are refused.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from pipelines.stats_report import charts, table_html
+from pipelines.workbench import court_desk
+from pipelines.workbench.models import Role, User
+from pipelines.workbench.pages import court_or_staff, render
+from pipelines.workbench.web import client_ip, store_of
+
+router = APIRouter()
+TOP_COURTS = 30
+
+
+@router.get("/stats", response_class=HTMLResponse)
+def stats_page(request: Request, user: Annotated[User, Depends(court_or_staff)]) -> HTMLResponse:
+    """Charts (pygal SVG as data URIs: offline, no script) and the tables."""
+    document = court_desk.latest_stats(store_of(request))
+    store_of(request).audit(user, "view_stats", None, client_ip(request))
+    if document is None:
+        return render(request, "stats.html", document=None, figures=[], tables=[])
+    courts = document["by_court"]
+    if user.role == Role.COURT:
+        courts = [r for r in courts if r["court"] == user.agency]
+    else:
+        # the courts with the most hits; every court is in stats.xlsx
+        courts = courts[:TOP_COURTS]
+    tables = [
+        ("协作单位按期反馈排名", table_html(document["ranking"], "agency")),
+        ("按协作单位", table_html(document["by_agency"], "agency")),
+        (
+            f"按执行法院（命中最多的前 {TOP_COURTS} 家）" if user.role != Role.COURT else "本院",
+            table_html(courts, "court"),
+        ),
+    ]
+    return render(
+        request,
+        "stats.html",
+        document=document,
+        figures=charts({**document, "by_court": courts}),
+        tables=tables,
+    )
