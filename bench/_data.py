@@ -69,13 +69,18 @@ def _checked(dataset: str, path: Path, side: str, settings: Settings, as_of: dat
 
 def current_active_entries(out: Path, as_of: date, settings: Settings) -> pl.DataFrame:
     """Replay snapshot + deltas through the versioned list; entries active on `as_of`."""
+    return active_entries(list_files(out), as_of, settings)
+
+
+def active_entries(paths: list[Path], as_of: date, settings: Settings) -> pl.DataFrame:
+    """List files (snapshot first, deltas in order) through contracts and the versioned list."""
     from pipelines.listing import current_entries
     from pipelines.sweep_sources import load_list_files
     from pipelines.warehouse import Warehouse
 
     wh = Warehouse(":memory:")
     wh.migrate()
-    load_list_files(wh, list_files(out), as_of, settings)
+    load_list_files(wh, paths, as_of, settings)
     entries = current_entries(wh, as_of=as_of)
     return entries.filter(pl.col("status").fill_null("active") == "active")
 

@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/bench_splink.py --size 200000 [--agency hotel_booking] [--data DIR]
                                            [--json PATH] [--u-pairs 1e7]
+    .venv/bin/python bench/bench_splink.py --field-sample DIR [--agencies a,b] [--json PATH]
+
+The second form runs on a labelled field sample instead of generated data: one run per agency
+of the sample's manifest, scored by the sample's own rules (`bench/_field_sample.py`).
 
 Prints figures, asserts nothing. Both engines screen the same query parties (`query_parties`
 with the agency's roles) against the same list parties (`list_parties` of the entries current
@@ -36,6 +40,8 @@ MIN_VISIBLE = 6  # same floors as matching.comparisons: fewer shared visible dig
 STRONG_VISIBLE = 10
 TAIL_LEN = 11
 TAIL_VISIBLE = 7  # a masked_a list ID shows 7 of chars 7-17 (birth year + sequence)
+SWEEP_META = "sweep.json"
+"""In a work folder: call `link` as the sweep does (field-sample mode), with this review budget."""
 PREDICT_FLOOR = 1e-4
 """Pairs below this probability are not materialised (far below any threshold we report)."""
 SPLINK_COLS = (
@@ -57,8 +63,19 @@ SPLINK_COLS = (
 
 
 def _rss_gib() -> float:
-    """Peak RSS of this process so far (ru_maxrss is KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    """Peak RSS of this process so far, in GiB.
+
+    `VmHWM` belongs to this process's own address space. `ru_maxrss` is not enough in a child:
+    Linux carries the parent's peak across fork + exec, so every child would report at least
+    what the parent held when it spawned it (the prepared inputs).
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 2**20  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
 
 
 def _say(msg: str) -> None:
@@ -408,13 +425,25 @@ def best_pairs(pairs: pl.DataFrame, qf: pl.DataFrame, lf: pl.DataFrame) -> pl.Da
     )
 
 
-def run_ours(q: pl.DataFrame, lp: pl.DataFrame, as_of: date) -> dict:
-    """The whole `matching.link` call as the match stage."""
+def run_ours(q: pl.DataFrame, lp: pl.DataFrame, as_of: date, sweep: dict | None) -> dict:
+    """The whole `matching.link` call as the match stage.
+
+    With `sweep` (field-sample mode) `link` is called as the sweep's screening step calls it:
+    the packaged model and threshold rule from `pipelines.feedback.sweep_matching` (no analyst
+    labels) and the agency's review budget; otherwise with the written thresholds as numbers.
+    """
     from matching import link
+    from pipelines.feedback import sweep_matching
     from pipelines.settings import default_settings
 
+    settings = default_settings()
     t0 = time.perf_counter()
-    res = link(q, lp, thresholds=default_settings().thresholds, as_of=as_of)
+    if sweep is None:
+        res = link(q, lp, thresholds=settings.thresholds, as_of=as_of)
+    else:
+        model, rule, _ = sweep_matching(settings, None)
+        res = link(q, lp, model=model, thresholds=rule, as_of=as_of,
+                   review_budget=sweep["review_budget"])  # fmt: skip
     wall = time.perf_counter() - t0
     stats = {k: v for k, v in res.stats.items() if k != "pairs_by_key"}
     return {
@@ -427,8 +456,13 @@ def child(engine: str, work: Path, as_of: date, u_pairs: float) -> None:
     """Run one engine on the prepared parties; write its hits; print its figures as one line."""
     q = pl.read_parquet(work / "query.parquet")
     lp = pl.read_parquet(work / "list.parquet")
+    meta = work / SWEEP_META
+    sweep = json.loads(meta.read_text(encoding="utf-8")) if meta.exists() else None
     rss_before = _rss_gib()
-    out = run_splink(q, lp, as_of, u_pairs) if engine == "splink" else run_ours(q, lp, as_of)
+    if engine == "splink":
+        out = run_splink(q, lp, as_of, u_pairs)
+    else:
+        out = run_ours(q, lp, as_of, sweep)
     out["hits"].write_parquet(work / f"hits_{engine}.parquet")
     figures = out["figures"] | {"rss_inputs_gib": rss_before, "peak_rss_gib": _rss_gib()}
     print(RESULT + json.dumps(figures, default=str), flush=True)
@@ -461,10 +495,10 @@ def prepare(data: Path, size: int, agency: str, work: Path) -> int:
     return inputs.records.height
 
 
-def spawn(engine: str, work: Path, u_pairs: float) -> dict:
+def spawn(engine: str, work: Path, u_pairs: float, as_of: date | None = None) -> dict:
     """Run `engine` in a fresh interpreter so its peak RSS is its own."""
     cmd = [sys.executable, __file__, "--engine", engine, "--work", str(work)]
-    cmd += ["--u-pairs", str(u_pairs)]
+    cmd += ["--u-pairs", str(u_pairs)] + (["--as-of", as_of.isoformat()] if as_of else [])
     t = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
     if proc.returncode != 0:
@@ -487,14 +521,17 @@ def decide(hits: pl.DataFrame, match: float, review: float) -> pl.DataFrame:
     ).filter(pl.col("match_decision").is_not_null())
 
 
+ORACLE_GRID = (0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5,
+               0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 0.995, 0.999, 0.9999)  # fmt: skip
+"""Probability thresholds tried for Splink's truth-picked (oracle) threshold."""
+
+
 def oracle_threshold(hits: pl.DataFrame, truth: pl.DataFrame, agency: str, n: int) -> float:
     """The probability threshold maximising Splink's F1 at `match`: chosen on the truth (oracle)."""
     from matching.evaluation import evaluate_hits
 
-    grid = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5]
-    grid += [0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 0.995, 0.999, 0.9999]
     best, best_f1 = 0.5, -1.0
-    for t in grid:
+    for t in ORACLE_GRID:
         f1 = evaluate_hits(decide(hits, t, t), truth, agency, n_records=n)["match"]["f1"]
         if f1 > best_f1:
             best, best_f1 = t, f1
@@ -547,13 +584,33 @@ def main() -> None:
     ap.add_argument(
         "--u-pairs", type=float, default=1e8, help="Splink u sampling max_pairs (docs: 1e8-1e9)"
     )
+    ap.add_argument(
+        "--field-sample", type=Path, default=None,
+        help="a labelled field sample folder (manifest.json, truth/): run on it instead",
+    )  # fmt: skip
+    ap.add_argument(
+        "--agencies", default=None,
+        help="field sample: comma-separated agencies (default: every agency file of the manifest)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--as-of", type=date.fromisoformat, default=None,
+        help="run date (default: the synthetic world's night; a field sample: today, as a sweep)",
+    )  # fmt: skip
     ap.add_argument("--engine", choices=("ours", "splink"), help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     from _data import AS_OF, data_dir
 
     if args.engine:
-        child(args.engine, args.work, AS_OF, args.u_pairs)
+        child(args.engine, args.work, args.as_of or AS_OF, args.u_pairs)
+        return
+    if args.field_sample:
+        from _splink_field import run_field_sample
+
+        agencies = args.agencies.split(",") if args.agencies else None
+        run_field_sample(
+            args.field_sample, agencies, args.as_of or date.today(), args.u_pairs, args.json
+        )
         return
     from matching.evaluation import evaluate_hits, format_figures
     from pipelines.settings import default_settings

@@ -164,6 +164,7 @@ def evaluate_agency(
 
     With `listed` (list parties, `listed_parties`), positives are also classed by evidence.
     """
+    from matching.claims import check_claims
     from matching.evaluation import evaluate_hits
     from matching.evidence import Parties
     from pipelines.sweep import SweepRequest, run_sweep
@@ -195,6 +196,8 @@ def evaluate_agency(
         parties=parties,
     )
     fig["records_quarantined"] = summary["by_dataset"][agency]["quarantined"]
+    # the night's own expected precision/recall (summary.json `feedback`) against this truth
+    fig["self_assessment"] = check_claims(summary.get("feedback") or {}, fig)
     return fig
 
 
@@ -275,11 +278,17 @@ def evaluate(
     ] = None,
 ) -> None:
     """Precision, recall and F1 of the real sweep per agency and noise type, against the truth,
-    and how well `match_score` is calibrated (reliability per score band)."""
+    how well `match_score` is calibrated (reliability per score band), and how far each night's
+    own expected precision/recall (summary.json) is from what the truth measures."""
     from rich.console import Console
 
     from matching.evaluation import format_figures
-    from pipelines.evaluate_tables import calibration_table, evidence_table, summary_table
+    from pipelines.evaluate_tables import (
+        calibration_table,
+        claims_table,
+        evidence_table,
+        summary_table,
+    )
     from pipelines.settings import load_settings
 
     agencies = check_agencies(agency)
@@ -307,6 +316,7 @@ def evaluate(
     console_out.print(summary_table(figures))
     console_out.print(evidence_table(figures))
     console_out.print(calibration_table(figures))
+    console_out.print(claims_table(figures))
     target = json_path or work / "figures.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

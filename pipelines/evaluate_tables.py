@@ -1,4 +1,5 @@
-"""Console tables of `credsweep evaluate`: headline figures, recall by evidence, calibration.
+"""Console tables of `credsweep evaluate`: headline figures, recall by evidence, calibration,
+and the night's self-assessment against the truth.
 
 Rendering only: every figure comes from `matching.evaluation` via the figures dict of one
 evaluation run (`pipelines.evaluate_command.run_evaluation`). `rich` is imported inside each
@@ -100,4 +101,33 @@ def calibration_table(figures: dict) -> object:
             str(screen["n"]),
             f"{screen['precision']:.4f}" if screen["n"] else "-",
         )
+    return table
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def claims_table(figures: dict) -> object:
+    """Per agency and claim: what the night expected (summary.json), what truth says, the gap."""
+    from rich.table import Table
+
+    table = Table(
+        title="self-assessment: the night's expected figures vs truth (gap = claimed - measured)",
+        caption="a positive gap: the night promised more than it delivered; '-': no claim made",
+    )
+    table.add_column("agency", no_wrap=True)
+    table.add_column("figure", no_wrap=True)
+    for col in ("claimed", "measured", "gap"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for agency, fig in figures.items():
+        for i, (name, row) in enumerate(fig.get("self_assessment", {}).items()):
+            gap = row["gap"]
+            table.add_row(
+                agency if i == 0 else "",
+                name,
+                _share(row["claimed"]),
+                _share(row["measured"]),
+                "-" if gap is None else f"{gap:+.4f}",
+            )
     return table
