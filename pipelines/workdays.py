@@ -3,20 +3,24 @@
 China's public holidays and the weekend days worked in exchange for them (调休) are set every year
 by State Council notice, so they come from the maintained `chinesecalendar` package rather than
 from a rule of ours. That package knows only the years whose notice it carries: a date outside
-them raises `CalendarRangeError` (one line) instead of silently falling back to weekends.
+them counts Monday to Friday with a logged warning (strict callers get `CalendarRangeError`).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
+from functools import lru_cache
 
 import chinese_calendar
 
 from pipelines.errors import CredsweepError
 
+log = logging.getLogger(__name__)
+
 
 class CalendarRangeError(CredsweepError):
-    """A date outside the years the official holiday calendar covers."""
+    """A date outside the years the official holiday calendar covers (strict mode only)."""
 
 
 def calendar_years() -> tuple[int, int]:
@@ -27,18 +31,41 @@ def calendar_years() -> tuple[int, int]:
     return min(known).year, max(known).year
 
 
-def _check(day: date) -> None:
+def calendar_covers(day: date) -> bool:
+    """Whether the installed holiday calendar knows `day`'s year."""
     first, last = calendar_years()
-    if not first <= day.year <= last:
-        raise CalendarRangeError(
-            f"工作日历仅覆盖 {first}-{last} 年，无法计算 {day.isoformat()} 的工作日"
-            f" (working-day calendar covers {first}-{last}; upgrade chinesecalendar)"
-        )
+    return first <= day.year <= last
 
 
-def is_working_day(day: date) -> bool:
-    """Whether `day` is an official working day (make-up weekend days included)."""
-    _check(day)
+@lru_cache(maxsize=64)
+def _warn_once(year: int) -> None:
+    first, last = calendar_years()
+    log.warning(
+        "working-day calendar covers %s-%s only: %s counted Monday to Friday until "
+        "chinesecalendar is upgraded (deadlines in it are provisional)",
+        first,
+        last,
+        year,
+    )
+
+
+def is_working_day(day: date, *, strict: bool = False) -> bool:
+    """Whether `day` is an official working day (make-up weekend days included).
+
+    A year the installed calendar does not know yet (its State Council notice comes each
+    November) counts Monday to Friday, with one warning per year, so a night in late December is
+    never stopped by the next year's missing notice; `strict` raises `CalendarRangeError`
+    instead.
+    """
+    if not calendar_covers(day):
+        if strict:
+            first, last = calendar_years()
+            raise CalendarRangeError(
+                f"工作日历仅覆盖 {first}-{last} 年，无法计算 {day.isoformat()} 的工作日"
+                f" (working-day calendar covers {first}-{last}; upgrade chinesecalendar)"
+            )
+        _warn_once(day.year)
+        return day.weekday() < 5
     return bool(chinese_calendar.is_workday(day))
 
 
