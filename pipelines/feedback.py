@@ -35,6 +35,7 @@ def store_labels(review_db: Path | None) -> pl.DataFrame:
                 "evidence": pl.String,
                 "decision": pl.String,
                 "match_score": pl.Float64,
+                "agency": pl.String,
             }
         )
     from pipelines.workbench.store import ReviewStore
@@ -66,15 +67,27 @@ def _moved_weights(before: MatchModel, after: MatchModel) -> dict[str, list[floa
     return moved
 
 
+def agency_labels(labels: pl.DataFrame, agency: str | None) -> pl.DataFrame:
+    """The labels of pairs `agency` screened (all labels when no agency is given)."""
+    if agency is None or "agency" not in labels.columns:
+        return labels.unique("pair_key", keep="first", maintain_order=True)
+    return labels.filter(pl.col("agency") == agency)
+
+
 def feedback_from_labels(
     settings: Settings, labels: pl.DataFrame, model: MatchModel | None = None
 ) -> tuple[MatchModel, MatchThresholds, dict[str, Any]]:
-    """Refine `model` (default: packaged) with store labels; derive thresholds; report figures."""
+    """Refine `model` (default: packaged) with store labels; derive thresholds; report figures.
+
+    The model is refined only once `refine_min_labels` labels exist: one false-match label used
+    to move a whole ID level's weight by several bits for every agency the next night.
+    """
     start = model or base_model()
     gammas = calibrate.labels_to_gammas(labels)
+    enough = gammas.height >= settings.calibration.refine_min_labels
     refined = (
         refine(start, gammas, strength=settings.calibration.refine_strength)
-        if gammas.height
+        if gammas.height and enough
         else start
     )
     thresholds, source = thresholds_in_force(settings.thresholds, settings.calibration, gammas)
@@ -85,7 +98,8 @@ def feedback_from_labels(
         "labels_positive": positive,
         "labels_negative": gammas.height - positive,
         "labels_unsure": labels.height - gammas.height,
-        "model_refined": gammas.height > 0,
+        "model_refined": bool(gammas.height) and enough,
+        "refine_min_labels": settings.calibration.refine_min_labels,
         "weights_moved_bits": _moved_weights(start, refined),
         "thresholds_mode": settings.thresholds.source,
         "thresholds_source": source,
@@ -100,17 +114,21 @@ def _pair(t: MatchThresholds) -> dict[str, float]:
 
 
 def sweep_model(
-    settings: Settings, review_db: Path | None
+    settings: Settings, review_db: Path | None, agency: str | None = None
 ) -> tuple[MatchModel, MatchThresholds, dict[str, Any]]:
     """The model, the thresholds known before scoring (`thresholds_in_force`) and figures."""
-    return feedback_from_labels(settings, store_labels(review_db))
+    return feedback_from_labels(settings, agency_labels(store_labels(review_db), agency))
 
 
 def sweep_matching(
-    settings: Settings, review_db: Path | None
+    settings: Settings, review_db: Path | None, agency: str | None = None
 ) -> tuple[MatchModel, calibrate.ThresholdRule, dict[str, Any]]:
-    """The model, the threshold rule `link` resolves after scoring, and the feedback figures."""
-    labels = store_labels(review_db)
+    """The model, the threshold rule `link` resolves after scoring, and the feedback figures.
+
+    Only `agency`'s own labels refine its model and move its thresholds: the agencies' data
+    differ, and one agency's analysts should not retune another's interceptions.
+    """
+    labels = agency_labels(store_labels(review_db), agency)
     model, _, figures = feedback_from_labels(settings, labels)
     rule = calibrate.ThresholdRule(
         settings.thresholds, settings.calibration, calibrate.labels_to_gammas(labels)

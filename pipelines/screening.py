@@ -91,7 +91,7 @@ def screen(
     with clock.stage("match"):
         # analyst labels refine the packaged model and may move the thresholds (issue 5); in
         # target mode link derives the thresholds from this sweep's own scores (issue 3)
-        model, rule, feedback = sweep_matching(settings, review_db)
+        model, rule, feedback = sweep_matching(settings, review_db, agency)
         result = link(
             query,
             listed,

@@ -232,6 +232,14 @@ class MatchCalibration(_Model):
         gt=0,
         description="Pseudo-labels the model's scores count as when labels judge precision.",
     )
+    refine_min_labels: int = Field(
+        default=50,
+        ge=1,
+        description=(
+            "Decided labels of one agency before they refine that agency's model: a handful of "
+            "review-band labels says little about m/u for the whole population of pairs."
+        ),
+    )
     refine_strength: float = Field(
         default=50.0,
         gt=0,

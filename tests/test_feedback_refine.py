@@ -47,7 +47,24 @@ def _distance(model: MatchModel, field: str, side: str, target: np.ndarray) -> f
     return float(np.abs(values - target).sum())
 
 
-def test_labels_refine_the_next_sweeps_model(world: Path, tmp_path: Path) -> None:
+def _few_labels_refine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings (and `$CREDSWEEP_SETTINGS` for the CLI) where a handful of labels refine."""
+    import yaml
+
+    from pipelines.settings import DEFAULT_SETTINGS
+
+    raw = yaml.safe_load(DEFAULT_SETTINGS.read_text(encoding="utf-8"))
+    raw["calibration"]["refine_min_labels"] = 1
+    path = tmp_path / "credsweep.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("CREDSWEEP_SETTINGS", str(path))
+    return Settings.model_validate(raw)
+
+
+def test_labels_refine_the_next_sweeps_model(
+    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _few_labels_refine(tmp_path, monkeypatch)
     wh, review = tmp_path / "wh.duckdb", tmp_path / "review.duckdb"
     _sweep(world, tmp_path / "n1", NIGHT_1, wh, review)
     first = json.loads((tmp_path / "n1" / "summary.json").read_text(encoding="utf-8"))
@@ -87,7 +104,7 @@ def test_labels_refine_the_next_sweeps_model(world: Path, tmp_path: Path) -> Non
     assert fb["thresholds_after"] == fb["thresholds_target"]
 
     # the model the sweep used moved m towards the confirmed pairs' levels, u towards the rejected
-    model, _, _ = sweep_model(default_settings(), review)
+    model, _, _ = sweep_model(settings, review, AGENCY)
     gammas = labels_to_gammas(store.labels())
     pos, neg = gammas.filter(pl.col("label")), gammas.filter(~pl.col("label"))
     base = base_model()
@@ -170,3 +187,27 @@ def test_no_store_means_packaged_model_and_settings() -> None:
         }
     )
     assert feedback_from_labels(settings, empty)[1] == settings.thresholds
+
+
+def test_too_few_labels_leave_the_model_alone() -> None:
+    """Under `refine_min_labels` decided labels the packaged model stands (one false match
+    once moved a whole ID level by several bits for every agency)."""
+    labels = pl.DataFrame(
+        {
+            "pair_key": ["p1"],
+            "evidence": [_evidence()],
+            "decision": ["negative"],
+            "match_score": [0.9],
+            "agency": ["hotel_booking"],
+        }
+    )
+    model, _, figures = feedback_from_labels(default_settings(), labels)
+    assert model == base_model() and not figures["model_refined"]
+    assert figures["labels_used"] == 1
+
+
+def test_labels_of_another_agency_do_not_count() -> None:
+    from pipelines.feedback import agency_labels
+
+    labels = pl.DataFrame({"pair_key": ["a", "b"], "agency": ["hotel_booking", "school_enrollment"]})
+    assert agency_labels(labels, "hotel_booking")["pair_key"].to_list() == ["a"]

@@ -82,12 +82,13 @@ def labels(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     rows = con.execute(
         f"""
         SELECT l.pair_key, arg_max(h.evidence, h.match_score) AS evidence, l.decision,
-               max(h.match_score) AS match_score, any_value(d.decided_at) AS decided_at
+               max(h.match_score) AS match_score, any_value(d.decided_at) AS decided_at,
+               h.agency AS agency
         FROM ({LATEST}) l
         JOIN decisions d ON d.decision_id = l.decision_id
         JOIN pushed_hits h ON h.pair_key = l.pair_key
-        GROUP BY l.pair_key, l.decision
-        ORDER BY l.pair_key
+        GROUP BY l.pair_key, l.decision, h.agency
+        ORDER BY l.pair_key, h.agency
         """
     )
     schema: dict[str, pl.DataType] = {
@@ -96,6 +97,7 @@ def labels(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         "decision": pl.String(),
         "match_score": pl.Float64(),
         "decided_at": pl.Datetime("us"),
+        "agency": pl.String(),
     }
     return pl.DataFrame(_dicts(rows), schema=schema, orient="row")
 
