@@ -209,5 +209,7 @@ def test_too_few_labels_leave_the_model_alone() -> None:
 def test_labels_of_another_agency_do_not_count() -> None:
     from pipelines.feedback import agency_labels
 
-    labels = pl.DataFrame({"pair_key": ["a", "b"], "agency": ["hotel_booking", "school_enrollment"]})
+    labels = pl.DataFrame(
+        {"pair_key": ["a", "b"], "agency": ["hotel_booking", "school_enrollment"]}
+    )
     assert agency_labels(labels, "hotel_booking")["pair_key"].to_list() == ["a"]
