@@ -19,7 +19,7 @@ import polars as pl
 
 from data_contracts import warmup
 from data_contracts.checks import Side, build_checks, reason_text
-from data_contracts.derive import check_frame, parse_fields, typed_frame
+from data_contracts.derive import check_frame, parse_fields, required_columns, typed_frame
 from data_contracts.result import QUARANTINE_SCHEMA, REJECT_COLUMN, ContractResult
 from data_contracts.schemas import DatasetSpec
 from data_contracts.schemas import spec as dataset_spec
@@ -119,7 +119,7 @@ def validate(
     started = time.perf_counter()
     spec = dataset_spec(dataset)
     side = side or ("list" if dataset in LIST_DATASETS else "agency")
-    absent = [n for n in spec.required if n not in raw.columns]
+    absent = [n for n in required_columns(spec, raw.columns) if n not in raw.columns]
     if absent:
         names = ", ".join(f"{n} ({spec.field(n).aliases[0]})" for n in absent)
         raise _refuse(spec, f"required column missing: {names}", "缺少必填列")

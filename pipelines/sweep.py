@@ -26,7 +26,14 @@ from pipelines.screening import CONTEXT_COLUMNS, analyst_decisions, review_paylo
 from pipelines.settings import Settings, agency_settings
 from pipelines.stage_clock import Progress, StageClock, peak_rss_mb
 from pipelines.sweep_outputs import sweep_summary, write_outputs, write_summary
-from pipelines.sweep_sources import Tally, checked_source, load_list_files
+from pipelines.sweep_sources import (
+    Tally,
+    apply_list_frames,
+    check_list_files,
+    checked_source,
+    load_list_files,
+    loaded_after,
+)
 
 if TYPE_CHECKING:
     from pipelines.warehouse import Warehouse
@@ -76,20 +83,29 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     warmup.start()  # Great Expectations imports while the list is read and parsed
     agency = agency_settings(req.settings, req.agency)
     tally = Tally()
-    wh = Warehouse(req.warehouse or ":memory:")
-    wh.migrate()
-    clock.progress("名单入库 / loading lists")
-    list_changes, _ = load_list_files(
-        wh, req.lists, req.run_date, req.settings, req.docs_dir, tally, clock
+    clock.progress("名单校验 / checking lists")
+    # Every file is contract-checked before anything is written: a refused file leaves the
+    # warehouse exactly as it was.
+    list_frames = check_list_files(
+        req.lists, req.run_date, req.settings, req.docs_dir, tally, clock
     )
     clock.progress(f"数据契约 / checking {req.agency}")
     records = checked_source(
         req.agency, req.input, "agency", req.settings, req.run_date, req.docs_dir, tally, clock
     )
+    wh = Warehouse(req.warehouse or ":memory:")
+    wh.migrate()
+    clock.progress("名单入库 / loading lists")
+    backfill = loaded_after(wh, req.run_date)
+    list_wh = Warehouse(":memory:") if backfill else wh
+    if backfill:
+        list_wh.migrate()
+    list_changes = apply_list_frames(list_wh, list_frames, req.lists, req.run_date, clock)
+    del list_frames
     from pipelines.listing import current_entries
 
     with clock.stage("entries"):
-        entries = current_entries(wh, as_of=req.run_date)
+        entries = current_entries(list_wh, as_of=req.run_date)
     clock.progress("身份比对 / matching")
     with clock.stage("decisions"):
         # read once: the same decisions filter hits and alerts
@@ -131,6 +147,7 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
             started,
         )
         summary["reports"] = [str(p) for p in report_paths]
+        summary["list_backfill"] = backfill
         summary["feedback"] = match_stats["feedback"]
         write_outputs(req.out, hits, quarantine, summary)
     with clock.stage("persist"):  # hits, quarantine and the run row, as the files say

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from data_contracts.derive import required_columns
 from data_contracts.schemas import DatasetSpec
 from pipelines.errors import InputError
 from pipelines.ingest.mojibake import refuse_mojibake
@@ -62,7 +63,7 @@ def canonical_names(headers: list[str], spec: DatasetSpec) -> list[str]:
 def missing_required(columns: Iterable[str], spec: DatasetSpec) -> list[str]:
     """Required canonical columns absent from `columns`."""
     present = set(columns)
-    return [name for name in spec.required if name not in present]
+    return [name for name in required_columns(spec, present) if name not in present]
 
 
 def describe_field(spec: DatasetSpec, name: str) -> str:

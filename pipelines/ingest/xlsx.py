@@ -20,6 +20,7 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
+from data_contracts.derive import required_columns
 from data_contracts.schemas import DatasetSpec
 from pipelines.errors import InputError
 from pipelines.ingest.headers import count_known, fold_header, folded_header_map, headers_seen
@@ -130,7 +131,7 @@ def _header_index(rows: list[list[object]], spec: DatasetSpec) -> int | None:
 def _has_required(headers: list[str], spec: DatasetSpec) -> bool:
     lookup = folded_header_map(spec)
     named = {lookup.get(fold_header(h)) for h in headers}
-    return all(r in named for r in spec.required)
+    return all(r in named for r in required_columns(spec, {n for n in named if n}))
 
 
 def _headers(sheet: _Sheet) -> list[str]:
