@@ -21,6 +21,7 @@ import polars as pl
 import xlsxwriter
 
 from pipelines.alerts import STATUS_ZH, withdrawals
+from pipelines.cellsafe import neutral_frame
 from pipelines.masking import mask_id, mask_name
 from pipelines.rules import DECISION_ZH, LIST_TYPE_ZH, ROLE_ZH
 from pipelines.settings import AgencySettings
@@ -104,6 +105,22 @@ def report_rows(
     return out.sort("deadline", "record_id", "role", "entry_id", nulls_last=True)
 
 
+def download_rows(hits: pl.DataFrame, settings: AgencySettings) -> pl.DataFrame:
+    """Hit rows for an agency's own download, masked as its outbox report and safe to open.
+
+    Names are masked, IDs too unless the agency needs them in full (as `report_rows`); the list
+    side's ID is never needed by the agency; every text cell is formula-neutralised.
+    """
+    masks: list[pl.Expr] = []
+    for column in ("query_name", "list_name"):
+        if column in hits.columns:
+            masks.append(_text(hits, column).map_elements(mask_name, return_dtype=pl.String))
+    for column, needed in (("query_id_number", settings.needs_full_id), ("list_id_number", False)):
+        if column in hits.columns and not needed:
+            masks.append(_text(hits, column).map_elements(mask_id, return_dtype=pl.String))
+    return neutral_frame(hits.with_columns(masks) if masks else hits)
+
+
 def withdrawal_rows(withdrawn: pl.DataFrame) -> pl.DataFrame:
     """Withdrawn alerts as report rows, statuses and roles in words."""
     return withdrawn.select(
@@ -159,6 +176,7 @@ def _write_sheet(
             elif isinstance(value, int | float) and not isinstance(value, bool):
                 sheet.write_number(r, col, value)
             else:
+                # always a string cell: text that starts with = stays text, never a formula
                 sheet.write_string(r, col, str(value), wrap)
     for col, (key, header) in enumerate(fields):
         values = frame.get_column(key).to_list() if key in frame.columns else []
@@ -185,7 +203,8 @@ def _xlsx(
 
 
 def _csv(target: Path, frame: pl.DataFrame, fields: Sequence[tuple[str, str]]) -> Path:
-    headed = frame.select([pl.col(k).alias(h) for k, h in fields])
+    # no cell may start a formula when the agency opens the file (pipelines.cellsafe)
+    headed = neutral_frame(frame.select([pl.col(k).alias(h) for k, h in fields]))
     return _atomic(
         target, lambda tmp: headed.write_csv(tmp, include_bom=True, date_format="%Y-%m-%d")
     )
