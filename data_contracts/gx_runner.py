@@ -29,6 +29,9 @@ import great_expectations.expectations as gxe  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
 logging.getLogger("great_expectations").setLevel(logging.WARNING)  # GE may reset it on import
+# this module pins its own logger at INFO on import ("Created temporary directory ... for
+# ephemeral docs site", once per suite run): operators would read it before every real error
+logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
 
 _EXPECTATIONS: dict[str, Any] = {
     "not_null": gxe.ExpectColumnValuesToNotBeNull,

@@ -18,6 +18,7 @@ from typing import Literal
 import duckdb
 import polars as pl
 
+from pipelines.errors import InputError
 from pipelines.warehouse import LIST_CONTENT_COLUMNS, Warehouse, query_frame, registered
 
 Mode = Literal["snapshot", "delta"]
@@ -101,6 +102,22 @@ def _previous_load(
         return None
     added, changed, removed, unchanged, unknown = rows[0]
     return ListChange(added, changed, removed, unchanged, True, unknown or 0)
+
+
+def _refuse_rewriting_history(con: duckdb.DuckDBPyConnection, run_date: date, source: str) -> None:
+    """Versions only move forward: a new file for a night before the latest load is refused.
+
+    Applying it would close versions that started later (rows ending before they start). A sweep
+    given the earlier night's files evaluates them in a scratch store instead (`credsweep sweep
+    --list ...`), which answers for that night without rewriting the stored history.
+    """
+    latest = con.execute("SELECT max(run_date) FROM list_loads").fetchall()[0][0]
+    if latest is not None and latest > run_date:
+        raise InputError(
+            f"{source}: list files for {run_date} arrive after night {latest} was loaded; the"
+            " stored list only moves forward (backfill by sweeping that night with its --list"
+            " files) (名单版本不可回溯写入)"
+        )
 
 
 def _plan(con: duckdb.DuckDBPyConnection, inc: str, mode: Mode) -> None:
@@ -218,6 +235,7 @@ def apply_list(
         previous = _previous_load(con, run_date, source, mode, digest)
         if previous is not None:
             return previous
+        _refuse_rewriting_history(con, run_date, source)
         _plan(con, "_inc", mode)
         if complete:
             _plan_absent(con, "_inc")

@@ -14,7 +14,7 @@ import os
 import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 import polars as pl
@@ -187,12 +187,16 @@ def _write_sheet(
 
 
 def _xlsx(
-    target: Path, sheets: Sequence[tuple[str, pl.DataFrame, Sequence[tuple[str, str]]]]
+    target: Path,
+    sheets: Sequence[tuple[str, pl.DataFrame, Sequence[tuple[str, str]]]],
+    run_date: date,
 ) -> Path:
     def write(tmp: Path) -> None:
         book = xlsxwriter.Workbook(
             str(tmp), {"strings_to_numbers": False, "strings_to_urls": False}
         )
+        # stamped with the night, not the clock: rerunning a night gives the same bytes
+        book.set_properties({"created": datetime.combine(run_date, time())})
         try:
             for title, frame, fields in sheets:
                 _write_sheet(book, title, frame, fields)
@@ -225,6 +229,7 @@ def write_reports(
         _xlsx(
             folder / "hits.xlsx",
             [("拦截预警", hits, HIT_FIELDS), ("撤回预警", withdrawn, WITHDRAWAL_FIELDS)],
+            run_date,
         ),
         _csv(folder / "hits.csv", hits, HIT_FIELDS),
         _json(folder / "hits.json", agency, run_date, "hits", hits),
@@ -240,10 +245,14 @@ def write_agency_reports(
     hits: pl.DataFrame,
     settings: AgencySettings,
     outbox: str | Path,
+    folder: Path | None = None,
 ) -> list[Path]:
-    """Build and write one agency's reports for one run into `outbox/<agency>/<run_date>/`."""
+    """Build and write one agency's reports for one run into `outbox/<agency>/<run_date>/`.
+
+    `folder` overrides that place (the sweep writes into a staging folder and publishes later).
+    """
     ledger = wh.query("SELECT alert_id, status, deadline FROM alerts WHERE agency = ?", [agency])
     rows = report_rows(hits, ledger, agency, settings)
     withdrawn = withdrawal_rows(withdrawals(wh, agency, run_date))
-    folder = Path(outbox) / agency / run_date.isoformat()
+    folder = folder or Path(outbox) / agency / run_date.isoformat()
     return write_reports(folder, agency, run_date, rows, withdrawn)

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from pipelines.faults import kill_point
+from pipelines.publish import clean_leftovers, open_stage
 from pipelines.screening import CONTEXT_COLUMNS, analyst_decisions, review_payload, screen
 from pipelines.settings import Settings, agency_settings
 from pipelines.stage_clock import Progress, StageClock, peak_rss_mb
@@ -78,6 +80,8 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     from pipelines.reports import write_agency_reports
     from pipelines.warehouse import Warehouse, record_run
 
+    outbox = req.outbox or (req.out / "outbox")
+    _preflight(req, outbox)  # before any work: an unusable --out or --warehouse stops it here
     clock = StageClock(progress or (lambda _msg: None))
     started = time.perf_counter()
     warmup.start()  # Great Expectations imports while the list is read and parsed
@@ -96,12 +100,14 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     wh = Warehouse(req.warehouse or ":memory:")
     wh.migrate()
     clock.progress("名单入库 / loading lists")
-    backfill = loaded_after(wh, req.run_date)
+    # with no list files the night's list is the stored history as of the run date
+    backfill = bool(req.lists) and loaded_after(wh, req.run_date)
     list_wh = Warehouse(":memory:") if backfill else wh
     if backfill:
         list_wh.migrate()
     list_changes = apply_list_frames(list_wh, list_frames, req.lists, req.run_date, clock)
     del list_frames
+    kill_point("after_lists")
     from pipelines.listing import current_entries
 
     with clock.stage("entries"):
@@ -120,11 +126,20 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
         review_db=req.review_db,
         clock=clock,
     )
+    kill_point("before_alerts")
     with clock.stage("alerts", "预警 / alerts"):
         hits, alert_stats = _alerts(req, wh, hits, decided[0])
+    kill_point("after_alerts")
+    night = req.run_date.isoformat()
+    # every file goes to staging first; published together once the run row is committed
+    out_stage = open_stage(req.out, req.out, req.agency, night)
+    box_stage = open_stage(outbox, outbox / req.agency / night, req.agency, night)
     with clock.stage("reports", "报告 / reports"):
-        outbox = req.outbox or (req.out / "outbox")
-        report_paths = write_agency_reports(wh, req.agency, req.run_date, hits, agency, outbox)
+        staged = write_agency_reports(
+            wh, req.agency, req.run_date, hits, agency, outbox, folder=box_stage.staged
+        )
+        report_paths = [box_stage.final / p.relative_to(box_stage.staged) for p in staged]
+    kill_point("after_reports")
     if req.review_db is not None:
         from pipelines.workbench.store import ReviewStore, SweepThresholds
 
@@ -149,7 +164,8 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
         summary["reports"] = [str(p) for p in report_paths]
         summary["list_backfill"] = backfill
         summary["feedback"] = match_stats["feedback"]
-        write_outputs(req.out, hits, quarantine, summary)
+        write_outputs(out_stage.staged, hits, quarantine, summary)
+    kill_point("before_record")
     with clock.stage("persist"):  # hits, quarantine and the run row, as the files say
         sources = [("dishonest_list", p.name) for p in req.lists] + [(req.agency, req.input.name)]
         record_run(
@@ -169,7 +185,11 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     summary["peak_rss_mb"] = peak_rss_mb()
     summary["peak_rss_after_stage_mb"] = clock.rss_mb
     summary["duration_s"] = round(duration, 3)
-    write_summary(req.out, summary)
+    write_summary(out_stage.staged, summary)
+    kill_point("after_record")
+    box_stage.publish()
+    kill_point("mid_publish")
+    out_stage.publish()
     log.info(
         "sweep %s %s: %d records, %d hits, %d intercepts",
         req.agency,
@@ -179,6 +199,18 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
         summary["intercepts"],
     )
     return summary
+
+
+def _preflight(req: SweepRequest, outbox: Path) -> None:
+    """Refuse unusable destinations in one line, then clear what an interrupted run left."""
+    from pipelines.preflight import usable_warehouse, writable_folder
+
+    writable_folder(req.out, "--out")
+    writable_folder(outbox, "--outbox")
+    if req.warehouse is not None:
+        usable_warehouse(Path(req.warehouse))
+    for root in {req.out, outbox}:
+        clean_leftovers(root, req.agency)
 
 
 # `load_list_files` and `CONTEXT_COLUMNS` are named under this module in docs/splink_benchmark.md
