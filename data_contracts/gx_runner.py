@@ -90,7 +90,8 @@ def _context(docs_dir: Path | None) -> Any:
                 "class_name": "SiteBuilder",
                 "store_backend": {
                     "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(docs_dir),
+                    # GE refuses a relative folder; a home of "var" is relative to the cwd
+                    "base_directory": str(docs_dir.absolute()),
                 },
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },

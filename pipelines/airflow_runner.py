@@ -104,18 +104,26 @@ def nights_from_context(context: Mapping[str, Any]) -> list[str]:
     )
 
 
+def _one_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def call_step(context: Mapping[str, Any], fn: Callable[..., dict], *args: Any) -> dict:
     """Run one pipeline step; a CredsweepError fails the task with no retry: bad data stays bad.
+
+    So do faults of the deployment rather than of the moment (bad settings, a folder that is a
+    file, a missing permission): retrying them five minutes later only delays the one line the
+    operator needs.
 
     The one-line reason is also pushed as the task's `error` XCom, so whoever ran the DAG (the
     UI, `run_nightly`) can show it without digging through task logs.
     """
     try:
         return fn(*args)
-    except CredsweepError as exc:
+    except (CredsweepError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
         from airflow.sdk.exceptions import AirflowFailException
 
-        reason = f"{type(exc).__name__}: {exc}"
+        reason = f"{type(exc).__name__}: {_one_line(exc)}"
         context["ti"].xcom_push(key="error", value=reason)
         raise AirflowFailException(reason) from exc
 
