@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipelines.airflow_runner import LIST_INGEST_DAG_ID
 from pipelines.errors import ConfigError, CredsweepError
@@ -61,6 +62,28 @@ def test_relative_home_runs_the_night_with_data_docs(
     monkeypatch.delenv("CREDSWEEP_SETTINGS", raising=False)
     monkeypatch.chdir(tmp_path)
     nightly.prepare_demo("2024-05-01", 80, 7)
-    result = nightly.ingest_lists("2024-05-01")
-    assert result["added"] > 0 and result["rows_in"] > 0
+    assert nightly.ingest_lists("2024-05-01")["added"] > 0
+    assert not (tmp_path / "var" / "data_docs").exists()  # not written by default
+    settings = tmp_path / "settings.yaml"  # Data Docs on: the relative folder GE once refused
+    packaged = yaml.safe_load(Path(nightly.__file__).with_name("credsweep.yaml").read_text("utf-8"))
+    packaged.setdefault("contracts", {})["write_data_docs"] = True
+    settings.write_text(yaml.safe_dump(packaged, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("CREDSWEEP_SETTINGS", str(settings))
+    result = nightly.ingest_lists("2024-05-01")  # the same night again: a replay, docs written
+    assert result["rows_in"] > 0
     assert (tmp_path / "var" / "data_docs" / "2024-05-01").is_dir()
+
+
+def test_documented_metadata_url_has_its_driver_installed() -> None:
+    """Every SQLAlchemy URL the Airflow docs give must load its DBAPI driver from the lock."""
+    import re
+
+    import sqlalchemy
+
+    docs = (Path(__file__).parents[1] / "docs" / "airflow.md").read_text(encoding="utf-8")
+    urls = set(re.findall(r"(postgresql\+\w+|mysql\+\w+)://", docs))
+    assert urls, "the docs name a metadata database URL"
+    for scheme in urls:
+        engine = sqlalchemy.create_engine(f"{scheme}://user:pass@localhost/airflow")
+        assert engine.dialect.dbapi is not None  # imported without connecting
+        engine.dispose()
