@@ -172,7 +172,7 @@ def nightly(
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
-        Console().print(night_report(result, load_settings()))
+        Console(soft_wrap=True).print(night_report(result, load_settings()))
 
 
 def _register_commands() -> None:

@@ -61,7 +61,7 @@ def _agency_table(summary: dict) -> Table:
     return table
 
 
-def _places(result: dict, settings: Settings) -> Table:
+def _places(result: dict, settings: Settings) -> Text:
     night = result["run_date"]
     runs = settings.storage.path("runs") / night
     rows: list[tuple[str, Path]] = [
@@ -75,19 +75,17 @@ def _places(result: dict, settings: Settings) -> Table:
     docs = settings.storage.path("data_docs") / night
     if docs.is_dir():
         rows.append(("数据契约报告（Data Docs）", docs))
-    table = Table(title="输出位置", title_justify="left", show_header=False)
-    table.add_column("内容")
-    table.add_column("位置")
-    for label, path in rows:
-        table.add_row(label, str(path))
-    return table
+    # plain lines, not a table: a path must stay whole to be copied into a shell
+    lines = [("输出位置：\n", "bold")]
+    lines += [(f"  {label}：{path}\n", "") for label, path in rows]
+    return Text.assemble(*lines)
 
 
 def _workbench(settings: Settings) -> Text:
     db = settings.storage.path("review_db")
     return Text.assemble(
         ("打开复核工作台：\n", "bold"),
-        f"  credsweep review add-user --username 分析员 --role analyst --db {db}\n",
+        f"  credsweep review add-user --username analyst1 --role analyst --db {db}\n",
         f"  credsweep review serve --db {db}\n",
         "  然后在浏览器中打开 http://127.0.0.1:8765/",
     )
