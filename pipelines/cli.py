@@ -117,6 +117,8 @@ def sweep(
 
     _configure_logging()
     for path in [*list_, input]:
+        if path.is_dir():
+            raise CredsweepError(f"input {path} is a folder, not a file (应为文件)")
         if not path.exists():
             raise CredsweepError(f"input file not found: {path}")
     request = SweepRequest(

@@ -210,3 +210,8 @@ def test_headerless_file_never_echoes_its_first_row(tmp_path: Path) -> None:
         read_dataset(path, "hotel_booking")
     _no_personal_data(str(err.value))
     assert "6 columns" in str(err.value)
+
+
+def test_a_folder_given_as_a_file_is_named_as_such(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="is a folder, not a file"):
+        read_dataset(tmp_path, "hotel_booking")

@@ -169,3 +169,17 @@ def test_a_refused_run_leaves_the_warehouse_as_it_was(world: Path, tmp_path: Pat
     assert not (tmp_path / "n2" / "summary.json").exists()
     json.dumps(before, default=str)  # the comparison covered real rows
     assert before["list_entries"] and before["runs"]
+
+
+def test_new_list_files_for_an_earlier_night_are_refused_not_rewritten() -> None:
+    from pipelines.errors import InputError
+
+    wh = Warehouse(":memory:")
+    wh.migrate()
+    snap = pl.DataFrame({"entry_id": ["E1"], "party_type": ["person"], "name": ["张伟"]})
+    apply_list(wh, snap, run_date=NIGHT2, mode="snapshot", source="s.csv")
+    with pytest.raises(InputError, match="only moves forward"):
+        apply_list(wh, snap, run_date=NIGHT1, mode="snapshot", source="early.csv")
+    assert apply_list(wh, snap, run_date=NIGHT2, mode="snapshot", source="s.csv").replayed
+    rows = wh.query("SELECT valid_from_run, valid_to_run FROM list_entries").rows()
+    assert rows == [(NIGHT2, None)]
