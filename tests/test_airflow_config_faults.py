@@ -87,3 +87,13 @@ def test_documented_metadata_url_has_its_driver_installed() -> None:
         engine = sqlalchemy.create_engine(f"{scheme}://user:pass@localhost/airflow")
         assert engine.dialect.dbapi is not None  # imported without connecting
         engine.dispose()
+
+
+def test_no_command_offers_a_double_negative_flag() -> None:
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    for command in (["sweep"], ["capacity"], ["nightly"], ["evaluate"]):
+        shown = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"}).output
+        assert "--no-no-" not in shown, command
