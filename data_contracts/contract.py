@@ -19,8 +19,8 @@ import polars as pl
 
 from data_contracts import warmup
 from data_contracts.checks import Side, build_checks, reason_text
-from data_contracts.derive import check_frame, parse_fields, typed_frame
-from data_contracts.result import QUARANTINE_SCHEMA, ContractResult
+from data_contracts.derive import check_frame, parse_fields, required_columns, typed_frame
+from data_contracts.result import QUARANTINE_SCHEMA, REJECT_COLUMN, ContractResult
 from data_contracts.schemas import DatasetSpec
 from data_contracts.schemas import spec as dataset_spec
 from pipelines.errors import ContractError
@@ -119,10 +119,11 @@ def validate(
     started = time.perf_counter()
     spec = dataset_spec(dataset)
     side = side or ("list" if dataset in LIST_DATASETS else "agency")
-    absent = [n for n in spec.required if n not in raw.columns]
+    absent = [n for n in required_columns(spec, raw.columns) if n not in raw.columns]
     if absent:
         names = ", ".join(f"{n} ({spec.field(n).aliases[0]})" for n in absent)
         raise _refuse(spec, f"required column missing: {names}", "缺少必填列")
+    raw, unread = _split_unread(raw, spec)
     raw = _with_all_fields(raw, spec)
     when = run_date_of(run_id, run_date)
     checks = build_checks(spec, side, date.fromisoformat(settings.min_date), when)
@@ -135,6 +136,8 @@ def validate(
     flags = _row_reasons(run.outcomes, "warning", checked)
     bad = _mark(raw.height, failed)
     quarantine = _quarantine(raw.filter(bad).with_columns(failed["reason"]), spec)
+    if unread.height:
+        quarantine = pl.concat([unread, quarantine]).sort("row", maintain_order=True)
     flagged = _spread(raw.height, flags, "_flags")
     clean = typed_frame(raw.with_columns(flagged), spec, typed, ~bad)
 
@@ -146,10 +149,25 @@ def validate(
             f"{settings.max_invalid_id_fraction:.0%}",
             "证件号码不可用比例过高",
         )
-    if raw.height and clean.height == 0:
-        raise _refuse(spec, f"all {raw.height} rows failed the contract", "没有通过校验的记录")
-    stats = _stats(spec, side, raw, clean, quarantine, run, fraction, started)
+    rows_in = raw.height + unread.height
+    if rows_in and clean.height == 0:
+        raise _refuse(spec, f"all {rows_in} rows failed the contract", "没有通过校验的记录")
+    stats = _stats(spec, side, rows_in, clean, quarantine, run, fraction, started)
     return ContractResult(clean, quarantine, stats, run.result)
+
+
+def _split_unread(raw: pl.DataFrame, spec: DatasetSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rows to check, quarantine rows for those the reader already refused with a reason)."""
+    if REJECT_COLUMN not in raw.columns:
+        return raw, _quarantine(
+            raw.clear().with_columns(pl.lit(None, pl.String).alias("reason")), spec
+        )
+    refused = pl.col(REJECT_COLUMN).is_not_null()
+    unread = raw.filter(refused).with_columns(pl.col(REJECT_COLUMN).alias("reason"))
+    # the reader blanked their values, so the record key is empty and nothing personal is kept
+    return raw.filter(~refused).drop(REJECT_COLUMN), _quarantine(
+        _with_all_fields(unread, spec), spec
+    )
 
 
 def _with_all_fields(raw: pl.DataFrame, spec: DatasetSpec) -> pl.DataFrame:
@@ -181,7 +199,7 @@ def _quarantine(rows: pl.DataFrame, spec: DatasetSpec) -> pl.DataFrame:
 def _stats(
     spec: DatasetSpec,
     side: str,
-    raw: pl.DataFrame,
+    rows_in: int,
     clean: pl.DataFrame,
     quarantine: pl.DataFrame,
     run: SuiteRun,
@@ -201,7 +219,7 @@ def _stats(
     return {
         "dataset": spec.name,
         "side": side,
-        "rows_in": raw.height,
+        "rows_in": rows_in,
         "rows_clean": clean.height,
         "rows_quarantined": quarantine.height,
         "reasons": dict(reasons),

@@ -10,6 +10,8 @@ parsed once (`parse_fields`) and both frames are built from that.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import polars as pl
 
 from data_contracts import parse
@@ -23,6 +25,9 @@ ENUM_DEFAULTS: dict[tuple[str, str], str] = {
     ("dishonest_list", "status"): "active",
 }
 _TYPED_KINDS = ("date", "datetime", "int", "float", "enum")
+# Courts publish a removal as the entry id and status alone: the entry's facts are already on
+# file. On such a row only the id is required; the listing keeps the stored facts.
+REMOVAL_KEEPS_ONLY: dict[str, tuple[str, str]] = {"dishonest_list": ("status", "removed")}
 
 
 def _parsed(raw: pl.DataFrame, f: FieldSpec) -> pl.Series:
@@ -68,12 +73,14 @@ def check_frame(raw: pl.DataFrame, spec: DatasetSpec, typed: dict[str, pl.Series
         [pl.Series(f"{n}__typed", s) for n, s in typed.items()]
     )
     exprs: list[pl.Expr] = []
+    removal = _removal(spec)
     for f in spec.fields:
         n, filled, value = f.name, _filled(f.name), pl.col(f"{f.name}__typed")
         if f.required:
             # Only presence matters to the not-null expectation; a constant keeps names and IDs
             # out of GE's results and Data Docs and keeps GE's batch fingerprinting cheap.
-            exprs.append(pl.when(filled).then(pl.lit("present")).alias(n))
+            present = filled if n == spec.key else filled | removal
+            exprs.append(pl.when(present).then(pl.lit("present")).alias(n))
         if f.kind == "enum":
             exprs.append(
                 pl.when(filled)
@@ -101,6 +108,23 @@ def check_frame(raw: pl.DataFrame, spec: DatasetSpec, typed: dict[str, pl.Series
     # Text check columns hold a handful of distinct values: as categoricals, pandas hashes and
     # compares codes instead of a million strings (GE fingerprints the whole batch).
     return checks.with_columns(pl.col(pl.String).cast(pl.Categorical))
+
+
+def required_columns(spec: DatasetSpec, present: Iterable[str]) -> tuple[str, ...]:
+    """Columns a file of `spec` must carry: a removals-only delta needs just the key and status."""
+    rule = REMOVAL_KEEPS_ONLY.get(spec.name)
+    if rule is not None and rule[0] in set(present) and spec.key is not None:
+        return (spec.key,)
+    return spec.required
+
+
+def _removal(spec: DatasetSpec) -> pl.Expr:
+    """True on rows that only withdraw an entry (see `REMOVAL_KEEPS_ONLY`)."""
+    rule = REMOVAL_KEEPS_ONLY.get(spec.name)
+    if rule is None:
+        return pl.lit(False)
+    column, code = rule
+    return (pl.col(f"{column}__typed") == code).fill_null(False)
 
 
 def _occurrence(raw: pl.DataFrame, key: str) -> pl.Series:

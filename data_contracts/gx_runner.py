@@ -29,6 +29,9 @@ import great_expectations.expectations as gxe  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
 logging.getLogger("great_expectations").setLevel(logging.WARNING)  # GE may reset it on import
+# this module pins its own logger at INFO on import ("Created temporary directory ... for
+# ephemeral docs site", once per suite run): operators would read it before every real error
+logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
 
 _EXPECTATIONS: dict[str, Any] = {
     "not_null": gxe.ExpectColumnValuesToNotBeNull,
@@ -87,7 +90,8 @@ def _context(docs_dir: Path | None) -> Any:
                 "class_name": "SiteBuilder",
                 "store_backend": {
                     "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(docs_dir),
+                    # GE refuses a relative folder; a home of "var" is relative to the cwd
+                    "base_directory": str(docs_dir.absolute()),
                 },
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },

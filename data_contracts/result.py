@@ -7,6 +7,10 @@ from typing import Any
 
 import polars as pl
 
+# Set by a reader on a row it could not take apart or will not pass on (see pipelines.ingest.rows):
+# the reason, `code:field 中文`; such rows go to quarantine before any other check.
+REJECT_COLUMN = "_reject"
+
 QUARANTINE_SCHEMA = {
     "dataset": pl.String,
     "source": pl.String,

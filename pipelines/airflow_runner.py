@@ -106,18 +106,26 @@ def nights_from_context(context: Mapping[str, Any]) -> list[str]:
     )
 
 
+def _one_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def call_step(context: Mapping[str, Any], fn: Callable[..., dict], *args: Any) -> dict:
     """Run one pipeline step; a CredsweepError fails the task with no retry: bad data stays bad.
+
+    So do faults of the deployment rather than of the moment (bad settings, a folder that is a
+    file, a missing permission): retrying them five minutes later only delays the one line the
+    operator needs.
 
     The one-line reason is also pushed as the task's `error` XCom, so whoever ran the DAG (the
     UI, `run_nightly`) can show it without digging through task logs.
     """
     try:
         return fn(*args)
-    except CredsweepError as exc:
+    except (CredsweepError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
         from airflow.sdk.exceptions import AirflowFailException
 
-        reason = f"{type(exc).__name__}: {exc}"
+        reason = f"{type(exc).__name__}: {_one_line(exc)}"
         context["ti"].xcom_push(key="error", value=reason)
         raise AirflowFailException(reason) from exc
 
@@ -219,10 +227,20 @@ def task_results(run: Any, task_id: str, key: str = "return_value") -> list[Any]
         return [XComModel.deserialize_value(row) for row in session.scalars(query)]
 
 
-def run_nightly(run_date: str, size: int, seed: int, home: Path) -> dict:
-    """Generate a night's demo data, then run list ingest and every agency sweep through Airflow."""
+def run_nightly(
+    run_date: str,
+    size: int,
+    seed: int,
+    home: Path,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """Generate a night's demo data, then run list ingest and every agency sweep through Airflow.
+
+    `progress` is told the name of each stage as it starts (the CLI prints one line per stage).
+    """
     import warnings
 
+    stage = progress or (lambda _name: None)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     # dag.test's in-process execution API imports starlette's test client, whose deprecation
@@ -231,18 +249,22 @@ def run_nightly(run_date: str, size: int, seed: int, home: Path) -> dict:
     apply_airflow_env(Path(home))
     from pipelines.nightly import prepare_demo, publish_summary
 
+    stage("准备 Airflow 元数据库 / metadata database")
     mark = time.perf_counter()
     migrated = ensure_metadata_db()
     timings["metadata_db_s"] = round(time.perf_counter() - mark, 2)
 
+    stage(f"生成当晚数据 / generating {size} records per dataset")
     mark = time.perf_counter()
     demo = prepare_demo(run_date, size, seed)
     timings["prepare_demo_s"] = round(time.perf_counter() - mark, 2)
 
+    stage("解析 DAG / parsing dags")
     mark = time.perf_counter()
     dags = load_dags()
     timings["parse_dags_s"] = round(time.perf_counter() - mark, 2)
 
+    stage("名单入库 / list ingest")
     mark = time.perf_counter()
     ingest_run = run_dag(dags[LIST_INGEST_DAG_ID], run_date)
     lists = task_results(ingest_run, "ingest")
@@ -250,6 +272,7 @@ def run_nightly(run_date: str, size: int, seed: int, home: Path) -> dict:
 
     summaries: list[dict] = []
     for agency in AGENCIES:
+        stage(f"比对 / sweep {agency}")
         mark = time.perf_counter()
         run = run_dag(dags[sweep_dag_id(agency)], run_date)
         summaries.extend(task_results(run, "sweep"))
@@ -257,9 +280,11 @@ def run_nightly(run_date: str, size: int, seed: int, home: Path) -> dict:
 
     leads: list[Any] = []
     if COURT_LEADS_DAG_ID in dags:
+        stage("行踪线索 / court leads")
         mark = time.perf_counter()
         leads = task_results(run_dag(dags[COURT_LEADS_DAG_ID], run_date), "leads")
         timings[COURT_LEADS_DAG_ID + "_s"] = round(time.perf_counter() - mark, 2)
+    stage("汇总 / night summary")
     night = publish_summary(run_date, summaries)
     timings["total_s"] = round(time.perf_counter() - started, 2)
     return {

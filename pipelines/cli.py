@@ -117,6 +117,8 @@ def sweep(
 
     _configure_logging()
     for path in [*list_, input]:
+        if path.is_dir():
+            raise CredsweepError(f"input {path} is a folder, not a file (应为文件)")
         if not path.exists():
             raise CredsweepError(f"input file not found: {path}")
     request = SweepRequest(
@@ -150,13 +152,29 @@ def nightly(
     home: Annotated[
         Path, typer.Option(help="Working folder: warehouse, landing, outbox, Airflow metadata.")
     ] = Path("var"),
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the raw result as JSON (for scripts).")
+    ] = False,
 ) -> None:
     """The main job: generate a night's data and run the full sweep of all agencies in Airflow."""
+    from rich.console import Console
+
     from pipelines.airflow_runner import run_nightly
+    from pipelines.nightly_report import StageProgress, night_report
+    from pipelines.settings import load_settings
 
     _configure_logging()
-    result = run_nightly(_run_date(run_date).isoformat(), size=size, seed=seed, home=home)
-    typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    progress = StageProgress()
+    try:
+        result = run_nightly(
+            _run_date(run_date).isoformat(), size=size, seed=seed, home=home, progress=progress
+        )
+    finally:
+        progress.close()
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        Console(soft_wrap=True).print(night_report(result, load_settings()))
 
 
 def _register_commands() -> None:

@@ -11,3 +11,10 @@ class InputError(CredsweepError):
 
 class ContractError(CredsweepError):
     """A dataset broke its data contract as a whole; its run stops and prior state is kept."""
+
+
+class ConfigError(CredsweepError, ValueError):
+    """The settings or the deployment are wrong (a bad settings file): no retry helps.
+
+    Also a ValueError, which is what settings problems raised before this class existed.
+    """

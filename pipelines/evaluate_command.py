@@ -103,7 +103,9 @@ def check_agencies(names: Sequence[str] | None) -> tuple[str, ...]:
 
 def read_hits(path: Path) -> pl.DataFrame:
     """A sweep's hits.csv as text columns (record ids keep their leading zeros)."""
-    return pl.read_csv(path, infer_schema=False)
+    from pipelines.cellsafe import restore_frame
+
+    return restore_frame(pl.read_csv(path, infer_schema=False))  # undo the formula guards
 
 
 def screened_records(source: Path, agency: str, quarantine: Path) -> pl.Series:

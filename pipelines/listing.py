@@ -18,6 +18,7 @@ from typing import Literal
 import duckdb
 import polars as pl
 
+from pipelines.errors import InputError
 from pipelines.warehouse import LIST_CONTENT_COLUMNS, Warehouse, query_frame, registered
 
 Mode = Literal["snapshot", "delta"]
@@ -43,6 +44,8 @@ class ListChange:
     unchanged: int
     replayed: bool = False
     """True when this exact file was already applied on this run date (nothing was written)."""
+    unknown_removals: int = 0
+    """Removal rows for entries never listed (nothing to withdraw): reported, not counted."""
 
 
 def _incoming(clean: pl.DataFrame) -> pl.DataFrame:
@@ -91,14 +94,30 @@ def _previous_load(
     con: duckdb.DuckDBPyConnection, run_date: date, source: str, mode: Mode, digest: str
 ) -> ListChange | None:
     rows = con.execute(
-        "SELECT added, changed, removed, unchanged FROM list_loads"
+        "SELECT added, changed, removed, unchanged, unknown_removals FROM list_loads"
         " WHERE run_date = ? AND source = ? AND mode = ? AND content_hash = ?",
         [run_date, source, mode, digest],
     ).fetchall()
     if not rows:
         return None
-    added, changed, removed, unchanged = rows[0]
-    return ListChange(added, changed, removed, unchanged, replayed=True)
+    added, changed, removed, unchanged, unknown = rows[0]
+    return ListChange(added, changed, removed, unchanged, True, unknown or 0)
+
+
+def _refuse_rewriting_history(con: duckdb.DuckDBPyConnection, run_date: date, source: str) -> None:
+    """Versions only move forward: a new file for a night before the latest load is refused.
+
+    Applying it would close versions that started later (rows ending before they start). A sweep
+    given the earlier night's files evaluates them in a scratch store instead (`credsweep sweep
+    --list ...`), which answers for that night without rewriting the stored history.
+    """
+    latest = con.execute("SELECT max(run_date) FROM list_loads").fetchall()[0][0]
+    if latest is not None and latest > run_date:
+        raise InputError(
+            f"{source}: list files for {run_date} arrive after night {latest} was loaded; the"
+            " stored list only moves forward (backfill by sweeping that night with its --list"
+            " files) (名单版本不可回溯写入)"
+        )
 
 
 def _plan(con: duckdb.DuckDBPyConnection, inc: str, mode: Mode) -> None:
@@ -121,7 +140,8 @@ def _plan(con: duckdb.DuckDBPyConnection, inc: str, mode: Mode) -> None:
                    THEN 'added'
                  WHEN i.status = 'active' AND c.row_hash <> i.row_hash THEN 'changed'
                  WHEN i.status = 'active' THEN 'unchanged'
-                 WHEN c.entry_id IS NULL OR c.status = 'active' THEN 'removed'
+                 WHEN c.entry_id IS NULL THEN 'unknown_removal'
+                 WHEN c.status = 'active' THEN 'removed'
                  ELSE 'unchanged'
                END AS action,
                '{removal_reason}' AS removal_reason
@@ -150,7 +170,7 @@ def _write_plan(con: duckdb.DuckDBPyConnection, inc: str, run_date: date, source
     if stored:  # a first snapshot has nothing to close
         con.execute(
             "UPDATE list_entries SET valid_to_run = ? WHERE valid_to_run IS NULL AND entry_id IN"
-            " (SELECT entry_id FROM _plan WHERE action <> 'unchanged')",
+            " (SELECT entry_id FROM _plan WHERE action IN ('added', 'changed', 'removed'))",
             [run_date],
         )
     params = {"run": run_date, "source": source}
@@ -162,7 +182,7 @@ def _write_plan(con: duckdb.DuckDBPyConnection, inc: str, run_date: date, source
                $run AS valid_from_run, NULL::DATE AS valid_to_run, $source AS source,
                i.row_hash
         FROM _plan p JOIN {inc} i USING (entry_id)
-        WHERE p.action <> 'unchanged' AND p.status = 'active'""",
+        WHERE p.action IN ('added', 'changed') AND p.status = 'active'""",
         params,
     )
     removed = ", ".join(f"p.{c}" for c in CONTENT)
@@ -173,7 +193,7 @@ def _write_plan(con: duckdb.DuckDBPyConnection, inc: str, run_date: date, source
                $run AS valid_from_run, NULL::DATE AS valid_to_run, $source AS source,
                {_hash_sql("p")} AS row_hash
         FROM _plan p
-        WHERE p.action <> 'unchanged' AND p.status = 'removed'""",
+        WHERE p.action = 'removed' AND p.status = 'removed'""",
         params,
     )
 
@@ -181,7 +201,8 @@ def _write_plan(con: duckdb.DuckDBPyConnection, inc: str, run_date: date, source
 def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     rows = con.execute("SELECT action, count(*) FROM _plan GROUP BY action").fetchall()
     found = {str(action): int(n) for action, n in rows}
-    return {k: found.get(k, 0) for k in ("added", "changed", "removed", "unchanged")}
+    keys = ("added", "changed", "removed", "unchanged", "unknown_removal")
+    return {k: found.get(k, 0) for k in keys}
 
 
 def apply_list(
@@ -214,18 +235,27 @@ def apply_list(
         previous = _previous_load(con, run_date, source, mode, digest)
         if previous is not None:
             return previous
+        _refuse_rewriting_history(con, run_date, source)
         _plan(con, "_inc", mode)
         if complete:
             _plan_absent(con, "_inc")
         _write_plan(con, "_inc", run_date, source)
         counts = _counts(con)
         con.execute(
-            "INSERT INTO list_loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO list_loads (run_date, source, mode, content_hash, snapshot_is_complete,"
+            " added, changed, removed, unchanged, unknown_removals)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [run_date, source, mode, digest, complete, *counts.values()],
         )
         con.execute("DROP TABLE _plan")
         con.execute("DROP TABLE _inc")
-    return ListChange(counts["added"], counts["changed"], counts["removed"], counts["unchanged"])
+    return ListChange(
+        counts["added"],
+        counts["changed"],
+        counts["removed"],
+        counts["unchanged"],
+        unknown_removals=counts["unknown_removal"],
+    )
 
 
 def current_entries(wh: Warehouse, as_of: date) -> pl.DataFrame:

@@ -27,6 +27,13 @@ def _landing(settings: Settings, run_date: str) -> Path:
     return settings.storage.path("landing") / run_date
 
 
+def _docs_dir(settings: Settings, run_date: str) -> Path | None:
+    """Where the night's Data Docs go, or None when they are not written (the default)."""
+    if not settings.contracts.write_data_docs:
+        return None
+    return settings.storage.path("data_docs") / run_date
+
+
 def list_files(folder: Path) -> list[Path]:
     """The night's list files: the snapshot first, then deltas in name order."""
     files = sorted(p for p in folder.glob("*") if p.is_file() and not p.name.startswith("."))
@@ -52,7 +59,7 @@ def ingest_lists(run_date: str, settings_path: str | None = None) -> dict:
         files,
         date.fromisoformat(run_date),
         settings,
-        docs_dir=settings.storage.path("data_docs") / run_date,
+        docs_dir=_docs_dir(settings, run_date),
     )
     out = settings.storage.path("runs") / run_date / "lists"
     write_quarantine(out, tally.quarantine())
@@ -91,7 +98,7 @@ def sweep_agency(agency: str, run_date: str, settings_path: str | None = None) -
         warehouse=settings.storage.path("warehouse"),
         outbox=settings.storage.path("outbox"),
         review_db=settings.storage.path("review_db"),
-        docs_dir=settings.storage.path("data_docs") / run_date,
+        docs_dir=_docs_dir(settings, run_date),
     )
     return run_sweep(request)
 

@@ -14,13 +14,14 @@ import os
 import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 import polars as pl
 import xlsxwriter
 
 from pipelines.alerts import STATUS_ZH, withdrawals
+from pipelines.cellsafe import neutral_frame
 from pipelines.masking import mask_id, mask_name
 from pipelines.rules import DECISION_ZH, LIST_TYPE_ZH, ROLE_ZH
 from pipelines.settings import AgencySettings
@@ -104,6 +105,22 @@ def report_rows(
     return out.sort("deadline", "record_id", "role", "entry_id", nulls_last=True)
 
 
+def download_rows(hits: pl.DataFrame, settings: AgencySettings) -> pl.DataFrame:
+    """Hit rows for an agency's own download, masked as its outbox report and safe to open.
+
+    Names are masked, IDs too unless the agency needs them in full (as `report_rows`); the list
+    side's ID is never needed by the agency; every text cell is formula-neutralised.
+    """
+    masks: list[pl.Expr] = []
+    for column in ("query_name", "list_name"):
+        if column in hits.columns:
+            masks.append(_text(hits, column).map_elements(mask_name, return_dtype=pl.String))
+    for column, needed in (("query_id_number", settings.needs_full_id), ("list_id_number", False)):
+        if column in hits.columns and not needed:
+            masks.append(_text(hits, column).map_elements(mask_id, return_dtype=pl.String))
+    return neutral_frame(hits.with_columns(masks) if masks else hits)
+
+
 def withdrawal_rows(withdrawn: pl.DataFrame) -> pl.DataFrame:
     """Withdrawn alerts as report rows, statuses and roles in words."""
     return withdrawn.select(
@@ -159,6 +176,7 @@ def _write_sheet(
             elif isinstance(value, int | float) and not isinstance(value, bool):
                 sheet.write_number(r, col, value)
             else:
+                # always a string cell: text that starts with = stays text, never a formula
                 sheet.write_string(r, col, str(value), wrap)
     for col, (key, header) in enumerate(fields):
         values = frame.get_column(key).to_list() if key in frame.columns else []
@@ -169,12 +187,16 @@ def _write_sheet(
 
 
 def _xlsx(
-    target: Path, sheets: Sequence[tuple[str, pl.DataFrame, Sequence[tuple[str, str]]]]
+    target: Path,
+    sheets: Sequence[tuple[str, pl.DataFrame, Sequence[tuple[str, str]]]],
+    run_date: date,
 ) -> Path:
     def write(tmp: Path) -> None:
         book = xlsxwriter.Workbook(
             str(tmp), {"strings_to_numbers": False, "strings_to_urls": False}
         )
+        # stamped with the night, not the clock: rerunning a night gives the same bytes
+        book.set_properties({"created": datetime.combine(run_date, time())})
         try:
             for title, frame, fields in sheets:
                 _write_sheet(book, title, frame, fields)
@@ -185,7 +207,8 @@ def _xlsx(
 
 
 def _csv(target: Path, frame: pl.DataFrame, fields: Sequence[tuple[str, str]]) -> Path:
-    headed = frame.select([pl.col(k).alias(h) for k, h in fields])
+    # no cell may start a formula when the agency opens the file (pipelines.cellsafe)
+    headed = neutral_frame(frame.select([pl.col(k).alias(h) for k, h in fields]))
     return _atomic(
         target, lambda tmp: headed.write_csv(tmp, include_bom=True, date_format="%Y-%m-%d")
     )
@@ -206,6 +229,7 @@ def write_reports(
         _xlsx(
             folder / "hits.xlsx",
             [("拦截预警", hits, HIT_FIELDS), ("撤回预警", withdrawn, WITHDRAWAL_FIELDS)],
+            run_date,
         ),
         _csv(folder / "hits.csv", hits, HIT_FIELDS),
         _json(folder / "hits.json", agency, run_date, "hits", hits),
@@ -221,10 +245,14 @@ def write_agency_reports(
     hits: pl.DataFrame,
     settings: AgencySettings,
     outbox: str | Path,
+    folder: Path | None = None,
 ) -> list[Path]:
-    """Build and write one agency's reports for one run into `outbox/<agency>/<run_date>/`."""
+    """Build and write one agency's reports for one run into `outbox/<agency>/<run_date>/`.
+
+    `folder` overrides that place (the sweep writes into a staging folder and publishes later).
+    """
     ledger = wh.query("SELECT alert_id, status, deadline FROM alerts WHERE agency = ?", [agency])
     rows = report_rows(hits, ledger, agency, settings)
     withdrawn = withdrawal_rows(withdrawals(wh, agency, run_date))
-    folder = Path(outbox) / agency / run_date.isoformat()
+    folder = folder or Path(outbox) / agency / run_date.isoformat()
     return write_reports(folder, agency, run_date, rows, withdrawn)

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pipelines.errors import CredsweepError
+from pipelines.errors import ConfigError, CredsweepError
 
 DEFAULT_SETTINGS = Path(__file__).with_name("credsweep.yaml")
 Role = Literal["guest", "guardian", "guardian2", "applicant", "legal_rep", "candidate"]
@@ -59,8 +59,8 @@ class StorageSettings(_Model):
     )
 
     def root(self) -> Path:
-        """The home folder, honouring `$CREDSWEEP_HOME`."""
-        return Path(os.environ.get("CREDSWEEP_HOME") or self.home)
+        """The home folder, honouring `$CREDSWEEP_HOME`; relative homes are taken from the cwd."""
+        return Path(os.environ.get("CREDSWEEP_HOME") or self.home).absolute()
 
     def path(self, name: str) -> Path:
         """Resolve one of the storage fields (e.g. `"outbox"`) to a path."""
@@ -256,6 +256,15 @@ class ContractSettings(_Model):
     min_date: str = Field(
         default="1900-01-01", description="Earliest plausible date in any date column."
     )
+    write_data_docs: bool = Field(
+        default=False,
+        description=(
+            "Write Great Expectations Data Docs (HTML) per night under storage.data_docs. Off by"
+            " default: the pages load their styles and scripts from public CDNs and render blank"
+            " offline, and take about 20 MB a night; the quarantine files and run summaries"
+            " carry the same verdicts."
+        ),
+    )
 
 
 class Settings(_Model):
@@ -292,8 +301,19 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     try:
         raw = yaml.safe_load(chosen.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ValueError(f"cannot read settings file {chosen}: {exc.strerror}") from None
-    return Settings.model_validate(raw)
+        raise ConfigError(f"cannot read settings file {chosen}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where is not None else ""
+        raise ConfigError(f"settings file {chosen} is not valid YAML{line}") from None
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(
+            f"settings file {chosen}: {field}: {first['msg']} ({exc.error_count()} problem(s))"
+        ) from None
 
 
 @lru_cache(maxsize=1)

@@ -22,11 +22,20 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from pipelines.faults import kill_point
+from pipelines.publish import clean_leftovers, open_stage
 from pipelines.screening import CONTEXT_COLUMNS, analyst_decisions, review_payload, screen
 from pipelines.settings import Settings, agency_settings
 from pipelines.stage_clock import Progress, StageClock, peak_rss_mb
 from pipelines.sweep_outputs import sweep_summary, write_outputs, write_summary
-from pipelines.sweep_sources import Tally, checked_source, load_list_files
+from pipelines.sweep_sources import (
+    Tally,
+    apply_list_frames,
+    check_list_files,
+    checked_source,
+    load_list_files,
+    loaded_after,
+)
 
 if TYPE_CHECKING:
     from pipelines.warehouse import Warehouse
@@ -77,25 +86,38 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     from pipelines.reports import write_agency_reports
     from pipelines.warehouse import Warehouse, record_run
 
+    outbox = req.outbox or (req.out / "outbox")
+    _preflight(req, outbox)  # before any work: an unusable --out or --warehouse stops it here
     clock = StageClock(progress or (lambda _msg: None))
     started = time.perf_counter()
     warmup.start()  # Great Expectations imports while the list is read and parsed
     agency = agency_settings(req.settings, req.agency)
     tally = Tally()
-    wh = Warehouse(req.warehouse or ":memory:")
-    wh.migrate()
-    clock.progress("名单入库 / loading lists")
-    list_changes, _ = load_list_files(
-        wh, req.lists, req.run_date, req.settings, req.docs_dir, tally, clock
+    clock.progress("名单校验 / checking lists")
+    # Every file is contract-checked before anything is written: a refused file leaves the
+    # warehouse exactly as it was.
+    list_frames = check_list_files(
+        req.lists, req.run_date, req.settings, req.docs_dir, tally, clock
     )
     clock.progress(f"数据契约 / checking {req.agency}")
     records = checked_source(
         req.agency, req.input, "agency", req.settings, req.run_date, req.docs_dir, tally, clock
     )
+    wh = Warehouse(req.warehouse or ":memory:")
+    wh.migrate()
+    clock.progress("名单入库 / loading lists")
+    # with no list files the night's list is the stored history as of the run date
+    backfill = bool(req.lists) and loaded_after(wh, req.run_date)
+    list_wh = Warehouse(":memory:") if backfill else wh
+    if backfill:
+        list_wh.migrate()
+    list_changes = apply_list_frames(list_wh, list_frames, req.lists, req.run_date, clock)
+    del list_frames
+    kill_point("after_lists")
     from pipelines.listing import current_entries
 
     with clock.stage("entries"):
-        entries = current_entries(wh, as_of=req.run_date)
+        entries = current_entries(list_wh, as_of=req.run_date)
     clock.progress("身份比对 / matching")
     with clock.stage("decisions"):
         # read once: the same decisions filter hits and alerts
@@ -110,17 +132,27 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
         review_db=req.review_db,
         clock=clock,
     )
-    outbox = req.outbox or (req.out / "outbox")
+    kill_point("before_alerts")
     with clock.stage("alerts", "预警 / alerts"):
         # the agency's replies since the last run first: an outcome closes an alert for good
         reply_stats = exchange_replies(wh, req.review_db, outbox, req.agency)
         hits, alert_stats = _alerts(req, wh, hits, decided[0])
         # the courts' whereabouts leads: every confident sighting, intercepted or not
         record_sightings(wh, req.agency, req.run_date, hits, records)
+    kill_point("after_alerts")
+    night = req.run_date.isoformat()
+    # every file goes to staging first; published together once the run row is committed
+    out_stage = open_stage(req.out, req.out, req.agency, night)
+    box_stage = open_stage(outbox, outbox / req.agency / night, req.agency, night)
     with clock.stage("reports", "报告 / reports"):
-        report_paths = write_agency_reports(wh, req.agency, req.run_date, hits, agency, outbox)
+        staged = write_agency_reports(
+            wh, req.agency, req.run_date, hits, agency, outbox, folder=box_stage.staged
+        )
+        report_paths = [box_stage.final / p.relative_to(box_stage.staged) for p in staged]
+        # delivered with this night's publication; a run killed before it is rerun whole
         alert_stats["alerts_sent"] = mark_sent(wh, req.agency, req.run_date)
         alert_stats["replies"] = reply_stats
+    kill_point("after_reports")
     if req.review_db is not None:
         from pipelines.workbench.store import ReviewStore, SweepThresholds
 
@@ -144,8 +176,10 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
             started,
         )
         summary["reports"] = [str(p) for p in report_paths]
+        summary["list_backfill"] = backfill
         summary["feedback"] = match_stats["feedback"]
-        write_outputs(req.out, hits, quarantine, summary)
+        write_outputs(out_stage.staged, hits, quarantine, summary)
+    kill_point("before_record")
     with clock.stage("persist"):  # hits, quarantine and the run row, as the files say
         sources = [("dishonest_list", p.name) for p in req.lists] + [(req.agency, req.input.name)]
         record_run(
@@ -165,7 +199,11 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     summary["peak_rss_mb"] = peak_rss_mb()
     summary["peak_rss_after_stage_mb"] = clock.rss_mb
     summary["duration_s"] = round(duration, 3)
-    write_summary(req.out, summary)
+    write_summary(out_stage.staged, summary)
+    kill_point("after_record")
+    box_stage.publish()
+    kill_point("mid_publish")
+    out_stage.publish()
     log.info(
         "sweep %s %s: %d records, %d hits, %d intercepts",
         req.agency,
@@ -175,6 +213,18 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
         summary["intercepts"],
     )
     return summary
+
+
+def _preflight(req: SweepRequest, outbox: Path) -> None:
+    """Refuse unusable destinations in one line, then clear what an interrupted run left."""
+    from pipelines.preflight import usable_warehouse, writable_folder
+
+    writable_folder(req.out, "--out")
+    writable_folder(outbox, "--outbox")
+    if req.warehouse is not None:
+        usable_warehouse(Path(req.warehouse))
+    for root in {req.out, outbox}:
+        clean_leftovers(root, req.agency)
 
 
 # `load_list_files` and `CONTEXT_COLUMNS` are named under this module in docs/splink_benchmark.md

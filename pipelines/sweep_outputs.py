@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.cellsafe import neutral_frame
 from pipelines.screening import CONTEXT_COLUMNS
 from pipelines.sweep_sources import Tally
 
@@ -41,9 +42,8 @@ def write_quarantine(out: Path, quarantine: pl.DataFrame) -> Path:
     """Write the rejected rows with their reasons, in a stable order."""
     out.mkdir(parents=True, exist_ok=True)
     target = out / "quarantine.csv"
-    quarantine.sort(["dataset", "source", pl.col("row").cast(pl.Int64, strict=False)]).write_csv(
-        target
-    )
+    ordered = quarantine.sort(["dataset", "source", pl.col("row").cast(pl.Int64, strict=False)])
+    neutral_frame(ordered).write_csv(target)
     return target
 
 
@@ -53,9 +53,11 @@ def write_outputs(out: Path, hits: pl.DataFrame, quarantine: pl.DataFrame, summa
     ordered = hits.select([c for c in (*HIT_COLUMNS, *CONTEXT_COLUMNS) if c in hits.columns]).sort(
         [c for c in ("record_id", "role", "entry_id", "query_role") if c in hits.columns]
     )
-    ordered.with_columns(pl.col("intercept").cast(pl.String).str.to_lowercase()).write_csv(
-        out / "hits.csv"
-    )
+    # Text cells that would start a formula carry one leading quote (reversible, see
+    # pipelines.cellsafe.restore); ids and reasons of ordinary rows are written unchanged.
+    neutral_frame(
+        ordered.with_columns(pl.col("intercept").cast(pl.String).str.to_lowercase())
+    ).write_csv(out / "hits.csv")
     write_quarantine(out, quarantine)
     write_summary(out, summary)
 

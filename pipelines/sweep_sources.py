@@ -76,25 +76,37 @@ def checked_source(
     return result.clean
 
 
-def load_list_files(
-    wh: Warehouse,
+def check_list_files(
     paths: Sequence[Path],
     run_date: date,
     settings: Settings,
     docs_dir: Path | None = None,
     tally: Tally | None = None,
     clock: StageClock | None = None,
-) -> tuple[dict[str, int], Tally]:
-    """Apply the snapshot, then each delta in order, to the versioned list."""
+) -> list[pl.DataFrame]:
+    """Read and contract-check every list file, touching no store (a refusal changes nothing)."""
+    tally = tally if tally is not None else Tally()
+    return [
+        checked_source("dishonest_list", p, "list", settings, run_date, docs_dir, tally, clock)
+        for p in paths
+    ]
+
+
+def apply_list_frames(
+    wh: Warehouse,
+    frames: Sequence[pl.DataFrame],
+    paths: Sequence[Path],
+    run_date: date,
+    clock: StageClock | None = None,
+) -> dict[str, int]:
+    """Apply checked list files to the versioned list: the first as snapshot, then deltas."""
     from pipelines.listing import apply_list
 
-    tally = tally or Tally()
     clock = clock or StageClock()
-    changes: dict[str, int] = {"added": 0, "changed": 0, "removed": 0, "unchanged": 0}
-    for i, path in enumerate(paths):
-        clean = checked_source(
-            "dishonest_list", path, "list", settings, run_date, docs_dir, tally, clock
-        )
+    changes: dict[str, int] = dict.fromkeys(
+        ("added", "changed", "removed", "unchanged", "unknown_removals"), 0
+    )
+    for i, (clean, path) in enumerate(zip(frames, paths, strict=True)):
         with clock.stage("listing"):
             change = apply_list(
                 wh,
@@ -105,4 +117,29 @@ def load_list_files(
             )
         for key in changes:
             changes[key] += int(getattr(change, key))
-    return changes, tally
+    return changes
+
+
+def loaded_after(wh: Warehouse, run_date: date) -> bool:
+    """Whether the store already holds list loads of a later night (this run is a backfill).
+
+    The stored list history only moves forward; an earlier night's files are versioned in a
+    scratch store of their own, which gives that night's answer without rewriting later history.
+    """
+    later = wh.query("SELECT count(*) AS n FROM list_loads WHERE run_date > ?", [run_date])
+    return bool(later["n"][0])
+
+
+def load_list_files(
+    wh: Warehouse,
+    paths: Sequence[Path],
+    run_date: date,
+    settings: Settings,
+    docs_dir: Path | None = None,
+    tally: Tally | None = None,
+    clock: StageClock | None = None,
+) -> tuple[dict[str, int], Tally]:
+    """Check every list file, then apply the snapshot and each delta in order."""
+    tally = tally or Tally()
+    frames = check_list_files(paths, run_date, settings, docs_dir, tally, clock)
+    return apply_list_frames(wh, frames, paths, run_date, clock), tally

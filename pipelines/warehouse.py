@@ -145,6 +145,8 @@ DDL: tuple[str, ...] = (
     finished_at TIMESTAMP,
     summary JSON
 )""",
+    # removals of entries never listed are reported per load (added after the first release)
+    "ALTER TABLE list_loads ADD COLUMN IF NOT EXISTS unknown_removals BIGINT DEFAULT 0",
 )
 
 TABLES = (

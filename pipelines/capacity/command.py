@@ -27,7 +27,7 @@ def capacity(
         Path | None, typer.Option(help="Capacity model JSON (default: the packaged prior).")
     ] = None,
     no_reports: Annotated[
-        bool, typer.Option(help="Skip the per-court XLSX and HTML report.")
+        bool, typer.Option("--no-reports", help="Skip the per-court XLSX and HTML report.")
     ] = False,
 ) -> None:
     """Score every active listed debtor: 失信 (able but unwilling) vs 失能 (unable)."""

@@ -15,6 +15,7 @@ from typing import Literal
 
 import polars as pl
 
+from pipelines.cellsafe import restore_frame
 from pipelines.errors import InputError
 from pipelines.settings import ContractSettings
 
@@ -110,7 +111,7 @@ def read_consumption(dirs: Sequence[Path], settings: ContractSettings) -> pl.Dat
     frames = []
     for f in _hit_files(dirs):
         try:
-            hits = pl.read_csv(f, infer_schema=False)
+            hits = restore_frame(pl.read_csv(f, infer_schema=False))  # undo formula guards
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise InputError(f"--hits: cannot read {f}: {str(exc).splitlines()[0]}") from None
         missing = {"agency", "record_id", "entry_id", "match_decision"} - set(hits.columns)

@@ -29,6 +29,8 @@ def read_dataset(path: Path | str, dataset: str) -> pl.DataFrame:
         spec = dataset_spec(dataset)
     except ValueError as exc:
         raise InputError(str(exc)) from None
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a file (应为文件，而非文件夹)")
     if not path.is_file():
         raise InputError(f"{path}: file not found (文件不存在)")
     try:

@@ -13,9 +13,13 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from data_contracts.derive import required_columns
 from data_contracts.schemas import DatasetSpec
 from pipelines.errors import InputError
+from pipelines.ingest.mojibake import refuse_mojibake
+from pipelines.ingest.rows import blank_rejected, mark_bad_cells
 
+_NAME = ("name", "legal_rep")
 _INVISIBLE = re.compile(r"[\s\ufeff\u200b\u200c\u200d\u2060]+")
 
 
@@ -59,7 +63,7 @@ def canonical_names(headers: list[str], spec: DatasetSpec) -> list[str]:
 def missing_required(columns: Iterable[str], spec: DatasetSpec) -> list[str]:
     """Required canonical columns absent from `columns`."""
     present = set(columns)
-    return [name for name in spec.required if name not in present]
+    return [name for name in required_columns(spec, present) if name not in present]
 
 
 def describe_field(spec: DatasetSpec, name: str) -> str:
@@ -68,18 +72,41 @@ def describe_field(spec: DatasetSpec, name: str) -> str:
     return f"{name} ({aliases[0]})" if aliases else name
 
 
+_DIGITS = re.compile(r"[0-9Xx]{6,}")
+
+
+def headers_seen(headers: list[str], spec: DatasetSpec) -> str:
+    """The headers a file had, for an error message, without echoing a data row.
+
+    A file without a header row has a data row in its place (a name, an ID): such a row names no
+    known column, so only its width is reported; long digit runs are masked in any case.
+    """
+    cells = [str(h) for h in headers if not str(h).startswith("_")]
+    if count_known(cells, spec) == 0:
+        return f"{len(cells)} columns, none of them a known header (是否缺少表头行？)"
+    shown = [_DIGITS.sub("***", c)[:40] for c in cells[:30]]
+    more = f" … +{len(cells) - 30}" if len(cells) > 30 else ""
+    return "headers found: " + " | ".join(shown) + more
+
+
 def conform(frame: pl.DataFrame, spec: DatasetSpec, source: str) -> pl.DataFrame:
-    """Canonical headers, every column as String, absent optional columns as null, provenance."""
-    own = [c for c in frame.columns if c != "_row"]
+    """Canonical headers, every column as String, absent optional columns as null, provenance.
+
+    Cells that are too long or hold control characters mark their row for quarantine
+    (`pipelines.ingest.rows`); those rows keep no values.
+    """
+    own = [c for c in frame.columns if not c.startswith("_")]
     frame = frame.rename(dict(zip(own, canonical_names(own, spec), strict=True)))
     absent = missing_required(frame.columns, spec)
     if absent:
         names = ", ".join(describe_field(spec, n) for n in absent)
         raise InputError(
             f"{source}: required column missing for {spec.name} ({spec.title_zh}): {names}"
-            " (缺少必填列)"
+            f" (缺少必填列); {headers_seen(own, spec)}"
         )
     frame = frame.with_columns(pl.exclude("_row").cast(pl.String))
+    frame = blank_rejected(mark_bad_cells(frame))
+    refuse_mojibake(frame, [f.name for f in spec.fields if f.name.endswith(_NAME)], source)
     added = [
         pl.lit(None, pl.String).alias(f.name) for f in spec.fields if f.name not in frame.columns
     ]

@@ -11,17 +11,21 @@ classifies as `mangled`. Numbers of up to 15 digits survive a double exactly and
 
 from __future__ import annotations
 
+import logging
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import fastexcel
 import polars as pl
 
+from data_contracts.derive import required_columns
 from data_contracts.schemas import DatasetSpec
 from pipelines.errors import InputError
-from pipelines.ingest.headers import count_known, fold_header, folded_header_map
+from pipelines.ingest.headers import count_known, fold_header, folded_header_map, headers_seen
 
+log = logging.getLogger("credsweep.ingest")
 HEADER_SCAN_ROWS = 30
 _CELL = re.compile(rb"<c r=\"([A-Z]+)([0-9]+)\"([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
@@ -35,24 +39,26 @@ def _col_index(letters: bytes) -> int:
     return n - 1
 
 
-def _first_sheet_xml(path: Path) -> bytes | None:
-    """Raw XML of the first worksheet, or None when the zip does not look like Excel's layout."""
+def _sheet_xml(path: Path, index: int) -> bytes | None:
+    """Raw XML of worksheet `index` (0-based), or None when the zip is not laid out as Excel's.
+
+    Excel, LibreOffice and xlsxwriter number the parts `sheetN.xml` in tab order; a workbook laid
+    out otherwise simply loses the lost-ID marking, never rows.
+    """
     try:
         with zipfile.ZipFile(path) as zf:
-            names = sorted(
-                n for n in zf.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)
-            )
-            if not names:
-                return None
-            first = "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in names else names[0]
-            return zf.read(first)
+            names = set(zf.namelist())
+            part = f"xl/worksheets/sheet{index + 1}.xml"
+            return zf.read(part) if part in names else None
     except (zipfile.BadZipFile, OSError, KeyError):
         return None
 
 
-def number_cells(path: Path, columns: set[int]) -> tuple[int, dict[tuple[int, int], str]]:
+def number_cells(
+    path: Path, columns: set[int], sheet: int = 0
+) -> tuple[int, dict[tuple[int, int], str]]:
     """(first sheet row holding a value, {(sheet_row, column): number text}) for `columns`."""
-    xml = _first_sheet_xml(path)
+    xml = _sheet_xml(path, sheet)
     if xml is None:
         return 0, {}
     first_row: int | None = None
@@ -83,36 +89,150 @@ def _lost_number_text(value: str) -> str | None:
     return f"{number:.5E}"  # Excel's General display, e.g. 1.10105E+17
 
 
-def _header_index(rows: list[list[object]], spec: DatasetSpec) -> int:
+@dataclass(frozen=True)
+class _Sheet:
+    """One worksheet as a grid of text, with where its header row is (None: it has none)."""
+
+    index: int
+    name: str
+    grid: pl.DataFrame
+    abs_cols: list[int]
+    header: int | None
+
+
+def _load_sheets(path: Path, spec: DatasetSpec) -> list[_Sheet]:
+    try:
+        reader = fastexcel.read_excel(path)
+        sheets = []
+        for i, name in enumerate(reader.sheet_names):
+            sheet = reader.load_sheet(i, header_row=None, dtypes="string")
+            grid = pl.from_arrow(sheet.to_arrow())
+            assert isinstance(grid, pl.DataFrame)
+            abs_cols = [c.absolute_index for c in sheet.available_columns()]
+            top = [list(r) for r in grid.head(HEADER_SCAN_ROWS).rows()]
+            sheets.append(_Sheet(i, name, grid, abs_cols, _header_index(top, spec)))
+    except Exception as exc:  # fastexcel raises its own hierarchy for every unreadable workbook
+        raise InputError(
+            f"{path.name}: not a readable Excel workbook ({type(exc).__name__}; 无法读取)"
+        ) from None
+    return sheets
+
+
+def _header_index(rows: list[list[object]], spec: DatasetSpec) -> int | None:
     """Index of the first top row naming known columns (at least two, or every cell it has)."""
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         filled = [c for c in row if c not in (None, "")]
         known = count_known(filled, spec)
         if known >= 2 or (filled and known == len(filled)):
             return i
-    return 0  # no header recognised: the first row, so the missing-column error names the gap
+    return None
+
+
+def _has_required(headers: list[str], spec: DatasetSpec) -> bool:
+    lookup = folded_header_map(spec)
+    named = {lookup.get(fold_header(h)) for h in headers}
+    return all(r in named for r in required_columns(spec, {n for n in named if n}))
+
+
+def _headers(sheet: _Sheet) -> list[str]:
+    row = sheet.grid.row(sheet.header or 0)
+    return [str(c) if c is not None else f"column_{i + 1}" for i, c in enumerate(row)]
+
+
+def _no_dataset(path: Path, sheets: list[_Sheet], spec: DatasetSpec) -> InputError:
+    """The one-line refusal naming every sheet and what header it had (never a data row)."""
+    parts = []
+    for sh in sheets:
+        if sh.grid.height == 0:
+            parts.append(f"「{sh.name}」empty")
+        elif sh.header is None:
+            parts.append(f"「{sh.name}」no header row")
+        else:
+            parts.append(f"「{sh.name}」{headers_seen(_headers(sh), spec)}")
+    needed = ", ".join(spec.required)
+    return InputError(
+        f"{path.name}: no sheet holds the {spec.name} ({spec.title_zh}) table with its required"
+        f" columns {needed}; sheets: {'; '.join(parts)} (未找到数据表)"
+    )
 
 
 def read_xlsx(path: Path, spec: DatasetSpec) -> pl.DataFrame:
-    """First sheet of a workbook as strings, header row detected, rows numbered as data rows."""
-    try:
-        sheet = fastexcel.read_excel(path).load_sheet(0, header_row=None, dtypes="string")
-        grid = pl.from_arrow(sheet.to_arrow())
-        abs_cols = [c.absolute_index for c in sheet.available_columns()]
-    except Exception as exc:  # fastexcel raises its own hierarchy for every unreadable workbook
-        raise InputError(
-            f"{path.name}: not a readable Excel workbook ({type(exc).__name__}; 无法读取)"
-        ) from None
-    assert isinstance(grid, pl.DataFrame)
+    """Every sheet holding the dataset, as strings: header row detected, rows numbered in order.
+
+    The dataset starts on the first sheet whose header names every required column (a cover or
+    notes sheet before it is skipped). Later sheets join it when they repeat that header, or,
+    having no header row at all, are exactly as wide as the table: an export split over sheets
+    (Excel's 1,048,576-row limit, or a clerk's page per month). Any other sheet is left out and
+    logged by name. No sheet with the dataset: a one-line error naming each sheet's headers.
+    """
+    sheets = _load_sheets(path, spec)
+    if all(sh.grid.height == 0 for sh in sheets):
+        raise InputError(f"{path.name}: every sheet of the workbook is empty (工作表为空)")
+    first = next(
+        (sh for sh in sheets if sh.header is not None and _has_required(_headers(sh), spec)),
+        None,
+    )
+    if first is None:
+        if len(sheets) == 1:  # one sheet: the missing-column error names the gap precisely
+            return _sheet_rows(path, spec, sheets[0], _headers(sheets[0]), sheets[0].header or 0)
+        raise _no_dataset(path, sheets, spec)
+    headers = _headers(first)
+    parts = [_sheet_rows(path, spec, first, headers, first.header or 0)]
+    for sh in sheets[first.index + 1 :]:
+        if sh.grid.height == 0:
+            continue
+        if sh.header is not None and _same_table(_headers(sh), headers, spec):
+            named = _as_first(_headers(sh), headers, spec)
+            parts.append(_sheet_rows(path, spec, sh, named, sh.header))
+        elif sh.header is None and sh.grid.width == len(headers):
+            parts.append(_sheet_rows(path, spec, sh, headers, -1))
+        else:
+            log.warning(
+                "%s: sheet %r left out: not a part of the %s table", path.name, sh.name, spec.name
+            )
+    frame = pl.concat(
+        [p.select(parts[0].columns) for p in parts[:1]]
+        + [_align(p, parts[0].columns) for p in parts[1:]],
+        how="vertical",
+    )
+    # one numbering for the whole workbook, so a quarantine row number points at one record
+    return frame.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row"))
+
+
+def _same_table(these: list[str], first: list[str], spec: DatasetSpec) -> bool:
+    lookup = folded_header_map(spec)
+    return {lookup.get(fold_header(h), h) for h in these} == {
+        lookup.get(fold_header(h), h) for h in first
+    }
+
+
+def _as_first(these: list[str], first: list[str], spec: DatasetSpec) -> list[str]:
+    """A later sheet's headers spelled as the first sheet's (记录编号 there, record_id here)."""
+    lookup = folded_header_map(spec)
+    by_canon = {lookup.get(fold_header(h), h): h for h in first}
+    return [by_canon.get(lookup.get(fold_header(h), h), h) for h in these]
+
+
+def _align(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """`frame` with the first sheet's column names (matched by canonical name when renamed)."""
+    return frame.select(
+        [pl.col(c) if c in frame.columns else pl.lit(None, pl.String).alias(c) for c in columns]
+    )
+
+
+def _sheet_rows(
+    path: Path, spec: DatasetSpec, sheet: _Sheet, headers: list[str], h: int
+) -> pl.DataFrame:
+    """The data rows of one sheet under `headers` (`h` = header row, -1 when it has none)."""
+    grid = sheet.grid
     if grid.height == 0:
-        raise InputError(f"{path.name}: the workbook's first sheet is empty (工作表为空)")
-    top = grid.head(HEADER_SCAN_ROWS).rows()
-    h = _header_index([list(r) for r in top], spec)
-    headers = [str(c) if c is not None else f"column_{i + 1}" for i, c in enumerate(top[h])]
+        raise InputError(
+            f"{path.name}: the workbook's sheet 「{sheet.name}」 is empty (工作表为空)"
+        )
     data = grid.slice(h + 1).rename(dict(zip(grid.columns, headers, strict=True)))
     data = data.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row"))
     if path.suffix.lower() != ".xls":
-        data = _mark_lost_ids(path, spec, data, headers, abs_cols, h)
+        data = _mark_lost_ids(path, spec, data, headers, sheet, h)
     # Formatted but blank rows at the bottom are Excel residue, not records.
     return data.filter(~pl.all_horizontal(pl.exclude("_row").is_null()))
 
@@ -122,12 +242,13 @@ def _mark_lost_ids(
     spec: DatasetSpec,
     data: pl.DataFrame,
     headers: list[str],
-    abs_cols: list[int],
+    sheet: _Sheet,
     h: int,
 ) -> pl.DataFrame:
     """Replace number-cell IDs that a double cannot hold with their scientific display text."""
     lookup = folded_header_map(spec)
     id_names = {f.name for f in spec.fields if f.kind == "id"}
+    abs_cols = sheet.abs_cols
     id_cols = {
         abs_cols[i]: headers[i]
         for i, hd in enumerate(headers)
@@ -135,7 +256,7 @@ def _mark_lost_ids(
     }
     if not id_cols:
         return data
-    first_row, cells = number_cells(path, set(id_cols))
+    first_row, cells = number_cells(path, set(id_cols), sheet.index)
     for abs_col, header in id_cols.items():
         patch = {
             row - first_row - h - 1: text

@@ -314,7 +314,12 @@ def create_app(
         writer = csv.writer(buffer)
         columns = [c for c in CSV_HEADERS if c in hits.columns]
         writer.writerow([CSV_HEADERS[c] for c in columns])
-        writer.writerows(hits.select(columns).rows())
+        # masked as the outbox report for this agency, no cell able to start a formula
+        from pipelines.reports import download_rows
+        from pipelines.settings import agency_settings, load_settings
+
+        safe = download_rows(hits.select(columns), agency_settings(load_settings(), chosen))
+        writer.writerows(safe.rows())
         # The BOM makes Excel read the file as UTF-8.
         return Response(
             "\ufeff" + buffer.getvalue(),
