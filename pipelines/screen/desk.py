@@ -89,7 +89,9 @@ class Desk:
         rule = self.source.threshold_rule()
         fallback = choose_thresholds(rule, np.empty(0)).thresholds
         recorded = self._recorded_thresholds()
-        cutoffs = {a: recorded.get(a, fallback) for a in self.settings.agencies}
+        cutoffs: dict[str, MatchThresholds] = {
+            str(a): recorded.get(a, fallback) for a in self.settings.agencies
+        }
         keys = frozenset(confirmed)
         rows = confirmed_rows(index, keys) if index is not None else None
         return Judgements(frozenset(suppressed), keys, cutoffs, rows)
