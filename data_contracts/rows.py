@@ -39,7 +39,7 @@ def _failed(check: Check, column: pl.Series) -> pl.Series:
         inside = values.cast(pl.String).is_in(list(kw["value_set"])).fill_null(False)
         return present & (~inside if check.op == "in_set" else inside)
     low, high = kw.get("min_value"), kw.get("max_value")
-    out = pl.Series([False] * len(values))
+    out = pl.Series([False] * len(values), dtype=pl.Boolean)
     if low is not None:
         out = out | (values < low).fill_null(False)
     if high is not None:
@@ -67,7 +67,7 @@ def check_rows(dataset: str, raw: pl.DataFrame, *, min_date: date, run_date: dat
     checked = check_frame(raw, spec, typed)
     critical = _reasons(checks, checked, "critical")
     flags = _reasons(checks, checked, "warning")
-    keep = pl.Series("keep", [not r for r in critical])
+    keep = pl.Series("keep", [not r for r in critical], dtype=pl.Boolean)
     flagged = raw.with_columns(
         pl.Series("_flags", ["; ".join(f) or None for f in flags], dtype=pl.String)
     )

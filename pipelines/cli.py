@@ -163,6 +163,7 @@ def _register_commands() -> None:
     """Commands owned by other packages; each keeps its heavy imports inside the command."""
     from pipelines.capacity.command import capacity
     from pipelines.evaluate_command import evaluate
+    from pipelines.screen.command import screen_app
     from pipelines.synth.command import synth
     from pipelines.workbench.command import review_app
 
@@ -176,6 +177,9 @@ def _register_commands() -> None:
         one_line_errors(evaluate)
     )
     app.add_typer(review_app, name="review", help="Analyst workbench (复核工作台).")
+    for command in screen_app.registered_commands:  # one-line errors, as every command
+        command.callback = one_line_errors(command.callback)  # type: ignore[arg-type]
+    app.add_typer(screen_app, name="screen", help="Real-time screening service (实时比对).")
 
 
 _register_commands()
