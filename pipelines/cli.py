@@ -178,7 +178,7 @@ def _register_commands() -> None:
     )
     app.add_typer(review_app, name="review", help="Analyst workbench (复核工作台).")
     for command in screen_app.registered_commands:  # one-line errors, as every command
-        command.callback = one_line_errors(command.callback)  # type: ignore[arg-type]
+        command.callback = one_line_errors(command.callback)  # type: ignore[type-var]
     app.add_typer(screen_app, name="screen", help="Real-time screening service (实时比对).")
 
 

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pipelines.errors import CredsweepError
+
+if TYPE_CHECKING:
+    from pipelines.screen.service import ScreenService
+    from pipelines.settings import Settings
 
 screen_app = typer.Typer(no_args_is_help=True, add_completion=False)
 _HOME = typer.Option(help="Home folder: warehouse, review store, key store; default settings'.")
 _SETTINGS = typer.Option(help="Settings YAML; default $CREDSWEEP_SETTINGS or the packaged one.")
 
 
-def _home(home: Path | None, settings_path: Path | None) -> tuple[Path, object]:
+def _home(home: Path | None, settings_path: Path | None) -> tuple[Path, Settings]:
     from pipelines.settings import load_settings
 
     settings = load_settings(settings_path)
@@ -31,10 +35,9 @@ def add_key(
     """Create one API key for AGENCY and print it (only its hash is kept)."""
     from pipelines.screen.service import store_path
     from pipelines.screen.store import ScreenStore
-    from pipelines.settings import Settings, agency_settings
+    from pipelines.settings import agency_settings
 
     root, loaded = _home(home, settings)
-    assert isinstance(loaded, Settings)
     agency_settings(loaded, agency)  # one-line error for an unknown agency
     store = ScreenStore(store_path(root, loaded.screen.store))
     typer.echo(store.add_key(agency))
@@ -65,22 +68,22 @@ def serve(
         if not path.exists():
             raise CredsweepError(f"list file not found: {path}")
     when = date.fromisoformat(run_date) if run_date else None
-    service = build_service(root, loaded, list_ or [], when)  # type: ignore[arg-type]
+    service = build_service(root, loaded, list_ or [], when)
     service.start()  # index built before the port opens: health is ok from the first answer
     uvicorn.run(create_app(service), host=host, port=port, log_level="warning")
 
 
-def build_service(root: Path, settings: object, lists: list[Path], run_date: date | None) -> object:
+def build_service(
+    root: Path, settings: Settings, lists: list[Path], run_date: date | None
+) -> ScreenService:
     """The service for a home folder, over its warehouse or over `lists` loaded in memory."""
     from pipelines.screen.access import Access
     from pipelines.screen.desk import Desk
     from pipelines.screen.service import ScreenService, store_path
     from pipelines.screen.source import ListSource, embedded_source
     from pipelines.screen.store import ScreenStore
-    from pipelines.settings import Settings
     from pipelines.warehouse import Warehouse
 
-    assert isinstance(settings, Settings)
     review_db = store_path(root, settings.storage.review_db)
     if lists:
         source = embedded_source(lists, settings, review_db, run_date)
