@@ -272,6 +272,10 @@ def test_desk_agrees_with_the_nightly_sweep(world: World, agency: str) -> None:
 def test_every_query_is_audited_without_clear_personal_data(world: World) -> None:
     record = _hotel(world)
     world.post("/v1/screen", {"agency": "hotel_booking", "record": record}, "hotel_booking")
+    body = {"agency": "hotel_booking", "record": {"guest_name": record["guest_name"]}}
+    assert world.post("/v1/screen", body, "hotel_booking").status_code == 400
+    assert world.post("/v1/screen", body, None).status_code == 401
+    assert world.post("/v1/screen", body, "civil_service_candidate").status_code == 403
     rows = world.service.store.audit_rows(50)
     mine = next(r for r in rows if r["record_id"] == record["record_id"] and r["status"] == 200)
     assert mine["decision"] in ("intercept", "review", "clear")
