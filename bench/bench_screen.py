@@ -105,7 +105,7 @@ def main() -> None:
     rebuilt = service.desk.source.build(index.version, AS_OF)
     built = time.perf_counter() - t
     t = time.perf_counter()
-    service.desk._index = rebuilt  # the reference assignment `Desk.refresh` does
+    service.desk.swap(rebuilt)
     swap_s = time.perf_counter() - t
     key = service.store.add_key(AGENCY)
     port = _port()

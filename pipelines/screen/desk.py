@@ -77,10 +77,14 @@ class Desk:
             current = self._index
             swapped = False
             if current is None or current.version != version or current.as_of != today:
-                self._index = self.source.build(version, today)
+                self.swap(self.source.build(version, today))
                 swapped = True
             self._judged = self._judgements(self._index)
             return swapped
+
+    def swap(self, index: ListIndex) -> None:
+        """Put `index` in place: one reference assignment, so no request sees half of it."""
+        self._index = index
 
     def _judgements(self, index: ListIndex | None) -> Judgements:
         from pipelines.screening import analyst_decisions
