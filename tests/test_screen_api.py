@@ -332,3 +332,55 @@ def test_reload_under_load_swaps_the_index_and_drops_no_request(world: World) ->
     assert after != before
     assert codes and set(codes) == {200}
     assert {before, after} <= versions
+
+
+def test_desk_reviews_queue_at_once_and_the_night_raises_no_alert_twice(world: World) -> None:
+    from pipelines.workbench.models import QueueFilter
+    from pipelines.workbench.store import ReviewStore
+
+    agency = "school_enrollment"  # not swept yet tonight: the desk is first
+    world.keys[agency] = world.service.store.add_key(agency)
+    records = world.records(agency)
+    r = world.post("/v1/screen/batch", {"agency": agency, "records": records[:1000]}, agency)
+    assert r.status_code == 200
+    hits = [
+        (res["record_id"], h) for res in r.json()["results"] if "hits" in res for h in res["hits"]
+    ]
+    reviewed = {rid for rid, h in hits if h["match_decision"] == "review"}
+    desk_alerts = {h["alert_id"] for _, h in hits if h["intercept"]}
+    assert reviewed and desk_alerts
+    with world.service.desk.stores:  # the service's poll reads the same file
+        store = ReviewStore(world.home / "review.duckdb")
+        items = store.queue(QueueFilter(agency=agency), limit=10_000)
+    queued = {i["record_id"] for i in items}
+    assert reviewed <= queued
+    wh = Warehouse(world.home / "warehouse.duckdb")
+    with world.service.desk.stores:
+        before = wh.query("SELECT alert_id FROM alerts WHERE agency = ?", [agency])
+    assert desk_alerts <= set(before["alert_id"])
+    with world.service.desk.stores:  # the night's sweep, while the service keeps serving
+        run_sweep(
+            SweepRequest(
+                agency=agency,
+                lists=[world.data / "lists" / "snapshot.csv"],
+                input=world.input(agency),
+                out=world.data.parent / "out" / agency,
+                run_date=NIGHT,
+                settings=world.settings,
+                warehouse=world.home / "warehouse.duckdb",
+                review_db=world.home / "review.duckdb",
+            )
+        )
+    after = wh.query("SELECT alert_id FROM alerts WHERE agency = ?", [agency])
+    assert after["alert_id"].n_unique() == after.height
+    night_hits = pl.read_csv(world.data.parent / "out" / agency / "hits.csv", infer_schema_length=0)
+    night_alerts = set(night_hits.filter(pl.col("intercept") == "true")["alert_id"])
+    # the night's intercepts of the desk's records carry the ids the desk already wrote
+    screened = {rec["record_id"] for rec in records[:1000]}
+    ours = set(
+        night_hits.filter((pl.col("intercept") == "true") & pl.col("record_id").is_in(screened))[
+            "alert_id"
+        ]
+    )
+    assert ours and ours <= desk_alerts | (night_alerts - set(before["alert_id"]))
+    assert desk_alerts & ours

@@ -58,7 +58,9 @@ class Desk:
         self.review_db = review_db
         self._index: ListIndex | None = None
         self._judged = Judgements()
-        self._writes = threading.Lock()
+        # one visit at a time to the warehouse and the review store from this process: DuckDB
+        # refuses a second attach of a file while another thread holds it in another mode
+        self.stores = threading.Lock()
         self._reload = threading.Lock()
 
     @property
@@ -73,13 +75,18 @@ class Desk:
         """
         with self._reload:
             today = self.source.today()
-            version = self.source.version()
+            with self.stores:
+                version = self.source.version()
             current = self._index
             swapped = False
             if current is None or current.version != version or current.as_of != today:
-                self.swap(self.source.build(version, today))
+                with self.stores:  # read under the lock, index outside it
+                    entries = self.source.entries(today)
+                    model, rule = self.source.matching()
+                self.swap(self.source.index_of(version, today, entries, model, rule))
                 swapped = True
-            self._judged = self._judgements(self._index)
+            with self.stores:
+                self._judged = self._judgements(self._index)
             return swapped
 
     def swap(self, index: ListIndex) -> None:
@@ -176,7 +183,7 @@ class Desk:
 
         intercepts = ruled.filter(pl.col("intercept"))
         reviews = ruled.filter(pl.col("match_decision") == "review")
-        with self._writes:
+        with self.stores:
             if intercepts.height:
                 sync_alerts(
                     self.source.warehouse,

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import polars as pl
+
 from matching.calibrate import ThresholdRule
+from matching.model import MatchModel
 from pipelines.screen.index import ListIndex, build_index
 from pipelines.settings import Settings
 from pipelines.warehouse import Warehouse
@@ -51,13 +54,28 @@ class ListSource:
 
         return sweep_matching(self.settings, self.review_db)[1]
 
-    def build(self, version: str, as_of: date) -> ListIndex:
-        """The index of the list as it stands on `as_of`, with the sweep's model and rule."""
-        from pipelines.feedback import sweep_matching
+    def entries(self, as_of: date) -> pl.DataFrame:
+        """Every list entry as it stood on `as_of` (read from the warehouse)."""
         from pipelines.listing import current_entries
 
+        return current_entries(self.warehouse, as_of=as_of)
+
+    def matching(self) -> tuple[MatchModel, ThresholdRule]:
+        """The sweep's model (refined by analyst labels) and threshold rule."""
+        from pipelines.feedback import sweep_matching
+
         model, rule, _ = sweep_matching(self.settings, self.review_db)
-        entries = current_entries(self.warehouse, as_of=as_of)
+        return model, rule
+
+    def build(self, version: str, as_of: date) -> ListIndex:
+        """The index of the list as it stands on `as_of`, with the sweep's model and rule."""
+        return self.index_of(version, as_of, self.entries(as_of), *self.matching())
+
+    @staticmethod
+    def index_of(
+        version: str, as_of: date, entries: pl.DataFrame, model: MatchModel, rule: ThresholdRule
+    ) -> ListIndex:
+        """Index `entries` (no store is read: the caller read them)."""
         return build_index(entries, version=version, as_of=as_of, model=model, rule=rule)
 
 
