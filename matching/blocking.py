@@ -97,6 +97,13 @@ def id_blockable(pid: pl.Expr) -> pl.Expr:
     return pl.any_horizontal(k.is_not_null() for k in id_keys(pid).values()).fill_null(False)
 
 
+_ORG_KEYS = {
+    "org_code": pl.col("org_code"),
+    "org_name": pl.col("norm"),
+    "org_parent": pl.col("parent"),
+}
+
+
 def _keys_long(df: pl.DataFrame, keys: dict[str, pl.Expr], idx: str) -> pl.DataFrame:
     parts = [
         df.select(pl.col(idx), (pl.lit(name + ":") + expr).alias("_k"))
@@ -189,81 +196,87 @@ def _year_keys_query(qf: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _name_only(qf: pl.DataFrame, lf: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Romanised or undocumented query persons (no usable ID, no birth year) meet names by sound."""
-    q = qf.filter(
-        (pl.col("party_type") == "person") & pl.col("pid").is_null() & pl.col("year").is_null()
-    )
-    lp = lf.filter(pl.col("party_type") == "person")
-    ql = _keys_long(q, {"py_only": pl.col("py")}, "qi")
-    ll = pl.concat(
+def _need(frame: pl.DataFrame, need: pl.DataFrame | None, idx: str) -> pl.DataFrame:
+    """`frame` with a `need` flag: True everywhere, or whether its row is among `need`'s."""
+    if need is None:
+        return frame.with_columns(pl.lit(True).alias("need"))
+    return frame.with_columns(pl.col(idx).is_in(need[idx].implode()).alias("need"))
+
+
+def _capped(keys: pl.DataFrame, cap: int) -> tuple[pl.DataFrame, int]:
+    """Name keys without the blocks of more than `cap` list parties, and how many were skipped."""
+    big = keys.group_by("key").len().filter(pl.col("len") > cap).select("key")
+    return keys.join(big, on="key", how="anti"), big.height
+
+
+@dataclass(frozen=True)
+class ListBlockKeys:
+    """Every blocking key of the list side, long (`li, key, rule, need`), too-common name blocks
+    already removed. Built once per list: the sweep joins it with tonight's query keys, the
+    screening desk keeps it in memory and looks one record's keys up in it."""
+
+    keys: pl.DataFrame
+    skipped_blocks: int
+
+
+def list_block_keys(
+    lf: pl.DataFrame, as_of: date, rules: BlockingRules | None = None
+) -> ListBlockKeys:
+    """The list side's keys: identifiers, organisation names, name sound + birth year, name only.
+
+    `need` marks a name key of a party the identifier keys may fail to meet (`_needs_name_keys`):
+    unless `name_keys_for_numbered`, a name + year pair is only made where one side needs it. The
+    block cap is judged on the whole list, so a common name stays skipped however few of its
+    bearers lack a number.
+    """
+    rules = rules or BlockingRules()
+    lp, lo = lf.filter(pl.col("party_type") == "person"), lf.filter(pl.col("party_type") == "org")
+    year, skipped_year = _capped(_year_keys_list(lf, as_of, rules.age_slack), rules.max_block)
+    name_only = pl.concat(
         [
             _keys_long(lp, {"py_only": pl.col("py")}, "li"),
             _keys_long(lp, {"py_only": pl.col("py_rev")}, "li"),
             _keys_long(_other_readings(lp), {"py_only": pl.col("alt")}, "li"),
         ]
+    ).unique(["li", "key"], maintain_order=True)
+    name_only, skipped_name = _capped(name_only, rules.max_block)
+    need = None if rules.name_keys_for_numbered else _needs_name_keys(lf).select("li")
+    keys = pl.concat(
+        [
+            _need(_keys_long(lp, id_keys(pl.col("pid")), "li"), None, "li"),
+            _need(_keys_long(lo, _ORG_KEYS, "li"), None, "li"),
+            _need(year, need, "li"),
+            _need(name_only, None, "li"),
+        ]
     )
-    return ql, ll.unique(["li", "key"])
+    return ListBlockKeys(keys, skipped_year + skipped_name)
 
 
-def _join(
-    ql: pl.DataFrame, ll: pl.DataFrame, cap: int | None, stats: BlockingStats
-) -> pl.DataFrame:
-    if cap is not None:
-        sizes = ll.group_by("key").len()
-        big = sizes.filter(pl.col("len") > cap)
-        stats.skipped_blocks += big.height
-        ll = ll.join(big.select("key"), on="key", how="anti")
-    return ql.join(ll.select("key", "li"), on="key", how="inner").select("qi", "li", "rule")
-
-
-def _name_year_joins(
-    qf: pl.DataFrame, lf: pl.DataFrame, as_of: date, rules: BlockingRules, stats: BlockingStats
-) -> list[pl.DataFrame]:
-    """Name sound/shape + birth year pairs; unless `name_keys_for_numbered`, only those where one
-    side needs them (`_needs_name_keys`). The block cap is judged on the whole list, so a common
-    name stays skipped however few of its bearers lack a number."""
-    q_keys = _year_keys_query(qf)
-    l_keys = _year_keys_list(lf, as_of, rules.age_slack)
-    if rules.name_keys_for_numbered:
-        return [_join(q_keys, l_keys, rules.max_block, stats)]
-    big = l_keys.group_by("key").len().filter(pl.col("len") > rules.max_block).select("key")
-    stats.skipped_blocks += big.height
-    l_keys = l_keys.join(big, on="key", how="anti")
-    q_need = q_keys.join(_needs_name_keys(qf).select("qi"), on="qi", how="semi")
-    l_need = l_keys.join(_needs_name_keys(lf).select("li"), on="li", how="semi")
-    return [_join(q_need, l_keys, None, stats), _join(q_keys, l_need, None, stats)]
-
-
-def candidate_pairs(
-    qf: pl.DataFrame, lf: pl.DataFrame, as_of: date, rules: BlockingRules | None = None
-) -> tuple[pl.DataFrame, BlockingStats]:
-    """Unique candidate pairs `qi, li` (row indices into the feature frames) and per-key counts."""
+def query_block_keys(qf: pl.DataFrame, rules: BlockingRules | None = None) -> pl.DataFrame:
+    """The query side's keys (`qi, key, rule, need`), the counterpart of `list_block_keys`."""
     rules = rules or BlockingRules()
-    stats = BlockingStats()
-    qp, lp = (
-        qf.filter(pl.col("party_type") == "person"),
-        lf.filter(pl.col("party_type") == "person"),
+    qp, qo = qf.filter(pl.col("party_type") == "person"), qf.filter(pl.col("party_type") == "org")
+    # romanised or undocumented persons (no usable ID, no birth year) meet names by sound alone
+    bare = qp.filter(pl.col("pid").is_null() & pl.col("year").is_null())
+    need = None if rules.name_keys_for_numbered else _needs_name_keys(qf).select("qi")
+    return pl.concat(
+        [
+            _need(_keys_long(qp, id_keys(pl.col("pid")), "qi"), None, "qi"),
+            _need(_keys_long(qo, _ORG_KEYS, "qi"), None, "qi"),
+            _need(_year_keys_query(qf), need, "qi"),
+            _need(_keys_long(bare, {"py_only": pl.col("py")}, "qi"), None, "qi"),
+        ]
     )
-    qo, lo = qf.filter(pl.col("party_type") == "org"), lf.filter(pl.col("party_type") == "org")
-    org_keys = {
-        "org_code": pl.col("org_code"),
-        "org_name": pl.col("norm"),
-        "org_parent": pl.col("parent"),
-    }
-    joins = [
-        _join(
-            _keys_long(qp, id_keys(pl.col("pid")), "qi"),
-            _keys_long(lp, id_keys(pl.col("pid")), "li"),
-            None,
-            stats,
-        ),
-        _join(_keys_long(qo, org_keys, "qi"), _keys_long(lo, org_keys, "li"), None, stats),
-        *_name_year_joins(qf, lf, as_of, rules, stats),
-        _join(*_name_only(qf, lf), rules.max_block, stats),
-    ]
-    found = pl.concat(joins)
-    stats.pairs_by_key = dict(found.group_by("rule").len().iter_rows())
+
+
+def pairs_from_found(found: pl.DataFrame) -> tuple[pl.DataFrame, BlockingStats]:
+    """Unique pairs `qi, li, by_id, by_name` from key matches `qi, li, rule, need_q, need_l`.
+
+    A name key pairs two parties only where one of them needs it (both flags are True for the
+    keys that always pair).
+    """
+    found = found.filter(pl.col("need_q") | pl.col("need_l"))
+    stats = BlockingStats(pairs_by_key=dict(found.group_by("rule").len().iter_rows()))
     # met through an identifier key / a name key: EM learns name and birth m from the first, ID m
     # from the second (a field used to block is biased among the pairs it found).
     # One u64 per pair makes the de-duplication a single-column group-by.
@@ -280,4 +293,20 @@ def candidate_pairs(
             "by_name",
         )
     )
+    return pairs, stats
+
+
+def candidate_pairs(
+    qf: pl.DataFrame, lf: pl.DataFrame, as_of: date, rules: BlockingRules | None = None
+) -> tuple[pl.DataFrame, BlockingStats]:
+    """Unique candidate pairs `qi, li` (row indices into the feature frames) and per-key counts."""
+    listed = list_block_keys(lf, as_of, rules)
+    found = (
+        query_block_keys(qf, rules)
+        .rename({"need": "need_q"})
+        .join(listed.keys.select("key", "li", pl.col("need").alias("need_l")), on="key")
+        .select("qi", "li", "rule", "need_q", "need_l")
+    )
+    pairs, stats = pairs_from_found(found)
+    stats.skipped_blocks = listed.skipped_blocks
     return pairs, stats

@@ -17,7 +17,7 @@ from matching.explain import explain
 from matching.features import party_features
 from matching.model import MatchModel, load_default
 from matching.pairs import confirmed_pairs, pair_frame, score_in_chunks, with_confirmed
-from matching.review_budget import apply_review_budget
+from matching.review_budget import BudgetCut, apply_review_budget
 from matching.scoring import name_frequencies, name_reach
 from pipelines.settings import MatchThresholds
 
@@ -49,11 +49,19 @@ def prepare(
     query: pl.DataFrame, listed: pl.DataFrame, as_of: date
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Feature frames with row indices `qi` / `li` (list restricted to current, active entries)."""
+    return query_features(query, as_of), list_features(listed, as_of)
+
+
+def query_features(query: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """Query parties' features with row index `qi`."""
+    return party_features(query, as_of).with_row_index("qi")
+
+
+def list_features(listed: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """List parties' features with row index `li`, only current, active entries."""
     if "status" in listed.columns:
         listed = listed.filter(pl.col("status").fill_null("active") == "active")
-    qf = party_features(query, as_of).with_row_index("qi")
-    lf = party_features(listed, as_of).with_row_index("li")
-    return qf, lf
+    return party_features(listed, as_of).with_row_index("li")
 
 
 def _name_screen() -> pl.Expr:
@@ -143,14 +151,14 @@ def decide(scored: pl.DataFrame, thresholds: MatchThresholds) -> pl.DataFrame:
     )
 
 
-def _lowest_review(thresholds: MatchThresholds | ThresholdRule) -> float:
+def lowest_review(thresholds: MatchThresholds | ThresholdRule) -> float:
     """No pair scoring below this can become a hit, whatever the rule chooses later."""
     if isinstance(thresholds, ThresholdRule):
         return thresholds.lowest_review
     return thresholds.review
 
 
-def _can_hit(floor: float) -> pl.Expr:
+def can_hit(floor: float) -> pl.Expr:
     """A scored pair worth keeping: confirmed, at or above `floor`, or screened by name alone."""
     return pl.col("forced") | (
         ~pl.col("veto") & ((pl.col("match_score") >= floor) | _name_screen())
@@ -183,43 +191,17 @@ def gammas_for(
     return blocked, compare(rand_pf, as_of), total, qf, lf
 
 
-def link(
-    query: pl.DataFrame,
-    listed: pl.DataFrame,
-    *,
-    model: MatchModel | None = None,
-    thresholds: MatchThresholds | ThresholdRule,
-    as_of: date,
-    blocking: BlockingRules | None = None,
-    confirmed: frozenset[str] = frozenset(),
-    review_budget: int | None = None,
-) -> LinkResult:
-    """Screen query parties against list parties; hits at or above the review threshold used.
+def decide_hits(
+    kept: pl.DataFrame, thresholds: MatchThresholds, review_budget: int | None
+) -> tuple[pl.DataFrame, BudgetCut]:
+    """Scored pairs that `can_hit` kept -> hits (`HIT_COLUMNS`): decided, best per entry, at most
+    `REVIEW_TOP_K` reviews per party, the review budget, explanations.
 
-    `thresholds` is fixed numbers or a rule (target mode, labels) resolved over the scores of
-    every candidate pair (`matching.calibrate.choose_thresholds`) before any pair is decided.
-    `confirmed`: pair keys analysts confirmed; such a pair is always a hit (at least `review`;
-    the sweep then makes it `match`), even when a refined model or a moved threshold would now
-    score it lower.
-    `review_budget`: most `review` items kept (the most probable first, `matching.review_budget`);
-    None keeps every review candidate.
+    Shared by the nightly `link` and the screening desk, which scores one record's pairs with
+    the cut-offs the latest sweep used.
     """
-    model = model or load_default()
-    t0 = time.perf_counter()
-    qf, lf = prepare(query, listed, as_of)
-    t1 = time.perf_counter()
-    floor = _lowest_review(thresholds)
-    freqs = name_frequencies(lf, model)
-    lf = lf.with_columns(name_reach(lf, model, freqs, floor))
-    pairs, bstats = candidate_pairs(qf, lf, as_of, blocking)
-    pairs = with_confirmed(pairs, confirmed_pairs(qf, lf, confirmed))
-    t2 = time.perf_counter()
-    kept, scores = score_in_chunks(qf, lf, pairs, model, as_of, freqs, _can_hit(floor))
-    t3 = time.perf_counter()
-    # a target-mode cut-off depends on the whole score distribution: choose after all scoring
-    chosen = choose_thresholds(thresholds, scores)
     decided = (
-        decide(kept, chosen.thresholds)
+        decide(kept, thresholds)
         .with_columns(
             pl.when(pl.col("forced") & pl.col("match_decision").is_null())
             .then(pl.lit("review"))
@@ -252,6 +234,45 @@ def link(
         .select(HIT_COLUMNS)
         .sort("record_id", "role", "match_score", descending=[False, False, True])
     )
+    return hits, budget_cut
+
+
+def link(
+    query: pl.DataFrame,
+    listed: pl.DataFrame,
+    *,
+    model: MatchModel | None = None,
+    thresholds: MatchThresholds | ThresholdRule,
+    as_of: date,
+    blocking: BlockingRules | None = None,
+    confirmed: frozenset[str] = frozenset(),
+    review_budget: int | None = None,
+) -> LinkResult:
+    """Screen query parties against list parties; hits at or above the review threshold used.
+
+    `thresholds` is fixed numbers or a rule (target mode, labels) resolved over the scores of
+    every candidate pair (`matching.calibrate.choose_thresholds`) before any pair is decided.
+    `confirmed`: pair keys analysts confirmed; such a pair is always a hit (at least `review`;
+    the sweep then makes it `match`), even when a refined model or a moved threshold would now
+    score it lower.
+    `review_budget`: most `review` items kept (the most probable first, `matching.review_budget`);
+    None keeps every review candidate.
+    """
+    model = model or load_default()
+    t0 = time.perf_counter()
+    qf, lf = prepare(query, listed, as_of)
+    t1 = time.perf_counter()
+    floor = lowest_review(thresholds)
+    freqs = name_frequencies(lf, model)
+    lf = lf.with_columns(name_reach(lf, model, freqs, floor))
+    pairs, bstats = candidate_pairs(qf, lf, as_of, blocking)
+    pairs = with_confirmed(pairs, confirmed_pairs(qf, lf, confirmed))
+    t2 = time.perf_counter()
+    kept, scores = score_in_chunks(qf, lf, pairs, model, as_of, freqs, can_hit(floor))
+    t3 = time.perf_counter()
+    # a target-mode cut-off depends on the whole score distribution: choose after all scoring
+    chosen = choose_thresholds(thresholds, scores)
+    hits, budget_cut = decide_hits(kept, chosen.thresholds, review_budget)
     t4 = time.perf_counter()
     n_query = qf.height
     stats = {

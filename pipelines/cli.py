@@ -182,6 +182,7 @@ def _register_commands() -> None:
     from pipelines.capacity.command import capacity
     from pipelines.court_command import leads, stats
     from pipelines.evaluate_command import evaluate
+    from pipelines.screen.command import screen_app
     from pipelines.synth.command import synth
     from pipelines.workbench.command import review_app
 
@@ -201,6 +202,9 @@ def _register_commands() -> None:
         one_line_errors(stats)
     )
     app.add_typer(review_app, name="review", help="Analyst workbench (复核工作台).")
+    for command in screen_app.registered_commands:  # one-line errors, as every command
+        command.callback = one_line_errors(command.callback)  # type: ignore[type-var]
+    app.add_typer(screen_app, name="screen", help="Real-time screening service (实时比对).")
 
 
 _register_commands()

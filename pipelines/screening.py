@@ -107,6 +107,23 @@ def screen(
     with clock.stage("rules"):
         hits = apply_decisions(result.hits, *decided)
         ruled = apply_rule(hits, records, entries, agency_rules)
+    with clock.stage("rules"):
+        enriched = enrich_hits(ruled, records, entries, query, agency)
+    stats = dict(result.stats)
+    stats["suppressed_pairs_dropped"] = result.hits.height - hits.height
+    stats["legal_reps"] = {"listed": listed_reps[0], "with_number": listed_reps[1]}
+    stats["feedback"] = with_thresholds_used(feedback, result.stats)
+    return enriched, stats
+
+
+def enrich_hits(
+    ruled: pl.DataFrame,
+    records: pl.DataFrame,
+    entries: pl.DataFrame,
+    query: pl.DataFrame,
+    agency: str,
+) -> pl.DataFrame:
+    """Ruled hits plus the entry's facts, the record's context and the screened party's name."""
     # rules rewrite `role` to legal_rep for a listed org's representative;
     # the screened role stays in query_role
     names = query.select(
@@ -116,19 +133,12 @@ def screen(
         pl.col("id_number").alias("query_id_number"),
     )
     context = records.select("record_id", *[c for c in CONTEXT_COLUMNS if c in records.columns])
-    with clock.stage("rules"):
-        enriched = (
-            ruled.join(_entry_facts(entries), on="entry_id", how="left")
-            .join(context.unique("record_id", keep="first"), on="record_id", how="left")
-            .join(names, on=["record_id", "query_role"], how="left")
-            .with_columns(pl.lit(agency).alias("agency"))
-        )
-    stats = dict(result.stats)
-    stats["suppressed_pairs_dropped"] = result.hits.height - hits.height
-    reps = listed_reps
-    stats["legal_reps"] = {"listed": reps[0], "with_number": reps[1]}
-    stats["feedback"] = with_thresholds_used(feedback, result.stats)
-    return enriched, stats
+    return (
+        ruled.join(_entry_facts(entries), on="entry_id", how="left")
+        .join(context.unique("record_id", keep="first"), on="record_id", how="left")
+        .join(names, on=["record_id", "query_role"], how="left")
+        .with_columns(pl.lit(agency).alias("agency"))
+    )
 
 
 def review_payload(

@@ -267,6 +267,37 @@ class ContractSettings(_Model):
     )
 
 
+class ScreenSettings(_Model):
+    """The real-time screening desk (`credsweep screen serve`): limits and refresh periods."""
+
+    rate_per_s: float = Field(
+        default=50.0, gt=0, description="Requests per second one API key may send on average."
+    )
+    burst: int = Field(
+        default=100, ge=1, description="Requests one API key may send at once above its rate."
+    )
+    daily_quota: int = Field(
+        default=200_000,
+        ge=1,
+        description="Records one API key may screen per calendar day (a batch counts each).",
+    )
+    max_batch: int = Field(
+        default=1000, ge=1, le=1000, description="Most records in one batch request."
+    )
+    poll_s: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "Seconds between checks of the warehouse's list version (a new version is indexed "
+            "and swapped in) and re-reads of analyst decisions and recorded thresholds."
+        ),
+    )
+    store: str = Field(
+        default="screen.sqlite",
+        description="SQLite file under the home folder holding API key hashes and the query audit.",
+    )
+
+
 class Settings(_Model):
     """Everything one run needs."""
 
@@ -283,6 +314,9 @@ class Settings(_Model):
     )
     agencies: dict[Agency, AgencySettings] = Field(
         description="The agencies swept, keyed by dataset name."
+    )
+    screen: ScreenSettings = Field(
+        default=ScreenSettings(), description="The real-time screening desk."
     )
 
 

@@ -202,7 +202,16 @@ class Warehouse:
             except duckdb.ConnectionException:
                 # This process already holds the file in the other mode; a read-write
                 # connection shares that instance, and reads through it are just as safe.
-                return duckdb.connect(self.path)
+                try:
+                    return duckdb.connect(self.path)
+                except duckdb.ConnectionException:
+                    # another thread holds it read-only (a long-running service reads while
+                    # it writes): that connection is brief, wait for it as for a file lock
+                    if time.monotonic() >= deadline:
+                        raise
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.2)
+                    continue
             except duckdb.IOException as exc:
                 if not _is_lock_conflict(exc):
                     raise CredsweepError(f"cannot open warehouse {self.path}: {exc}") from None

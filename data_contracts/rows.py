@@ -1,0 +1,76 @@
+"""The data contract's row checks on a few rows, evaluated in polars instead of by GE.
+
+The screening desk checks one record (or a batch of up to a thousand) while the person waits: a
+Great Expectations checkpoint costs far more than the answer may take. The checks themselves
+are the contract's own (`checks.build_checks` over `derive.check_frame`, the same reasons and
+severities); only the evaluation of their four operators is done here, with GE's semantics
+(an empty cell fails `not_null` and passes every other check). Dataset-level refusals (share of
+unusable IDs) judge a whole file and have no meaning for one record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from data_contracts.checks import Check, build_checks, reason_text
+from data_contracts.derive import check_frame, parse_fields, typed_frame
+from data_contracts.schemas import spec as dataset_spec
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """Typed rows that passed, and per input row the reasons it failed (None when it passed)."""
+
+    clean: pl.DataFrame
+    errors: list[str | None]
+
+
+def _failed(check: Check) -> pl.Expr:
+    """Whether each value fails `check` (GE: nulls only fail `not_null`)."""
+    column = pl.col(check.column)
+    kw = check.kwargs
+    if check.op == "not_null":
+        return column.is_null()
+    if check.op in ("in_set", "not_in_set"):
+        inside = column.cast(pl.String).is_in(list(kw["value_set"])).fill_null(False)
+        return column.is_not_null() & (~inside if check.op == "in_set" else inside)
+    out = pl.lit(False)
+    if kw.get("min_value") is not None:
+        out = out | (column < kw["min_value"]).fill_null(False)
+    if kw.get("max_value") is not None:
+        out = out | (column > kw["max_value"]).fill_null(False)
+    return column.is_not_null() & out
+
+
+def _reasons(checks: list[Check], checked: pl.DataFrame, severity: str) -> list[list[str]]:
+    """Per row, the reason of every failed check of `severity`, in the contract's order."""
+    chosen = [c for c in checks if c.severity == severity]
+    out: list[list[str]] = [[] for _ in range(checked.height)]
+    if not chosen or checked.height == 0:
+        return out
+    # one pass over every check: a handful of rows costs per call, not per value
+    failed = checked.select(_failed(c).alias(str(i)) for i, c in enumerate(chosen))
+    for i, check in enumerate(chosen):
+        for row in failed[str(i)].arg_true().to_list():
+            value = checked[check.column][row] if check.is_id_kind else None
+            out[row].append(reason_text(check, None if value is None else str(value)))
+    return out
+
+
+def check_rows(dataset: str, raw: pl.DataFrame, *, min_date: date, run_date: date) -> RowCheck:
+    """Check agency rows (`raw`: every canonical column as text) against their contract."""
+    spec = dataset_spec(dataset)
+    checks = build_checks(spec, "agency", min_date, run_date)
+    typed = parse_fields(raw, spec)
+    checked = check_frame(raw, spec, typed)
+    critical = _reasons(checks, checked, "critical")
+    flags = _reasons(checks, checked, "warning")
+    keep = pl.Series("keep", [not r for r in critical], dtype=pl.Boolean)
+    flagged = raw.with_columns(
+        pl.Series("_flags", ["; ".join(f) or None for f in flags], dtype=pl.String)
+    )
+    clean = typed_frame(flagged, spec, typed, keep)
+    return RowCheck(clean, ["; ".join(r) or None for r in critical])

@@ -1,0 +1,172 @@
+"""The desk's in-memory list index: the nightly matcher's own list side, built once per version.
+
+Nothing here matches: list features (`matching.link.list_features`), name frequencies and
+`name_reach` (`matching.scoring`), blocking keys (`matching.blocking.list_block_keys`) are the
+sweep's, computed once. What the index adds is a sorted key array, so one record's keys
+(`matching.blocking.query_block_keys`) are found by binary search instead of a join over every
+list key, and per-row name counts, so scoring one record joins a handful of frequencies instead
+of a million. Scoring and deciding are `matching.pairs.score_in_chunks` and
+`matching.link.decide_hits`, exactly as at night.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+from matching.blocking import BlockingRules, list_block_keys, pairs_from_found, query_block_keys
+from matching.calibrate import ThresholdRule
+from matching.link import can_hit, decide_hits, list_features, lowest_review, query_features
+from matching.model import MatchModel
+from matching.pairs import confirmed_pairs, score_in_chunks, with_confirmed
+from matching.parties import list_parties
+from matching.scoring import NameFrequencies, name_frequencies, name_reach
+from pipelines.settings import MatchThresholds
+
+
+@dataclass(frozen=True)
+class ListIndex:
+    """One list version, ready to screen against; never changed after it is built."""
+
+    version: str
+    as_of: date
+    entries: pl.DataFrame
+    """Every entry as it stood on `as_of` (active and removed), for the sanction rule."""
+    entry_rows: dict[str, int]
+    lf: pl.DataFrame
+    freqs: NameFrequencies
+    tf_rows: pl.DataFrame
+    """Per list party (`li` order): `norm_l, n_norm, py_l, n_py`, its names' list counts."""
+    keys: np.ndarray
+    key_li: np.ndarray
+    key_need: np.ndarray
+    model: MatchModel
+    floor: float
+    build_s: float
+
+    @property
+    def list_entries(self) -> int:
+        """Entries in force (removed ones are kept only to explain, never to hit)."""
+        status = self.entries["status"].fill_null("active")
+        return int((status == "active").sum())
+
+    def nbytes(self) -> int:
+        """Approximate memory held by the index's frames and arrays."""
+        frames = self.entries.estimated_size() + self.lf.estimated_size()
+        frames += self.tf_rows.estimated_size()
+        return int(frames + self.keys.nbytes + self.key_li.nbytes + self.key_need.nbytes)
+
+
+def build_index(
+    entries: pl.DataFrame,
+    *,
+    version: str,
+    as_of: date,
+    model: MatchModel,
+    rule: ThresholdRule | MatchThresholds,
+) -> ListIndex:
+    """Everything the list side of a sweep computes, once; keys sorted for binary search."""
+    started = time.perf_counter()
+    floor = lowest_review(rule)
+    lf = list_features(list_parties(entries), as_of)
+    freqs = name_frequencies(lf, model)
+    lf = lf.with_columns(name_reach(lf, model, freqs, floor))
+    listed = list_block_keys(lf, as_of, BlockingRules())
+    ordered = listed.keys.sort("key")
+    tf_rows = (
+        lf.select(pl.col("norm").alias("norm_l"), pl.col("py").alias("py_l"))
+        .join(freqs.norm, on="norm_l", how="left", maintain_order="left")
+        .join(freqs.py, on="py_l", how="left", maintain_order="left")
+    )
+    return ListIndex(
+        version=version,
+        as_of=as_of,
+        entries=entries,
+        entry_rows={e: i for i, e in enumerate(entries["entry_id"].to_list())},
+        lf=lf,
+        freqs=freqs,
+        tf_rows=tf_rows,
+        keys=ordered["key"].to_numpy(),
+        key_li=ordered["li"].to_numpy(),
+        key_need=ordered["need"].to_numpy(),
+        model=model,
+        floor=floor,
+        build_s=time.perf_counter() - started,
+    )
+
+
+def _found(index: ListIndex, qf: pl.DataFrame) -> pl.DataFrame:
+    """Key matches `qi, li, rule, need_q, need_l`, as `candidate_pairs`' join would give them."""
+    qk = query_block_keys(qf, BlockingRules())
+    wanted = qk["key"].to_numpy()
+    lo = np.searchsorted(index.keys, wanted, side="left")
+    hi = np.searchsorted(index.keys, wanted, side="right")
+    counts = hi - lo
+    starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    rows = starts + np.arange(int(counts.sum()))
+    return pl.DataFrame(
+        {
+            "qi": np.repeat(qk["qi"].to_numpy(), counts),
+            "li": index.key_li[rows],
+            "rule": np.repeat(qk["rule"].to_numpy(), counts),
+            "need_q": np.repeat(qk["need"].to_numpy(), counts),
+            "need_l": index.key_need[rows],
+        },
+        schema={
+            "qi": pl.UInt32,
+            "li": pl.UInt32,
+            "rule": pl.String,
+            "need_q": pl.Boolean,
+            "need_l": pl.Boolean,
+        },
+    )
+
+
+def _frequencies(index: ListIndex, pairs: pl.DataFrame) -> NameFrequencies:
+    """The list counts of the candidates' names only: the same numbers `score` would join."""
+    rows = index.tf_rows[pairs["li"]]
+    return NameFrequencies(
+        norm=rows.select("norm_l", "n_norm").unique("norm_l"),
+        py=rows.select("py_l", "n_py").unique("py_l"),
+        persons=index.freqs.persons,
+    )
+
+
+def match_parties(
+    index: ListIndex,
+    query: pl.DataFrame,
+    thresholds: MatchThresholds,
+    confirmed: frozenset[str],
+    confirmed_lf: pl.DataFrame,
+) -> pl.DataFrame:
+    """Hits (`matching.link.HIT_COLUMNS`) of query parties against the list, as `link` decides.
+
+    `confirmed_lf`: the list parties of analyst-confirmed pairs (few), so that confirmed pairs
+    are met whatever blocking says, as at night. No review budget: that is a night's analyst
+    capacity, and the person at the desk is one record.
+    """
+    qf = query_features(query, index.as_of)
+    pairs, _ = pairs_from_found(_found(index, qf))
+    pairs = with_confirmed(pairs, confirmed_pairs(qf, confirmed_lf, confirmed))
+    freqs = _frequencies(index, pairs)
+    kept, _ = score_in_chunks(
+        qf, index.lf, pairs, index.model, index.as_of, freqs, can_hit(index.floor)
+    )
+    hits, _ = decide_hits(kept, thresholds, None)
+    return hits
+
+
+def confirmed_rows(index: ListIndex, confirmed: frozenset[str]) -> pl.DataFrame:
+    """List parties named in confirmed pair keys (`digest:entry_id`)."""
+    entry_ids = sorted({k.split(":", 1)[1] for k in confirmed if ":" in k})
+    return index.lf.filter(pl.col("entry_id").is_in(entry_ids))
+
+
+def entries_of(index: ListIndex, entry_ids: list[str]) -> pl.DataFrame:
+    """The entries rows of `entry_ids` (for the sanction rule), by position."""
+    rows = sorted({index.entry_rows[e] for e in entry_ids if e in index.entry_rows})
+    return index.entries[rows]

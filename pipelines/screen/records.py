@@ -1,0 +1,77 @@
+"""Agency records as posted to the desk -> the raw text frame the data contract reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from data_contracts.rows import check_rows
+from data_contracts.schemas import spec as dataset_spec
+from pipelines.ingest.headers import canonical_names
+from pipelines.settings import Settings
+
+
+@dataclass(frozen=True)
+class CheckedRecords:
+    """Clean typed rows, their positions in the request, and per position the failure reason."""
+
+    clean: pl.DataFrame
+    positions: list[int]
+    errors: list[str | None]
+
+
+def _text(value: Any) -> str | None:
+    """A JSON value as the text a file cell would hold; nested values are not a field."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    raise TypeError("nested value")
+
+
+def _row(agency: str, record: Any) -> tuple[dict[str, str | None], str | None]:
+    """One record with canonical field names (English or Chinese aliases accepted)."""
+    if not isinstance(record, dict) or not record:
+        return {}, "record must be a non-empty object of field: value"
+    spec = dataset_spec(agency)
+    known = {f.name for f in spec.fields}
+    names = canonical_names([str(k) for k in record], spec)
+    row: dict[str, str | None] = {}
+    for name, value in zip(names, record.values(), strict=True):
+        if name not in known:
+            continue  # unknown extra fields are kept in files; the desk has no use for them
+        try:
+            row[name] = _text(value)
+        except TypeError:
+            return {}, f"field {name} holds a nested value, not text or a number"
+    return row, None
+
+
+def records_frame(
+    agency: str, records: list[Any], settings: Settings, run_date: date
+) -> CheckedRecords:
+    """Rows through the agency's data contract; a failing row gets its one-line reason."""
+    spec = dataset_spec(agency)
+    shaped = [_row(agency, r) for r in records]
+    errors: list[str | None] = [e for _, e in shaped]
+    good = [i for i, e in enumerate(errors) if e is None]
+    schema = {f.name: pl.String for f in spec.fields}
+    raw = pl.DataFrame([shaped[i][0] for i in good], schema=schema).with_columns(
+        pl.lit("desk", pl.String).alias("_source"),
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row"),
+    )
+    checked = check_rows(
+        agency, raw, min_date=date.fromisoformat(settings.contracts.min_date), run_date=run_date
+    )
+    positions = []
+    for i, reason in zip(good, checked.errors, strict=True):
+        if reason is None:
+            positions.append(i)
+        else:
+            errors[i] = f"record refused by the data contract: {reason}"
+    return CheckedRecords(checked.clean, positions, errors)

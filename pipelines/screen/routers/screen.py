@@ -1,0 +1,137 @@
+"""`POST /v1/screen` and `/v1/screen/batch`: agency records in, decisions out, every query audited.
+
+Refusals answer `{"error": one line}`: 400 a record that cannot be screened, 401 no valid key,
+403 a key of another agency, 429 over the key's rate or daily quota.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+
+from pipelines.screen.access import masked_record
+from pipelines.screen.desk import Screened
+from pipelines.screen.service import ScreenService
+from pipelines.screen.store import ApiKey, AuditRow
+
+router = APIRouter()
+
+
+class Refused(Exception):
+    """A request answered with a 4xx status and a one-line reason."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class ScreenRequest(BaseModel):
+    """One record of the agency's dataset (canonical field names or Chinese aliases)."""
+
+    model_config = ConfigDict(extra="forbid")
+    agency: str
+    record: Any
+
+
+class BatchRequest(BaseModel):
+    """Up to `screen.max_batch` records, answered in order."""
+
+    model_config = ConfigDict(extra="forbid")
+    agency: str
+    records: list[Any]
+
+
+def _service(request: Request) -> ScreenService:
+    return request.app.state.service  # type: ignore[no-any-return]
+
+
+def api_key(request: Request, authorization: Annotated[str | None, Header()] = None) -> ApiKey:
+    """The caller's key (401 without a valid one), within its request rate (429)."""
+    service = _service(request)
+    scheme, _, presented = (authorization or "").partition(" ")
+    key = service.access.key(presented.strip()) if scheme.lower() == "bearer" else None
+    if key is None:
+        service.store.audit([AuditRow(None, None, request.url.path, 401, error="no valid key")])
+        raise Refused(401, "a valid API key is required (Authorization: Bearer KEY)")
+    if not service.access.take_request(key):
+        service.store.audit([AuditRow(key.key_id, key.agency, request.url.path, 429, error="rate")])
+        raise Refused(429, "request rate of this key exceeded; retry shortly")
+    return key
+
+
+def _screen(
+    service: ScreenService, key: ApiKey, agency: str, records: list[Any], endpoint: str
+) -> list[Screened]:
+    settings = service.desk.settings
+    if agency not in settings.agencies:
+        raise Refused(
+            400, f"unknown agency {agency!r}; expected one of {', '.join(settings.agencies)}"
+        )
+    if key.agency != agency:
+        service.store.audit([AuditRow(key.key_id, key.agency, endpoint, 403, error=agency)])
+        raise Refused(403, "this key screens for another agency")
+    if len(records) > settings.screen.max_batch:
+        raise Refused(400, f"at most {settings.screen.max_batch} records per batch")
+    if not service.access.take_records(key, len(records)):
+        service.store.audit([AuditRow(key.key_id, agency, endpoint, 429, error="quota")])
+        raise Refused(429, "daily quota of this key used up")
+    started = time.perf_counter()
+    answers = service.desk.screen(agency, records)
+    per_record = (time.perf_counter() - started) * 1000 / max(len(records), 1)
+    service.store.audit(
+        [
+            _audit(service, key, agency, endpoint, r, a, per_record)
+            for r, a in zip(records, answers, strict=True)
+        ]
+    )
+    return answers
+
+
+def _audit(
+    service: ScreenService,
+    key: ApiKey,
+    agency: str,
+    endpoint: str,
+    record: Any,
+    answer: Screened,
+    latency_ms: float,
+) -> AuditRow:
+    body = answer.body or {}
+    record_id = record.get("record_id") if isinstance(record, dict) else None
+    return AuditRow(
+        key.key_id,
+        agency,
+        endpoint,
+        200 if answer.body is not None else 400,
+        record_id=str(body.get("record_id", record_id or "")) or None,
+        masked_record=masked_record(service.desk.settings, agency, record),
+        decision=body.get("decision"),
+        hits=len(body.get("hits", [])) if answer.body is not None else None,
+        latency_ms=round(latency_ms, 3),
+        list_version=body.get("list_version"),
+        error=answer.error,
+    )
+
+
+@router.post("/v1/screen")
+def screen_one(
+    body: ScreenRequest, request: Request, key: Annotated[ApiKey, Depends(api_key)]
+) -> JSONResponse:
+    answer = _screen(_service(request), key, body.agency, [body.record], request.url.path)[0]
+    if answer.error is not None:
+        return JSONResponse({"error": answer.error}, status_code=400)
+    return JSONResponse(answer.body)
+
+
+@router.post("/v1/screen/batch")
+def screen_batch(
+    body: BatchRequest, request: Request, key: Annotated[ApiKey, Depends(api_key)]
+) -> JSONResponse:
+    answers = _screen(_service(request), key, body.agency, body.records, request.url.path)
+    results = [a.body if a.body is not None else {"error": a.error} for a in answers]
+    return JSONResponse({"results": results})

@@ -1,0 +1,153 @@
+"""API keys (argon2 hashes only) and the query audit, in one SQLite file under the home folder.
+
+SQLite rather than DuckDB: `credsweep screen add-key` and the running service (one writer per
+query) use the file at the same time, which SQLite's WAL mode allows. A key reads
+`csk_<key id>_<secret>`; only the id and the hash of the whole key are stored. The audit keeps
+who, when, the masked record, the decision and the latency, never a clear ID or name.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_DDL = (
+    """CREATE TABLE IF NOT EXISTS api_keys (
+        key_id TEXT PRIMARY KEY, agency TEXT NOT NULL, key_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL, revoked_at TEXT)""",
+    """CREATE TABLE IF NOT EXISTS screen_audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, day TEXT NOT NULL,
+        key_id TEXT, agency TEXT, endpoint TEXT NOT NULL, status INTEGER NOT NULL,
+        record_id TEXT, masked_record TEXT, decision TEXT, hits INTEGER, latency_ms REAL,
+        list_version TEXT, error TEXT)""",
+    "CREATE INDEX IF NOT EXISTS screen_audit_key_day ON screen_audit (key_id, day)",
+)
+_HASHER = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A verified key: its id and the agency it screens for."""
+
+    key_id: str
+    agency: str
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One screened record (or one refused request) as the audit keeps it."""
+
+    key_id: str | None
+    agency: str | None
+    endpoint: str
+    status: int
+    record_id: str | None = None
+    masked_record: str | None = None
+    decision: str | None = None
+    hits: int | None = None
+    latency_ms: float | None = None
+    list_version: str | None = None
+    error: str | None = None
+
+
+class ScreenStore:
+    """The key and audit tables; one connection guarded by a lock (writes are tiny)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._con.execute("PRAGMA journal_mode=WAL")
+        self._con.execute("PRAGMA synchronous=NORMAL")
+        self._con.execute("PRAGMA busy_timeout=5000")
+        self._lock = threading.Lock()
+        with self._lock:
+            for statement in _DDL:
+                self._con.execute(statement)
+
+    def add_key(self, agency: str) -> str:
+        """A new key for `agency`; returned once, stored only as its hash."""
+        key_id = secrets.token_hex(6)
+        key = f"csk_{key_id}_{secrets.token_urlsafe(24)}"
+        with self._lock:
+            self._con.execute(
+                "INSERT INTO api_keys VALUES (?, ?, ?, ?, NULL)",
+                (key_id, agency, _HASHER.hash(key), _now()),
+            )
+        return key
+
+    def verify(self, key: str) -> ApiKey | None:
+        """The key's id and agency when `key` is a live key, else None."""
+        parts = key.split("_")
+        if len(parts) < 3 or parts[0] != "csk":
+            return None
+        with self._lock:
+            row = self._con.execute(
+                "SELECT agency, key_hash FROM api_keys WHERE key_id = ? AND revoked_at IS NULL",
+                (parts[1],),
+            ).fetchone()
+        if row is None:
+            return None
+        try:
+            _HASHER.verify(row[1], key)
+        except (VerificationError, InvalidHashError):
+            return None
+        return ApiKey(parts[1], row[0])
+
+    def audit(self, rows: list[AuditRow]) -> None:
+        """Append audit rows in one transaction."""
+        now = datetime.now(UTC)
+        values = [
+            (
+                now.isoformat(timespec="milliseconds"),
+                now.date().isoformat(),
+                r.key_id,
+                r.agency,
+                r.endpoint,
+                r.status,
+                r.record_id,
+                r.masked_record,
+                r.decision,
+                r.hits,
+                r.latency_ms,
+                r.list_version,
+                r.error,
+            )
+            for r in rows
+        ]
+        with self._lock:
+            self._con.executemany(
+                "INSERT INTO screen_audit (at, day, key_id, agency, endpoint, status, record_id,"
+                " masked_record, decision, hits, latency_ms, list_version, error)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                values,
+            )
+
+    def screened_on(self, key_id: str, day: date) -> int:
+        """Records screened with `key_id` on `day` (the quota survives a restart)."""
+        with self._lock:
+            row = self._con.execute(
+                "SELECT count(*) FROM screen_audit WHERE key_id = ? AND day = ? AND status = 200",
+                (key_id, day.isoformat()),
+            ).fetchone()
+        return int(row[0])
+
+    def audit_rows(self, limit: int = 1000) -> list[dict[str, object]]:
+        """Latest audit rows, newest first (for tests and operators)."""
+        with self._lock:
+            cur = self._con.execute("SELECT * FROM screen_audit ORDER BY id DESC LIMIT ?", (limit,))
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
