@@ -17,6 +17,7 @@ import polars as pl
 
 from data_contracts.checks import Check, build_checks, reason_text
 from data_contracts.derive import check_frame, parse_fields, typed_frame
+from data_contracts.result import REJECT_COLUMN
 from data_contracts.schemas import spec as dataset_spec
 
 
@@ -63,10 +64,18 @@ def _reasons(checks: list[Check], checked: pl.DataFrame, severity: str) -> list[
 def check_rows(dataset: str, raw: pl.DataFrame, *, min_date: date, run_date: date) -> RowCheck:
     """Check agency rows (`raw`: every canonical column as text) against their contract."""
     spec = dataset_spec(dataset)
+    # rows the reader could not read whole carry their reason already (as `validate` treats them)
+    unread: list[str | None] = [None] * raw.height
+    if REJECT_COLUMN in raw.columns:
+        unread = raw[REJECT_COLUMN].to_list()
+        raw = raw.drop(REJECT_COLUMN)
     checks = build_checks(spec, "agency", min_date, run_date)
     typed = parse_fields(raw, spec)
     checked = check_frame(raw, spec, typed)
-    critical = _reasons(checks, checked, "critical")
+    critical = [
+        [why] if why else found
+        for why, found in zip(unread, _reasons(checks, checked, "critical"), strict=True)
+    ]
     flags = _reasons(checks, checked, "warning")
     keep = pl.Series("keep", [not r for r in critical], dtype=pl.Boolean)
     flagged = raw.with_columns(

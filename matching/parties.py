@@ -109,8 +109,11 @@ def _resolved_reps(e: pl.DataFrame, debtor: pl.DataFrame, reps: pl.DataFrame) ->
     persons = debtor.with_columns(e.select(region)).filter(
         (pl.col("party_type") == "person") & pl.col("name").is_in(reps["_rep"].implode())
     )
-    txt = fold_ids(persons["id_number"].fill_null(""))
-    pid = person_id_features(txt, pl.Series([True] * persons.height), date.max)[0]
+    if persons.is_empty():
+        return pl.DataFrame(schema={"entry_id": pl.String, "rep_id": pl.String})
+    txt = fold_ids(persons["id_number"].cast(pl.String).fill_null(""))
+    every = pl.Series([True] * persons.height, dtype=pl.Boolean)
+    pid = person_id_features(txt, every, date.max)[0]
     orgs = reps.select(
         pl.col("entry_id").cast(pl.String), pl.col("_rep").alias("rep_name"), *region
     )

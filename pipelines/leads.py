@@ -190,7 +190,7 @@ def write_leads(leads: pl.DataFrame, run_date: date, out: Path) -> dict[str, int
     written: dict[str, int] = {}
     for (court,), rows in leads.group_by(["court"], maintain_order=True):
         folder = out / court_folder(str(court))
-        _xlsx(folder / "leads.xlsx", [("行踪线索", rows, LEAD_FIELDS)])
+        _xlsx(folder / "leads.xlsx", [("行踪线索", rows, LEAD_FIELDS)], run_date)
         document = {
             "court": court,
             "run_date": run_date.isoformat(),

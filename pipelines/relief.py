@@ -113,7 +113,7 @@ def write_relief_files(reviews: pl.DataFrame, run_date: date, out: Path) -> dict
         for (court,), part in rows.group_by(["court"], maintain_order=True):
             folder = out / court_folder(str(court))
             title = "退出及终本建议" if name == "exit_recommendations" else "救助转介"
-            _xlsx(folder / f"{name}.xlsx", [(title, part, FILE_FIELDS)])
+            _xlsx(folder / f"{name}.xlsx", [(title, part, FILE_FIELDS)], run_date)
             document = {
                 "court": court,
                 "run_date": run_date.isoformat(),

@@ -145,13 +145,14 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     out_stage = open_stage(req.out, req.out, req.agency, night)
     box_stage = open_stage(outbox, outbox / req.agency / night, req.agency, night)
     with clock.stage("reports", "报告 / reports"):
+        # sent with this night's report (published whole below; a run killed before that is
+        # rerun whole), so the report states the status the agency receives, rerun or not
+        alert_stats["alerts_sent"] = mark_sent(wh, req.agency, req.run_date)
+        alert_stats["replies"] = reply_stats
         staged = write_agency_reports(
             wh, req.agency, req.run_date, hits, agency, outbox, folder=box_stage.staged
         )
         report_paths = [box_stage.final / p.relative_to(box_stage.staged) for p in staged]
-        # delivered with this night's publication; a run killed before it is rerun whole
-        alert_stats["alerts_sent"] = mark_sent(wh, req.agency, req.run_date)
-        alert_stats["replies"] = reply_stats
     kill_point("after_reports")
     if req.review_db is not None:
         from pipelines.workbench.store import ReviewStore, SweepThresholds

@@ -160,7 +160,9 @@ def test_legal_rep_roles_need_an_identifier_match() -> None:
             legal_rep="张 伟",
             legal_rep_id_number="1101051985****231X",
         ),
-        entry("O3", party_type="org", name="丙公司", legal_rep="张伟"),  # a name alone: not counted
+        # named only, but its court lists exactly one 张伟 (E1): the rep borrows E1's number
+        entry("O3", party_type="org", name="丙公司", legal_rep="张伟"),
+        entry("O4", party_type="org", name="丁公司", legal_rep="李娜"),  # a name alone: not counted
     )
     reps = legal_rep_roles(ents, thresholds=T, as_of=AS_OF)
-    assert reps.rows() == [("E1", 2)]
+    assert reps.rows() == [("E1", 3)]
