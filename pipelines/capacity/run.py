@@ -17,7 +17,7 @@ from pipelines.settings import Settings, default_settings
 
 from .assess import OUTPUT_COLUMNS, assess
 from .entries import active_entries
-from .inputs import read_clean, read_consumption
+from .inputs import read_clean, read_consumption, sweep_run_dates
 from .model import load_model
 
 log = logging.getLogger("credsweep.capacity")
@@ -66,6 +66,29 @@ def default_as_of(*frames: tuple[pl.DataFrame, Sequence[str]]) -> date:
     return max(seen)
 
 
+def night_of(run_dates: Sequence[date], latest_data: date, window_days: int) -> date:
+    """The date to score at: the sweeps' run date, so the night's hits fall inside the window.
+
+    Without sweeps, the latest date in the inputs. A sweep run ad hoc over files that stop more
+    than a consumption window earlier (a past night replayed today: its run date is the day it
+    was typed) is scored as of the files' last date, else none of its hits would count.
+    """
+    if not run_dates:
+        return latest_data
+    night = max(run_dates)
+    if (night - latest_data).days > window_days:
+        log.warning(
+            "sweep run date %s is more than %d days after the latest input date %s; "
+            "scoring as of %s",
+            night,
+            window_days,
+            latest_data,
+            latest_data,
+        )
+        return latest_data
+    return night
+
+
 def run_capacity(req: CapacityRequest, settings: Settings | None = None) -> dict:
     """Score every active listed debtor and write the outputs; return the run summary.
 
@@ -89,9 +112,15 @@ def run_capacity(req: CapacityRequest, settings: Settings | None = None) -> dict
     )
     assets = read_clean(req.assets, "asset_inquiry", run_id="capacity-assets", settings=contracts)
     consumption = read_consumption(req.hits, contracts)
-    as_of = req.as_of or default_as_of(
-        *[(v, ("published_on", "removed_on", "filed_on")) for v in versions],
-        (assets, ("queried_on",)),
+    as_of = req.as_of or night_of(
+        sweep_run_dates(req.hits),
+        default_as_of(
+            *[(v, ("published_on", "removed_on", "filed_on")) for v in versions],
+            (assets, ("queried_on",)),
+            (welfare, ("since",)),
+            (consumption, ("event_date",)),
+        ),
+        model.params.consumption_window_days,
     )
     table, features = assess(
         entries,

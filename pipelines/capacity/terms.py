@@ -101,11 +101,36 @@ TERMS: tuple[Term, ...] = (
         "violated the consumption order",
     ),
     Term("beh_obstruction", _flag("beh_obstruction"), "obstructed enforcement"),
+    Term(
+        "beh_able_refusal",
+        _flag("beh_able_refusal"),
+        "listed for refusing although able to perform (the court's own finding)",
+    ),
     Term("partial_performance", _flag("partial_performance"), "has paid part of the debt"),
     Term(
         "means_cover",
         lambda: pl.col("means_ratio").fill_null(0.0).clip(0, 20).log1p(),
         "log(1 + assets found / amount due), capped",
+    ),
+    Term(
+        "cash_cover",
+        lambda: pl.col("cash_ratio").fill_null(0.0).clip(0, 20).log1p(),
+        "log(1 + (deposits + securities) / amount due), capped",
+    ),
+    Term(
+        "performed_share",
+        lambda: pl.col("performed_share").fill_null(0.0).clip(0, 1),
+        "share of the debt already paid (0-1)",
+    ),
+    Term(
+        "debt_size",
+        lambda: (pl.col("amount_due").fill_null(0.0).clip(lower_bound=0) / 10_000).log1p(),
+        "log(1 + total amount due over all cases / 10k CNY)",
+    ),
+    Term(
+        "several_cases",
+        lambda: (pl.col("cases").fill_null(1).cast(pl.Float64)).log(),
+        "log(number of the debtor's active cases)",
     ),
     Term(
         "years_on_list",
