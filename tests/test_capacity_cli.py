@@ -93,7 +93,7 @@ def test_capacity_contract(tmp_path: Path) -> None:
         ]
     )
     assert result.exit_code == 0, result.output
-    with (out / "capacity.csv").open(encoding="utf-8") as fh:
+    with (out / "capacity.csv").open(encoding="utf-8-sig") as fh:
         rows = {r["entry_id"]: r for r in csv.DictReader(fh)}
     assert set(rows) == {"E1", "E2", "E3"}  # E4 removed by the delta
     assert {"entry_id", "capacity_score", "capacity_class", "evidence", "action"} <= set(rows["E1"])

@@ -84,9 +84,7 @@ PHRASES: dict[str, Callable[[Row, FeatureParams], str]] = {
     ),
     "means_cover": lambda r, p: f"查得财产为未履行金额的{float(r.get('means_ratio') or 0):.1f}倍",
     "beh_able_refusal": lambda r, p: "经认定有履行能力而拒不履行",
-    "cash_cover": lambda r, p: (
-        f"存款及证券可覆盖未履行金额的{float(r.get('cash_ratio') or 0):.0%}"
-    ),
+    "cash_cover": lambda r, p: f"存款及证券可覆盖未履行金额的{float(r.get('cash_ratio') or 0):.0%}",
     "performed_share": lambda r, p: (
         f"已履行{money(r.get('amount_performed'))}（占{float(r.get('performed_share') or 0):.0%}）"
     ),

@@ -77,9 +77,7 @@ def same_party_pairs(
     ).select(pl.col("record_id").alias("entry_id"), pl.col("entry_id").alias("other_id"))
 
 
-def person_keys(
-    entries: pl.DataFrame, *, thresholds: MatchThresholds, as_of: date
-) -> pl.DataFrame:
+def person_keys(entries: pl.DataFrame, *, thresholds: MatchThresholds, as_of: date) -> pl.DataFrame:
     """`entry_id, debtor_id`: the debtor (smallest entry id of the group) of every entry."""
     ids = entries["entry_id"].cast(pl.String).to_list()
     pairs = same_party_pairs(entries, thresholds=thresholds, as_of=as_of)
@@ -140,12 +138,7 @@ def debtor_rows(entries: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
         aggs.append(pl.col("behavior").drop_nulls().str.join("；").alias("behavior"))
     if has("performance"):
         aggs.append(pl.col("performance").drop_nulls().str.join("；").alias("performance"))
-    return (
-        frame.group_by("debtor_id")
-        .agg(aggs)
-        .rename({"debtor_id": "entry_id"})
-        .sort("entry_id")
-    )
+    return frame.group_by("debtor_id").agg(aggs).rename({"debtor_id": "entry_id"}).sort("entry_id")
 
 
 def to_debtors(rows: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
