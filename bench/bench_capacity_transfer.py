@@ -119,9 +119,9 @@ def field_source(sample: Path, hits: Path, out: Path) -> dict:
     return {"name": "field sample", "feats": feats, "entries": entries, "truth": truth}
 
 
-def fit_on(source: dict, label: str) -> CapacityModel:
+def fit_on(source: dict, label: str, l2: float) -> CapacityModel:
     """Weights and cut-offs from one source's debtors (a debtor's outcome: its own entry's)."""
-    return fit(source["feats"], source["truth"], label=label)
+    return fit(source["feats"], source["truth"], label=label, l2=l2)
 
 
 def measure(model: CapacityModel, source: dict) -> dict:
@@ -159,9 +159,10 @@ def run(args: argparse.Namespace) -> None:
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
     gen_fit = world_source(args.fit_world, work / "fit_world")
-    gen_eval = world_source(args.eval_world, work / "eval_world")
     field = field_source(args.field, args.field_hits, work / "field")
-    packaged = fit_on(gen_fit, f"generated world {args.fit_world.name} (generator's truth)")
+    packaged = fit_on(
+        gen_fit, f"generated world {args.fit_world.name} (generator's truth)", args.l2
+    )
     if args.write_packaged:
         base = load_model()
         save_model(
@@ -176,12 +177,17 @@ def run(args: argparse.Namespace) -> None:
             ),
             DEFAULT_MODEL,
         )
-    reverse = fit_on(field, "field sample truth (bench only)")
-    rows = [
-        _line("generated -> field sample", packaged, measure(packaged, field)),
-        _line("generated -> generated (eval world)", packaged, measure(packaged, gen_eval)),
-        _line("field sample -> generated (eval world)", reverse, measure(reverse, gen_eval)),
-    ]
+    reverse = fit_on(field, "field sample truth (bench only)", args.l2)
+    rows = [_line("generated -> field sample", packaged, measure(packaged, field))]
+    evals = [("fitting world", gen_fit)]
+    if args.eval_world:
+        evals.append(("eval world", world_source(args.eval_world, work / "eval_world")))
+    for name, world in evals:
+        if name != "fitting world":
+            rows.append(
+                _line(f"generated -> generated ({name})", packaged, measure(packaged, world))
+            )
+        rows.append(_line(f"field sample -> generated ({name})", reverse, measure(reverse, world)))
     print("== packaged (generated fit) weights")
     print(json.dumps(packaged.weights, ensure_ascii=False))
     print(json.dumps(packaged.thresholds.model_dump(), ensure_ascii=False))
@@ -206,7 +212,13 @@ def main() -> None:
     p.add_argument("--hit-rate", type=float, default=0.15)
     r = sub.add_parser("run")
     r.add_argument("--fit-world", type=Path, required=True)
-    r.add_argument("--eval-world", type=Path, required=True)
+    r.add_argument("--eval-world", type=Path, help="a larger independent world (optional)")
+    r.add_argument(
+        "--l2",
+        type=float,
+        default=50.0,
+        help="ridge penalty: strong shrinkage so no signal peculiar to one source dominates",
+    )
     r.add_argument("--field", type=Path, required=True)
     r.add_argument("--field-hits", type=Path, required=True)
     r.add_argument("--work", type=Path, default=Path("/tmp/capacity_transfer"))

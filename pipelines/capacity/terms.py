@@ -151,6 +151,7 @@ def design_matrix(features: pl.DataFrame, names: tuple[str, ...] = TERM_NAMES) -
     frame = features.select([by_name[n].expr().cast(pl.Float64).alias(n) for n in names])
     return frame.fill_null(0.0).to_numpy().astype(np.float64).reshape(len(features), len(names))
 
+
 # Which way each term may push (+1 toward 失信 / able, -1 toward 失能 / unable, 0 either way).
 # `fit` never gives a term a weight against its direction: a fitted sign that contradicts what
 # the signal means (a house making a debtor look poorer) is an artefact of correlated terms in
