@@ -105,6 +105,9 @@ def test_capacity_contract(tmp_path: Path) -> None:
         len(list((out / "reports").glob("*.xlsx"))) == 2
         and (out / "capacity_report.html").is_file()
     )
+    # one summary line naming the report, not every file written
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].endswith(str(out / "capacity_report.html"))
 
 
 def test_rerun_gives_the_same_file(tmp_path: Path) -> None:

@@ -170,7 +170,7 @@ def _summary(
     # the court thinks in debtors: classes are counted once per person, not per case
     per_debtor = table.unique("debtor_id")
     counts = dict(per_debtor.group_by("capacity_class").len().iter_rows())
-    html = [p for p in reports if p.suffix == ".html"]
+    html = [p for p in reports if p.name == "capacity_report.html"]
     return {
         "as_of": as_of.isoformat(),
         "model_version": version,
