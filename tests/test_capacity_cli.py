@@ -93,7 +93,7 @@ def test_capacity_contract(tmp_path: Path) -> None:
         ]
     )
     assert result.exit_code == 0, result.output
-    with (out / "capacity.csv").open(encoding="utf-8") as fh:
+    with (out / "capacity.csv").open(encoding="utf-8-sig") as fh:
         rows = {r["entry_id"]: r for r in csv.DictReader(fh)}
     assert set(rows) == {"E1", "E2", "E3"}  # E4 removed by the delta
     assert {"entry_id", "capacity_score", "capacity_class", "evidence", "action"} <= set(rows["E1"])
@@ -105,6 +105,9 @@ def test_capacity_contract(tmp_path: Path) -> None:
         len(list((out / "reports").glob("*.xlsx"))) == 2
         and (out / "capacity_report.html").is_file()
     )
+    # one summary line naming the report, not every file written
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].endswith(str(out / "capacity_report.html"))
 
 
 def test_rerun_gives_the_same_file(tmp_path: Path) -> None:

@@ -61,6 +61,6 @@ def test_capacity_dag_end_to_end(
     assert summary["run_date"] == night and summary["debtors"] == 3
     assert summary["consumption_hits_used"] == 3
     out = storage.path("runs") / night / "capacity" / "capacity.csv"
-    with out.open(encoding="utf-8") as fh:
+    with out.open(encoding="utf-8-sig") as fh:
         classes = {r["entry_id"]: r["capacity_class"] for r in csv.DictReader(fh)}
     assert classes == {"E1": "dishonest", "E2": "incapable", "E3": "uncertain"}

@@ -83,7 +83,7 @@ def test_classes_actions_and_evidence_words() -> None:
     t = _table(*_scenario())
     rich, poor, none = t["RICH"], t["POOR"], t["NONE"]
     assert rich["capacity_class"] == "dishonest" and rich["action"] == "重点执行（附证据）"
-    assert "名下不动产2处（估值约180万元）" in rich["evidence"]
+    assert "查得财产合计约180万元（不动产2处）" in rich["evidence"]
     assert "近90天入住五星级酒店3次" in rich["evidence"]
     assert poor["capacity_class"] == "incapable" and poor["action"] == "终本退出及救助审查"
     assert (
@@ -91,7 +91,8 @@ def test_classes_actions_and_evidence_words() -> None:
     )
     assert none["capacity_class"] == "uncertain" and none["action"] == "人工核查"
     assert "未进行网络查控" in none["evidence"]
-    assert rich["capacity_score"] > 90 > 10 > poor["capacity_score"]
+    cut = MODEL.thresholds
+    assert rich["capacity_score"] > cut.dishonest > cut.incapable > poor["capacity_score"]
 
 
 def test_more_evidence_of_means_ranks_higher() -> None:

@@ -44,6 +44,33 @@ def test_xlsx_per_court_and_html(tmp_path: Path) -> None:
     assert "11010519850312231X" not in str(first[2])  # IDs masked
     html = (tmp_path / "capacity_report.html").read_text(encoding="utf-8")
     assert html.count("<svg") == 3 and "各法院分类情况" in html and "<script" not in html
+    # the legend states the cut-offs in force, not fixed bands
+    cut = MODEL.thresholds
+    assert f"失信（评分≥{cut.dishonest:g}）" in html and f"失能（评分≤{cut.incapable:g}）" in html
+    # every court is listed and has a drill-down page with its debtors
+    for court in ("上海市浦东新区人民法院", "北京市朝阳区人民法院"):
+        assert f'href="reports/{court}.html"' in html
+        page = (tmp_path / "reports" / f"{court}.html").read_text(encoding="utf-8")
+        assert court in page and "未履行金额合计" in page
+
+
+def test_other_thresholds_change_the_legend(tmp_path: Path) -> None:
+    ents, wel, ast, cons = _scenario()
+    model = MODEL.model_copy(
+        update={"thresholds": MODEL.thresholds.model_copy(update={"dishonest": 66.5})}
+    )
+    table, _ = assess(
+        ents,
+        welfare=wel,
+        assets=ast,
+        consumption=cons,
+        as_of=AS_OF,
+        model=model,
+        match_thresholds=MatchThresholds(),
+    )
+    write_reports(table, ents, tmp_path, as_of=AS_OF, model=model)
+    html = (tmp_path / "capacity_report.html").read_text(encoding="utf-8")
+    assert "失信（评分≥66.5）" in html and "评分 ≥ 66.5" in html
 
 
 def test_hits_read_with_details_or_from_the_rule_verdict(tmp_path: Path) -> None:

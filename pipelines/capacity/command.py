@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -33,7 +32,7 @@ def capacity(
     """Score every active listed debtor: 失信 (able but unwilling) vs 失能 (unable)."""
     from pipelines.settings import default_settings
 
-    from .run import CapacityRequest, parse_as_of, run_capacity
+    from .run import CapacityRequest, console_line, parse_as_of, run_capacity
 
     req = CapacityRequest(
         lists=tuple(list),
@@ -46,4 +45,4 @@ def capacity(
         reports=not no_reports,
     )
     summary = run_capacity(req, default_settings())
-    typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    typer.echo(console_line(summary))

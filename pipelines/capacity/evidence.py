@@ -49,6 +49,18 @@ def _asset(label: str, unit: str, kind: str) -> Callable[[Row, FeatureParams], s
     return phrase
 
 
+_FOUND = (("real_estate", "不动产", "处"), ("vehicle", "车辆", "辆"))
+
+
+def _found(r: Row) -> str:
+    """What the inquiry found, in words: 不动产2处、车辆1辆、存款约3.5万元."""
+    parts = [f"{label}{r[f'{k}_count']}{unit}" for k, label, unit in _FOUND if r.get(f"{k}_count")]
+    for k, label in (("deposit", "存款"), ("equity", "股权"), ("securities", "证券")):
+        if r.get(f"{k}_value"):
+            parts.append(f"{label}{money(r[f'{k}_value'])}")
+    return "、".join(parts)
+
+
 PHRASES: dict[str, Callable[[Row, FeatureParams], str]] = {
     "hotel_stays": _hotel,
     "hotel_luxury": lambda r, p: (
@@ -82,7 +94,17 @@ PHRASES: dict[str, Callable[[Row, FeatureParams], str]] = {
         f"已部分履行{money(r.get('amount_performed'))}"
         f"（占{float(r.get('performed_share') or 0):.0%}）"
     ),
-    "means_cover": lambda r, p: f"查得财产为未履行金额的{float(r.get('means_ratio') or 0):.1f}倍",
+    "means_cover": lambda r, p: (
+        f"查得财产合计{money(r.get('asset_total_value'))}（{_found(r)}），"
+        f"为未履行金额的{float(r.get('means_ratio') or 0):.1f}倍"
+    ),
+    "beh_able_refusal": lambda r, p: "经认定有履行能力而拒不履行",
+    "cash_cover": lambda r, p: f"存款及证券可覆盖未履行金额的{float(r.get('cash_ratio') or 0):.0%}",
+    "performed_share": lambda r, p: (
+        f"已履行{money(r.get('amount_performed'))}（占{float(r.get('performed_share') or 0):.0%}）"
+    ),
+    "debt_size": lambda r, p: f"未履行金额合计{money(r.get('amount_due'))}",
+    "several_cases": lambda r, p: f"共{r.get('cases')}件在执行案件",
     "years_on_list": lambda r, p: f"列入名单已{float(r.get('days_on_list') or 0) / 365.25:.1f}年",
     "old_age": lambda r, p: f"年龄{r.get('age_at_as_of')}岁",
 }
@@ -163,6 +185,11 @@ TERM_LABELS_ZH = {
     "beh_obstruction": "妨碍抗拒执行",
     "partial_performance": "部分履行",
     "means_cover": "财产覆盖债务",
+    "beh_able_refusal": "有能力拒不履行",
+    "cash_cover": "现金可执行比例",
+    "performed_share": "已履行比例",
+    "debt_size": "未履行金额",
+    "several_cases": "多案在身",
     "years_on_list": "列入名单时长",
     "old_age": "高龄",
 }

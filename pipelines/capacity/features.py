@@ -148,6 +148,8 @@ def entry_features(entries: pl.DataFrame, as_of: date, params: FeatureParams) ->
             "age": pl.Int64,
             "id_number": pl.String,
             "court": pl.String,
+            "cases": pl.Int64,
+            "dishonest_cases": pl.Int64,
         },
     )
     due = pl.col("amount_due").cast(pl.Float64)
@@ -165,6 +167,8 @@ def entry_features(entries: pl.DataFrame, as_of: date, params: FeatureParams) ->
         .otherwise(None)
         .alias("performed_share"),
         (pl.lit(as_of) - listed_on).dt.total_days().alias("days_on_list"),
+        pl.col("cases").fill_null(1).alias("cases"),
+        pl.col("dishonest_cases").fill_null(pl.col("cases").fill_null(1)).alias("dishonest_cases"),
         behaviour_type(params),
         *behaviour_flags(params),
         _age(as_of),
@@ -220,6 +224,15 @@ def build_features(
         .then(pl.col("asset_total_value").fill_null(0.0) / pl.col("amount_due"))
         .otherwise(None)
         .alias("means_ratio"),
+        # Cash enforceability: what the court can freeze and pay out at once (deposits and
+        # securities) against the amount due.
+        pl.when(pl.col("asset_queried_on").is_not_null() & (pl.col("amount_due") > 0))
+        .then(
+            (pl.col("deposit_value").fill_null(0.0) + pl.col("securities_value").fill_null(0.0))
+            / pl.col("amount_due")
+        )
+        .otherwise(None)
+        .alias("cash_ratio"),
         (pl.col("days_since_consumption") <= params.recent_days)
         .fill_null(False)
         .alias("recent_consumption"),

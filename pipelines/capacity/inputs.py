@@ -68,6 +68,12 @@ def _run_date(hits_file: Path) -> date | None:
         return None
 
 
+def sweep_run_dates(dirs: Sequence[Path]) -> list[date]:
+    """The run dates of the sweeps whose hits are read (from their summary.json)."""
+    found = (_run_date(f) for f in _hit_files(dirs))
+    return [d for d in found if d is not None]
+
+
 def _as_date(col: str) -> pl.Expr:
     return pl.col(col).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
 

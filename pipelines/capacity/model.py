@@ -17,7 +17,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .params import FeatureParams
-from .terms import TERM_NAMES, design_matrix
+from .terms import DIRECTION, TERM_NAMES, design_matrix
 
 DEFAULT_MODEL = Path(__file__).with_name("default_model.json")
 CapacityClass = Literal["dishonest", "incapable", "uncertain"]
@@ -36,14 +36,14 @@ class Thresholds(BaseModel):
         default=1, ge=0, description="Fewer sources than this: always 待核实."
     )
     target_precision_dishonest: float = Field(
-        default=0.9,
+        default=0.95,
         gt=0.5,
         le=1,
         description="Share of 失信 calls that must be truly able on labelled data; the 失信 "
         "cut-off is the lowest score meeting it (`choose_thresholds`).",
     )
     target_precision_incapable: float = Field(
-        default=0.9,
+        default=0.95,
         gt=0.5,
         le=1,
         description="Share of 失能 calls that must be truly unable on labelled data; the 失能 "
@@ -219,6 +219,27 @@ def derive_thresholds(
     )
 
 
+def _ridge_logistic(x: np.ndarray, y: np.ndarray, free: np.ndarray, l2: float) -> np.ndarray:
+    """Intercept and weights by Newton's method; terms not `free` are held at 0."""
+    cols = np.flatnonzero(free)
+    xb = np.hstack([np.ones((len(x), 1)), x[:, cols]])
+    beta = np.zeros(xb.shape[1])
+    penalty = np.full(xb.shape[1], l2)
+    penalty[0] = 0.0  # the intercept is not shrunk
+    for _ in range(50):
+        p = _sigmoid(xb @ beta)
+        grad = xb.T @ (y - p) - penalty * beta
+        hess = (xb * (p * (1 - p))[:, None]).T @ xb + np.diag(penalty) + 1e-9 * np.eye(len(beta))
+        step = np.linalg.solve(hess, grad)
+        beta += step
+        if np.abs(step).max() < 1e-8:
+            break
+    full = np.zeros(x.shape[1] + 1)
+    full[0] = beta[0]
+    full[1 + cols] = beta[1:]
+    return full
+
+
 def fit(
     features: pl.DataFrame,
     outcomes: pl.DataFrame,
@@ -237,18 +258,17 @@ def fit(
     data = _labelled(features, outcomes)
     x = design_matrix(data, prior.names)
     y = (data["outcome"] == "dishonest").to_numpy().astype(np.float64)
-    xb = np.hstack([np.ones((len(x), 1)), x])
-    beta = np.zeros(xb.shape[1])
-    penalty = np.full(xb.shape[1], l2)
-    penalty[0] = 0.0  # the intercept is not shrunk
-    for _ in range(50):
-        p = _sigmoid(xb @ beta)
-        grad = xb.T @ (y - p) - penalty * beta
-        hess = (xb * (p * (1 - p))[:, None]).T @ xb + np.diag(penalty) + 1e-9 * np.eye(len(beta))
-        step = np.linalg.solve(hess, grad)
-        beta += step
-        if np.abs(step).max() < 1e-8:
+    free = np.ones(len(prior.names), dtype=bool)
+    beta = np.zeros(len(prior.names) + 1)
+    # Active set: a term whose weight comes out against its declared direction is held at 0
+    # and the rest refitted, until every weight agrees with what its signal means.
+    for _ in range(len(prior.names)):
+        beta = _ridge_logistic(x, y, free, l2)
+        signs = np.array([DIRECTION.get(n, 0) for n in prior.names])
+        wrong = free & (signs * beta[1:] < 0)
+        if not wrong.any():
             break
+        free &= ~wrong
     fitted = prior.model_copy(
         update={
             "version": f"{prior.version}+fit{len(y)}",

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -17,7 +17,7 @@ from pipelines.settings import Settings, default_settings
 
 from .assess import OUTPUT_COLUMNS, assess
 from .entries import active_entries
-from .inputs import read_clean, read_consumption
+from .inputs import read_clean, read_consumption, sweep_run_dates
 from .model import load_model
 
 log = logging.getLogger("credsweep.capacity")
@@ -66,6 +66,29 @@ def default_as_of(*frames: tuple[pl.DataFrame, Sequence[str]]) -> date:
     return max(seen)
 
 
+def night_of(run_dates: Sequence[date], latest_data: date, window_days: int) -> date:
+    """The date to score at: the sweeps' run date, so the night's hits fall inside the window.
+
+    Without sweeps, the latest date in the inputs. A sweep run ad hoc over files that stop more
+    than a consumption window earlier (a past night replayed today: its run date is the day it
+    was typed) is scored as of the files' last date, else none of its hits would count.
+    """
+    if not run_dates:
+        return latest_data
+    night = max(run_dates)
+    if (night - latest_data).days > window_days:
+        log.warning(
+            "sweep run date %s is more than %d days after the latest input date %s; "
+            "scoring as of %s",
+            night,
+            window_days,
+            latest_data,
+            latest_data,
+        )
+        return latest_data
+    return night
+
+
 def run_capacity(req: CapacityRequest, settings: Settings | None = None) -> dict:
     """Score every active listed debtor and write the outputs; return the run summary.
 
@@ -89,9 +112,15 @@ def run_capacity(req: CapacityRequest, settings: Settings | None = None) -> dict
     )
     assets = read_clean(req.assets, "asset_inquiry", run_id="capacity-assets", settings=contracts)
     consumption = read_consumption(req.hits, contracts)
-    as_of = req.as_of or default_as_of(
-        *[(v, ("published_on", "removed_on", "filed_on")) for v in versions],
-        (assets, ("queried_on",)),
+    as_of = req.as_of or night_of(
+        sweep_run_dates(req.hits),
+        default_as_of(
+            *[(v, ("published_on", "removed_on", "filed_on")) for v in versions],
+            (assets, ("queried_on",)),
+            (welfare, ("since",)),
+            (consumption, ("event_date",)),
+        ),
+        model.params.consumption_window_days,
     )
     table, features = assess(
         entries,
@@ -103,14 +132,18 @@ def run_capacity(req: CapacityRequest, settings: Settings | None = None) -> dict
         match_thresholds=run_settings.thresholds,
     )
     req.out.mkdir(parents=True, exist_ok=True)
-    table.select(CSV_COLUMNS).write_csv(req.out / "capacity.csv")
+    # With a BOM so that Excel, which courts open it with, reads the Chinese text as UTF-8.
+    table.select(CSV_COLUMNS).with_columns(pl.col("amount_due_total").round(2)).write_csv(
+        req.out / "capacity.csv", include_bom=True
+    )
     features.write_parquet(req.out / "capacity_features.parquet")
-    reports: list[str] = []
+    reports: list[Path] = []
     if req.reports:
         from .report import write_reports
 
-        reports = [str(p) for p in write_reports(table, entries, req.out, as_of=as_of, model=model)]
-    summary = _summary(table, as_of, model.version, consumption.height, reports, started)
+        reports = write_reports(table, entries, req.out, as_of=as_of, model=model)
+    used = _hits_in_window(consumption, as_of, model.params.consumption_window_days)
+    summary = _summary(table, as_of, model.version, used, reports, started)
     # Source rows tied to a debtor only by a `review` pair: shown in evidence, never scored.
     summary["records_identity_unconfirmed"] = int(features["unconfirmed_records"].sum())
     (req.out / "capacity_summary.json").write_text(
@@ -120,18 +153,45 @@ def run_capacity(req: CapacityRequest, settings: Settings | None = None) -> dict
     return summary
 
 
+def _hits_in_window(consumption: pl.DataFrame, as_of: date, window_days: int) -> int:
+    """Confirmed hits whose event falls in the consumption window (the ones that count)."""
+    start = as_of - timedelta(days=window_days)
+    return consumption.filter(pl.col("event_date").is_between(start, as_of)).height
+
+
 def _summary(
-    table: pl.DataFrame, as_of: date, version: str, hits: int, reports: list[str], started: float
+    table: pl.DataFrame,
+    as_of: date,
+    version: str,
+    hits: int,
+    reports: Sequence[Path],
+    started: float,
 ) -> dict:
-    counts = dict(table.group_by("capacity_class").len().iter_rows())
+    # the court thinks in debtors: classes are counted once per person, not per case
+    per_debtor = table.unique("debtor_id")
+    counts = dict(per_debtor.group_by("capacity_class").len().iter_rows())
+    html = [p for p in reports if p.name == "capacity_report.html"]
     return {
         "as_of": as_of.isoformat(),
         "model_version": version,
-        "debtors": table.height,
+        "entries": table.height,
+        "debtors": per_debtor.height,
         "dishonest": int(counts.get("dishonest", 0)),
         "incapable": int(counts.get("incapable", 0)),
         "uncertain": int(counts.get("uncertain", 0)),
         "consumption_hits_used": hits,
-        "reports": reports,
+        "report": str(html[0]) if html else None,
+        "court_reports": sum(1 for p in reports if p.suffix == ".xlsx"),
         "duration_s": round(time.perf_counter() - started, 3),
     }
+
+
+def console_line(summary: dict) -> str:
+    """The one line an operator reads: what was scored, the classes, and where the report is."""
+    where = summary.get("report") or "未生成报告（--no-reports）"
+    return (
+        f"capacity {summary['as_of']}: {summary['debtors']} debtors "
+        f"({summary['entries']} entries): 失信 {summary['dishonest']}, "
+        f"失能 {summary['incapable']}, 待核实 {summary['uncertain']}; "
+        f"{summary['consumption_hits_used']} hits used; report {where}"
+    )

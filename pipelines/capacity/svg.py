@@ -41,6 +41,50 @@ def histogram(
     return _svg(width, height, "".join(bars) + axis + "".join(ticks))
 
 
+def class_histogram(
+    counts: Mapping[str, Sequence[int]],
+    edges: Sequence[float],
+    colors: Mapping[str, str],
+    legend: Mapping[str, str],
+    *,
+    width: int = 560,
+    height: int = 240,
+) -> str:
+    """Score histogram whose bars are stacked by the class each debtor actually got."""
+    n = len(edges) - 1
+    totals = [sum(c[i] for c in counts.values()) for i in range(n)]
+    top = max(max(totals, default=0), 1)
+    pad, bw, base = 30, (width - 40) / max(n, 1), height - 50
+    parts = []
+    for i in range(n):
+        x, y = 35 + i * bw, float(base)
+        for name, values in counts.items():
+            h = (base - pad) * values[i] / top
+            y -= h
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bw - 2:.1f}" height="{h:.1f}" '
+                f'fill="{colors[name]}"><title>{edges[i]:g}-{edges[i + 1]:g} '
+                f"{escape(name)}: {values[i]}</title></rect>"
+            )
+        if totals[i]:
+            parts.append(
+                f'<text x="{x + bw / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle" {FONT}>'
+                f"{totals[i]}</text>"
+            )
+    parts += [
+        f'<text x="{35 + i * bw:.1f}" y="{base + 15}" text-anchor="middle" {FONT}>{e:g}</text>'
+        for i, e in enumerate(edges)
+    ]
+    parts.append(f'<line x1="35" y1="{base}" x2="{width - 5}" y2="{base}" stroke="#333"/>')
+    for j, name in enumerate(counts):
+        lx = 35 + j * 170
+        parts.append(
+            f'<rect x="{lx}" y="{height - 22}" width="12" height="12" fill="{colors[name]}"/>'
+            f'<text x="{lx + 16}" y="{height - 12}" {FONT}>{escape(legend[name])}</text>'
+        )
+    return _svg(width, height, "".join(parts))
+
+
 def hbars(
     labels: Sequence[str], values: Sequence[int], *, width: int = 560, color: str = "#4a7ab5"
 ) -> str:

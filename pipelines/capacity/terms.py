@@ -101,11 +101,36 @@ TERMS: tuple[Term, ...] = (
         "violated the consumption order",
     ),
     Term("beh_obstruction", _flag("beh_obstruction"), "obstructed enforcement"),
+    Term(
+        "beh_able_refusal",
+        _flag("beh_able_refusal"),
+        "listed for refusing although able to perform (the court's own finding)",
+    ),
     Term("partial_performance", _flag("partial_performance"), "has paid part of the debt"),
     Term(
         "means_cover",
         lambda: pl.col("means_ratio").fill_null(0.0).clip(0, 20).log1p(),
         "log(1 + assets found / amount due), capped",
+    ),
+    Term(
+        "cash_cover",
+        lambda: pl.col("cash_ratio").fill_null(0.0).clip(0, 20).log1p(),
+        "log(1 + (deposits + securities) / amount due), capped",
+    ),
+    Term(
+        "performed_share",
+        lambda: pl.col("performed_share").fill_null(0.0).clip(0, 1),
+        "share of the debt already paid (0-1)",
+    ),
+    Term(
+        "debt_size",
+        lambda: (pl.col("amount_due").fill_null(0.0).clip(lower_bound=0) / 10_000).log1p(),
+        "log(1 + total amount due over all cases / 10k CNY)",
+    ),
+    Term(
+        "several_cases",
+        lambda: (pl.col("cases").fill_null(1).cast(pl.Float64)).log(),
+        "log(number of the debtor's active cases)",
     ),
     Term(
         "years_on_list",
@@ -125,3 +150,43 @@ def design_matrix(features: pl.DataFrame, names: tuple[str, ...] = TERM_NAMES) -
         raise ValueError(f"unknown model terms: {', '.join(unknown)}")
     frame = features.select([by_name[n].expr().cast(pl.Float64).alias(n) for n in names])
     return frame.fill_null(0.0).to_numpy().astype(np.float64).reshape(len(features), len(names))
+
+
+# Which way each term may push (+1 toward 失信 / able, -1 toward 失能 / unable, 0 either way).
+# `fit` never gives a term a weight against its direction: a fitted sign that contradicts what
+# the signal means (a house making a debtor look poorer) is an artefact of correlated terms in
+# one data source and does not carry over to another. Reasons in docs/capacity.md.
+DIRECTION: dict[str, int] = {
+    "hotel_stays": 1,
+    "hotel_luxury": 1,
+    "room_rate": 1,
+    "private_school": 1,
+    "subsidy_applied": 0,
+    "recent_consumption": 1,
+    "deposit": 1,
+    "real_estate": 1,
+    "vehicle": 1,
+    "equity": 1,
+    "securities": 1,
+    "assets_none_found": -1,
+    "si_base": 1,
+    "legal_rep_roles": 1,
+    "minimum_living": -1,
+    "extreme_poverty": -1,
+    "disability": -1,
+    "serious_illness": -1,
+    "unemployed": -1,
+    "beh_evasion": 1,
+    "beh_report_violation": 0,
+    "beh_consumption_violation": 1,
+    "beh_obstruction": 1,
+    "beh_able_refusal": 1,
+    "partial_performance": -1,
+    "means_cover": 1,
+    "cash_cover": 1,
+    "performed_share": -1,
+    "debt_size": 0,
+    "several_cases": 0,
+    "years_on_list": 0,
+    "old_age": -1,
+}

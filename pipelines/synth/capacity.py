@@ -56,7 +56,11 @@ def welfare(
     p = np.where(cls == "incapable", s["welfare_incapable"], s["welfare_fraud"])
     has = rng.random(n) < p
     kind = _WELFARE[rng.choice(len(_WELFARE), n, p=_WELFARE_P)]
-    kind = np.where(cls == "dishonest", "minimum_living", kind)  # fraud is nearly always 低保
+    # Fraud is mostly 低保, else a registered unemployment or disability claim hiding income.
+    fraud = np.array(["minimum_living", "unemployed", "disability"])[
+        rng.choice(3, n, p=[0.6, 0.25, 0.15])
+    ]
+    kind = np.where(cls == "dishonest", fraud, kind)
     since = REF_DATE - rng.integers(60, 3000, n).astype("timedelta64[D]")
     ended = rng.random(n) < 0.15
     until = np.where(
@@ -132,4 +136,62 @@ def assets(
             ).to_series(),
             "queried_on": queried.gather(idx),
         }
+    )
+
+
+# Grounds for listing and partial payment follow the debtor's latent class (not decisive):
+# an able debtor is more often found to refuse while able, to evade or to breach the consumption
+# order; an unable one more often fails to report assets (there are none to report), breaks a
+# settlement it cannot keep, and has paid part of the debt in good faith.
+_GROUNDS = (
+    "有履行能力而拒不履行生效法律文书确定义务",
+    "违反财产报告制度",
+    "违反限制消费令",
+    "以虚假诉讼、虚假仲裁或者以隐匿、转移财产等方法规避执行",
+    "无正当理由拒不履行执行和解协议",
+)
+_GROUNDS_P = {
+    "dishonest": np.array([0.32, 0.22, 0.16, 0.14, 0.16]),
+    "incapable": np.array([0.14, 0.42, 0.06, 0.05, 0.33]),
+}
+_PARTIAL_P = {"dishonest": 0.14, "incapable": 0.30}
+
+
+def case_conduct(seed: int, entries: pl.DataFrame, person_cap: pl.DataFrame) -> pl.DataFrame:
+    """Person entries with `behavior` and partial performance drawn from the latent class.
+
+    Its own random stream (`[seed, 27]`), so the rest of the world is the same draw as before.
+    Organisation entries keep what they had (they have no latent class).
+    """
+    rng = np.random.default_rng([seed, 27])
+    cls_of = entries.select(pl.col("_pid").cast(pl.Int64).alias("pid"), "party_type").join(
+        person_cap.select("pid", "latent_class"), on="pid", how="left", maintain_order="left"
+    )
+    person = (cls_of["party_type"] == "person").to_numpy() & cls_of[
+        "latent_class"
+    ].is_not_null().to_numpy()
+    able = (cls_of["latent_class"] == "dishonest").fill_null(False).to_numpy()
+    n = entries.height
+    u = rng.random(n)
+    cum_able = np.cumsum(_GROUNDS_P["dishonest"])
+    cum_unable = np.cumsum(_GROUNDS_P["incapable"])
+    pick = np.where(able, np.searchsorted(cum_able, u), np.searchsorted(cum_unable, u))
+    grounds = np.array(_GROUNDS)[np.minimum(pick, len(_GROUNDS) - 1)]
+    partial = rng.random(n) < np.where(able, _PARTIAL_P["dishonest"], _PARTIAL_P["incapable"])
+    share = rng.uniform(0.05, 0.6, n)
+    due = entries["amount_due"].cast(pl.Float64).to_numpy()
+    performed = np.where(partial, np.round(due * share, 2), 0.0)
+    return entries.with_columns(
+        pl.when(pl.Series(person))
+        .then(pl.Series(grounds))
+        .otherwise(pl.col("behavior"))
+        .alias("behavior"),
+        pl.when(pl.Series(person))
+        .then(pl.Series(np.where(partial, "部分履行", "全部未履行")))
+        .otherwise(pl.col("performance"))
+        .alias("performance"),
+        pl.when(pl.Series(person))
+        .then(pl.Series(performed))
+        .otherwise(pl.col("amount_performed"))
+        .alias("amount_performed"),
     )

@@ -183,8 +183,16 @@ def generate(
     cap_people = universe[debtor_pids.to_numpy()]
 
     files: list[tuple[str, str, pl.DataFrame]] = [
-        ("lists/snapshot", "dishonest_list", snap.select(lists.COLUMNS)),
-        ("lists/delta_001", "dishonest_list", delta.select(lists.COLUMNS)),
+        (
+            "lists/snapshot",
+            "dishonest_list",
+            capacity.case_conduct(seed, snap, person_cap).select(lists.COLUMNS),
+        ),
+        (
+            "lists/delta_001",
+            "dishonest_list",
+            capacity.case_conduct(seed + 1, delta, person_cap).select(lists.COLUMNS),
+        ),
     ]
     truths, bads = [], []
     for name, frame, truth, bad in build_all(

@@ -1,0 +1,234 @@
+"""Capacity model across sources: fitted on one labelled source, evaluated on the other.
+
+    # a generated world with its four sweeps (consumption comes from real hits)
+    .venv/bin/python bench/bench_capacity_transfer.py prepare \
+        --world /tmp/w_fit --size 20000 --seed 8
+    .venv/bin/python bench/bench_capacity_transfer.py prepare \
+        --world /tmp/w_eval --size 200000 --seed 7
+    # the field sample's sweeps: its run.sh output folder (OUT/<agency>/hits.csv)
+    .venv/bin/python bench/bench_capacity_transfer.py run --fit-world /tmp/w_fit \
+        --eval-world /tmp/w_eval --field DIR_OF_SAMPLE --field-hits RUN_OUT [--write-packaged]
+
+Directions printed (every figure on the source the model was NOT fitted on):
+- generated -> field sample: fitted on the generator's truth (`--fit-world`), evaluated on the
+  field sample's truth; this is the packaged model (`--write-packaged` stores it);
+- generated -> generated: the same model on an independent, larger world (`--eval-world`);
+- field sample -> generated: fitted on the field sample's truth inside this script only (never
+  shipped), evaluated on `--eval-world`.
+Features come from `credsweep capacity` itself (`run_capacity`, one row per debtor); the debtor
+scores are carried to every list entry and measured per entry with truth, as the field sample's
+score.py does. Cut-offs are derived on the fitting source for the model's target precisions.
+The machine may be shared: timings are indicative only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.capacity.evaluate import auc
+from pipelines.capacity.model import DEFAULT_MODEL, CapacityModel, fit, load_model, save_model
+from pipelines.capacity.model import score as score_debtors
+
+AGENCIES = ("hotel_booking", "school_enrollment", "subsidy_application", "civil_service_candidate")
+
+
+def prepare(world: Path, size: int, seed: int, hit_rate: float) -> None:
+    """Generate one world and run its four sweeps at the world's night."""
+    from pipelines.settings import default_settings
+    from pipelines.sweep import SweepRequest, run_sweep
+    from pipelines.synth import generate
+    from pipelines.synth.timeshift import WORLD_DATE
+
+    t0 = time.perf_counter()
+    generate(world, size, seed, hit_rate=hit_rate, formats="parquet")
+    print(f"generated size {size} seed {seed} in {time.perf_counter() - t0:.0f} s", flush=True)
+    lists = sorted((world / "lists").glob("snapshot.*")) + sorted((world / "lists").glob("delta_*"))
+    for agency in AGENCIES:
+        t0 = time.perf_counter()
+        source = sorted((world / "agencies").glob(f"{agency}.*"))[0]
+        run_sweep(
+            SweepRequest(
+                agency=agency,
+                lists=tuple(lists),
+                input=source,
+                out=world / "sweeps" / agency,
+                run_date=WORLD_DATE,
+                settings=default_settings(),
+            )
+        )
+        print(f"swept {agency} in {time.perf_counter() - t0:.0f} s", flush=True)
+
+
+def _capacity(
+    lists: list[Path], welfare: Path, assets: Path, hits: list[Path], out: Path
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(debtor features, entry -> debtor) from a real capacity run with the packaged model."""
+    from pipelines.capacity.run import CapacityRequest, run_capacity
+
+    if not (out / "capacity_features.parquet").is_file():
+        t0 = time.perf_counter()
+        req = CapacityRequest(
+            lists=tuple(lists),
+            welfare=welfare,
+            assets=assets,
+            out=out,
+            hits=tuple(hits),
+            reports=False,
+        )
+        run_capacity(req)
+        print(f"capacity features {out} in {time.perf_counter() - t0:.0f} s", flush=True)
+    feats = pl.read_parquet(out / "capacity_features.parquet")
+    entries = pl.read_csv(out / "capacity.csv", infer_schema=False).select("entry_id", "debtor_id")
+    return feats, entries
+
+
+def world_source(world: Path, out: Path) -> dict:
+    """A generated world's features, entry map and per-entry truth."""
+    lists = sorted((world / "lists").glob("snapshot.*")) + sorted((world / "lists").glob("delta_*"))
+    feats, entries = _capacity(
+        lists,
+        sorted((world / "capacity").glob("welfare_status.*"))[0],
+        sorted((world / "capacity").glob("asset_inquiry.*"))[0],
+        [world / "sweeps" / a for a in AGENCIES if (world / "sweeps" / a).is_dir()],
+        out,
+    )
+    truth = pl.read_parquet(world / "truth" / "capacity.parquet").select(
+        "entry_id", pl.col("latent_class").alias("outcome")
+    )
+    return {"name": f"generated {world.name}", "feats": feats, "entries": entries, "truth": truth}
+
+
+def field_source(sample: Path, hits: Path, out: Path) -> dict:
+    """The field sample's features (from its own files and sweep hits) and truth."""
+    manifest = json.loads((sample / "manifest.json").read_text(encoding="utf-8"))
+    feats, entries = _capacity(
+        [sample / f for f in manifest["list_files"]],
+        sample / manifest["welfare_file"],
+        sample / manifest["asset_file"],
+        [hits / a for a in AGENCIES if (hits / a).is_dir()],
+        out,
+    )
+    truth = pl.read_csv(sample / "truth" / "capacity.csv", infer_schema=False).select(
+        "entry_id", pl.col("true_class").alias("outcome")
+    )
+    return {"name": "field sample", "feats": feats, "entries": entries, "truth": truth}
+
+
+def fit_on(source: dict, label: str, l2: float) -> CapacityModel:
+    """Weights and cut-offs from one source's debtors (a debtor's outcome: its own entry's)."""
+    return fit(source["feats"], source["truth"], label=label, l2=l2)
+
+
+def measure(model: CapacityModel, source: dict) -> dict:
+    """Per-entry figures of `model` on `source` (its debtor scores carried to every entry)."""
+    scored = score_debtors(model, source["feats"]).rename({"entry_id": "debtor_id"})
+    rows = source["entries"].join(scored, on="debtor_id").join(source["truth"], on="entry_id")
+    able = (rows["outcome"] == "dishonest").to_numpy()
+    conf = rows.filter(pl.col("capacity_class") != "uncertain")
+    out = {
+        "entries": rows.height,
+        "auc": round(auc(rows["capacity_score"].to_numpy(), able), 4),
+        "confident_share": round(conf.height / max(rows.height, 1), 4),
+        "confident_accuracy": round(
+            float((conf["capacity_class"] == conf["outcome"]).mean() or 0.0), 4
+        ),
+    }
+    for cls in ("dishonest", "incapable"):
+        sel = conf.filter(pl.col("capacity_class") == cls)
+        out[f"{cls}_precision"] = round(float((sel["outcome"] == cls).mean() or 0.0), 4)
+        out[f"{cls}_n"] = sel.height
+    return out
+
+
+def _line(direction: str, model: CapacityModel, m: dict) -> str:
+    t = model.thresholds
+    return (
+        f"| {direction} | {t.dishonest:g} / {t.incapable:g} | {m['auc']:.3f} | "
+        f"{m['confident_share']:.3f} | {m['confident_accuracy']:.3f} | "
+        f"{m['dishonest_precision']:.3f} ({m['dishonest_n']}) | "
+        f"{m['incapable_precision']:.3f} ({m['incapable_n']}) | {m['entries']} |"
+    )
+
+
+def run(args: argparse.Namespace) -> None:
+    work = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    gen_fit = world_source(args.fit_world, work / "fit_world")
+    field = field_source(args.field, args.field_hits, work / "field")
+    packaged = fit_on(
+        gen_fit, f"generated world {args.fit_world.name} (generator's truth)", args.l2
+    )
+    if args.write_packaged:
+        base = load_model()
+        save_model(
+            packaged.model_copy(
+                update={
+                    "version": f"gen-fit-{gen_fit['feats'].height}",
+                    "description": "Fitted on a generated world's truth (pipelines.synth, "
+                    "bench/bench_capacity_transfer.py); cut-offs for the target precisions "
+                    "on that world; see docs/capacity.md.",
+                    "params": base.params,
+                }
+            ),
+            DEFAULT_MODEL,
+        )
+    reverse = fit_on(field, "field sample truth (bench only)", args.l2)
+    rows = [_line("generated -> field sample", packaged, measure(packaged, field))]
+    evals = [("fitting world", gen_fit)]
+    if args.eval_world:
+        evals.append(("eval world", world_source(args.eval_world, work / "eval_world")))
+    for name, world in evals:
+        if name != "fitting world":
+            rows.append(
+                _line(f"generated -> generated ({name})", packaged, measure(packaged, world))
+            )
+        rows.append(_line(f"field sample -> generated ({name})", reverse, measure(reverse, world)))
+    print("== packaged (generated fit) weights")
+    print(json.dumps(packaged.weights, ensure_ascii=False))
+    print(json.dumps(packaged.thresholds.model_dump(), ensure_ascii=False))
+    print("== reverse (field-sample fit) weights")
+    print(json.dumps(reverse.weights, ensure_ascii=False))
+    print(json.dumps(reverse.thresholds.model_dump(), ensure_ascii=False))
+    print(
+        "| fitted on -> evaluated on | cut-offs 失信/失能 | AUC | confident share "
+        "| confident accuracy | 失信 precision (n) | 失能 precision (n) | entries |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("prepare")
+    p.add_argument("--world", type=Path, required=True)
+    p.add_argument("--size", type=int, default=20000)
+    p.add_argument("--seed", type=int, default=8)
+    p.add_argument("--hit-rate", type=float, default=0.15)
+    r = sub.add_parser("run")
+    r.add_argument("--fit-world", type=Path, required=True)
+    r.add_argument("--eval-world", type=Path, help="a larger independent world (optional)")
+    r.add_argument(
+        "--l2",
+        type=float,
+        default=50.0,
+        help="ridge penalty: strong shrinkage so no signal peculiar to one source dominates",
+    )
+    r.add_argument("--field", type=Path, required=True)
+    r.add_argument("--field-hits", type=Path, required=True)
+    r.add_argument("--work", type=Path, default=Path("/tmp/capacity_transfer"))
+    r.add_argument("--write-packaged", action="store_true")
+    args = ap.parse_args()
+    if args.cmd == "prepare":
+        prepare(args.world, args.size, args.seed, args.hit_rate)
+    else:
+        run(args)
+
+
+if __name__ == "__main__":
+    main()
