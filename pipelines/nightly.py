@@ -53,6 +53,7 @@ def ingest_lists(run_date: str, settings_path: str | None = None) -> dict:
         date.fromisoformat(run_date),
         settings,
         docs_dir=settings.storage.path("data_docs") / run_date,
+        reuse_checked=False,  # the ingest is where the night's list is validated
     )
     out = settings.storage.path("runs") / run_date / "lists"
     write_quarantine(out, tally.quarantine())
@@ -92,6 +93,7 @@ def sweep_agency(agency: str, run_date: str, settings_path: str | None = None) -
         outbox=settings.storage.path("outbox"),
         review_db=settings.storage.path("review_db"),
         docs_dir=settings.storage.path("data_docs") / run_date,
+        reuse_checked=False,  # the ingest is where the night's list is validated
     )
     return run_sweep(request)
 

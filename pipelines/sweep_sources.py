@@ -84,25 +84,39 @@ def load_list_files(
     docs_dir: Path | None = None,
     tally: Tally | None = None,
     clock: StageClock | None = None,
+    *,
+    reuse_checked: bool = True,
 ) -> tuple[dict[str, int], Tally]:
-    """Apply the snapshot, then each delta in order, to the versioned list."""
-    from pipelines.listing import apply_list
+    """Apply the snapshot, then each delta in order, to the versioned list.
+
+    A file this warehouse already checked and applied on this run date (same bytes, see
+    `pipelines.list_checks`) is not read again when `reuse_checked`: its remembered row
+    counts, rejected rows and changes are reported instead. The list ingest passes False, so
+    the night's list is always validated (and its data docs written) there.
+    """
+    from pipelines.list_checks import CheckedFile, file_key, find_checked, remember_checked
+    from pipelines.listing import Mode, apply_list
 
     tally = tally or Tally()
     clock = clock or StageClock()
     changes: dict[str, int] = {"added": 0, "changed": 0, "removed": 0, "unchanged": 0}
     for i, path in enumerate(paths):
-        clean = checked_source(
-            "dishonest_list", path, "list", settings, run_date, docs_dir, tally, clock
-        )
-        with clock.stage("listing"):
-            change = apply_list(
-                wh,
-                clean,
-                run_date=run_date,
-                mode="snapshot" if i == 0 else "delta",
-                source=path.name,
+        mode: Mode = "snapshot" if i == 0 else "delta"
+        with clock.stage("list_digest"):
+            key = file_key(path, mode, run_date, settings)
+            known = find_checked(wh, key) if reuse_checked else None
+        if known is not None:
+            tally.add("dishonest_list", known.rows_in, known.quarantine)
+            change = known.change
+        else:
+            frames, rows = len(tally.frames), tally.rows_in.get("dishonest_list", 0)
+            clean = checked_source(
+                "dishonest_list", path, "list", settings, run_date, docs_dir, tally, clock
             )
-        for key in changes:
-            changes[key] += int(getattr(change, key))
+            with clock.stage("listing"):
+                change = apply_list(wh, clean, run_date=run_date, mode=mode, source=path.name)
+            read = tally.rows_in["dishonest_list"] - rows
+            remember_checked(wh, key, CheckedFile(read, tally.frames[frames], change))
+        for name in changes:
+            changes[name] += int(getattr(change, name))
     return changes, tally
