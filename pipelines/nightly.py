@@ -93,7 +93,6 @@ def sweep_agency(agency: str, run_date: str, settings_path: str | None = None) -
         outbox=settings.storage.path("outbox"),
         review_db=settings.storage.path("review_db"),
         docs_dir=settings.storage.path("data_docs") / run_date,
-        reuse_checked=False,  # the ingest is where the night's list is validated
     )
     return run_sweep(request)
 
