@@ -94,7 +94,7 @@ class _Job:
     as_of: date
     freqs: NameFrequencies
     can_hit: pl.Expr
-    pair_schema: dict[str, pl.DataType]
+    pair_schema: pl.Schema
 
 
 _loaded: dict[str, tuple[_Job, pl.DataFrame, pl.DataFrame]] = {}
@@ -154,7 +154,7 @@ class SparkPairScorer:
             return score_in_chunks(qf, lf, pairs, model, as_of, freqs, can_hit)
         spark = spark_session(self.master)
         numbered = pairs.with_row_index(POS).with_columns(pl.col(POS).cast(pl.Int64))
-        job = _Job(_ipc(qf), _ipc(lf), model, as_of, freqs, can_hit, dict(numbered.schema))
+        job = _Job(_ipc(qf), _ipc(lf), model, as_of, freqs, can_hit, numbered.schema)
         broadcast = spark.sparkContext.broadcast(pickle.dumps(job))
         try:
             rows = self._run(spark, numbered, broadcast)
