@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,19 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 for _name in ("great_expectations", "great_expectations._docs_decorators"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
-import great_expectations as gx  # noqa: E402
-import great_expectations.expectations as gxe  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+# GE imports PySpark (and pyspark.ml) whenever it is installed, ~5 s per process, though the
+# contracts run on GE's pandas engine. PySpark is installed for the Spark engine only, so it is
+# hidden while GE imports (GE then records it as absent) and visible again right after.
+_HIDE_SPARK = "pyspark" not in sys.modules
+if _HIDE_SPARK:
+    sys.modules["pyspark"] = None  # type: ignore[assignment]  # makes `import pyspark` fail
+try:
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+finally:
+    if _HIDE_SPARK:
+        del sys.modules["pyspark"]
 
 logging.getLogger("great_expectations").setLevel(logging.WARNING)  # GE may reset it on import
 # this module pins its own logger at INFO on import ("Created temporary directory ... for

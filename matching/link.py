@@ -16,7 +16,13 @@ from matching.comparisons import ID_EVIDENCE, ID_LEVELS, NAME_LEVELS, compare
 from matching.explain import explain
 from matching.features import party_features
 from matching.model import MatchModel, load_default
-from matching.pairs import confirmed_pairs, pair_frame, score_in_chunks, with_confirmed
+from matching.pairs import (
+    PairScorer,
+    confirmed_pairs,
+    pair_frame,
+    score_in_chunks,
+    with_confirmed,
+)
 from matching.review_budget import BudgetCut, apply_review_budget
 from matching.scoring import name_frequencies, name_reach
 from pipelines.settings import MatchThresholds
@@ -247,6 +253,7 @@ def link(
     blocking: BlockingRules | None = None,
     confirmed: frozenset[str] = frozenset(),
     review_budget: int | None = None,
+    score_pairs: PairScorer = score_in_chunks,
 ) -> LinkResult:
     """Screen query parties against list parties; hits at or above the review threshold used.
 
@@ -257,6 +264,8 @@ def link(
     score it lower.
     `review_budget`: most `review` items kept (the most probable first, `matching.review_budget`);
     None keeps every review candidate.
+    `score_pairs`: runs the pair scoring stage; another engine (Spark) passes its own runner of
+    the same `score_in_chunks`, so the hits do not depend on where pairs were scored.
     """
     model = model or load_default()
     t0 = time.perf_counter()
@@ -268,7 +277,7 @@ def link(
     pairs, bstats = candidate_pairs(qf, lf, as_of, blocking)
     pairs = with_confirmed(pairs, confirmed_pairs(qf, lf, confirmed))
     t2 = time.perf_counter()
-    kept, scores = score_in_chunks(qf, lf, pairs, model, as_of, freqs, can_hit(floor))
+    kept, scores = score_pairs(qf, lf, pairs, model, as_of, freqs, can_hit(floor))
     t3 = time.perf_counter()
     # a target-mode cut-off depends on the whole score distribution: choose after all scoring
     chosen = choose_thresholds(thresholds, scores)

@@ -5,6 +5,7 @@ Pairs analysts confirmed are added back whatever blocking found, so they are scr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import numpy as np
@@ -95,6 +96,13 @@ def score_in_chunks(
         empty = score(compare(pair_frame(qf, lf, pairs), as_of), lf, model, freqs)
         return empty, np.empty(0)
     return pl.concat(kept), np.concatenate(scores)
+
+
+PairScorer = Callable[
+    [pl.DataFrame, pl.DataFrame, pl.DataFrame, MatchModel, date, NameFrequencies, pl.Expr],
+    tuple[pl.DataFrame, np.ndarray],
+]
+"""What `score_in_chunks` is: the link's pair scoring stage, replaceable by another engine's."""
 
 
 def confirmed_pairs(qf: pl.DataFrame, lf: pl.DataFrame, keys: frozenset[str]) -> pl.DataFrame:

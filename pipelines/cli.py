@@ -108,11 +108,18 @@ def sweep(
     data_docs: Annotated[
         Path | None, typer.Option(help="Write Great Expectations Data Docs here.")
     ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(help="local | spark: where pairs are scored; default from the settings."),
+    ] = None,
+    spark_master: Annotated[
+        str | None, typer.Option(help="Spark master for --engine spark; default local[2].")
+    ] = None,
 ) -> None:
     """Screen one agency's dataset against the court lists and write its hit reports."""
     from rich.console import Console
 
-    from pipelines.settings import load_settings
+    from pipelines.settings import load_settings, with_engine
     from pipelines.sweep import SweepRequest, run_sweep
 
     _configure_logging()
@@ -127,7 +134,7 @@ def sweep(
         input=input,
         out=out,
         run_date=_run_date(run_date),
-        settings=load_settings(settings),
+        settings=with_engine(load_settings(settings), engine, spark_master),
         warehouse=warehouse,
         review_db=review_db,
         docs_dir=data_docs,

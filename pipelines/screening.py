@@ -55,6 +55,15 @@ def apply_decisions(hits: pl.DataFrame, suppressed: set[str], confirmed: set[str
     )
 
 
+def pair_engine(settings: Settings) -> dict:
+    """`link`'s pair scoring runner for the configured engine (none: its local default)."""
+    if settings.engine.engine != "spark":
+        return {}
+    from pipelines.spark_engine import SparkPairScorer
+
+    return {"score_pairs": SparkPairScorer(settings.engine.spark_master)}
+
+
 def _entry_facts(entries: pl.DataFrame) -> pl.DataFrame:
     return entries.select(
         "entry_id",
@@ -100,6 +109,7 @@ def screen(
             as_of=run_date,
             confirmed=frozenset(decided[1]),
             review_budget=math.ceil(agency_rules.review_budget_share * records.height),
+            **pair_engine(settings),
         )
     rep_rows = listed.filter(pl.col("list_role") == "legal_rep")
     listed_reps = (rep_rows.height, int(rep_rows["id_number"].is_not_null().sum()))

@@ -298,6 +298,17 @@ class ScreenSettings(_Model):
     )
 
 
+class EngineSettings(_Model):
+    """Where the candidate-pair scoring runs (the same hits either way)."""
+
+    engine: Literal["local", "spark"] = Field(
+        default="local", description="local: this process; spark: Apache Spark via PySpark."
+    )
+    spark_master: str = Field(
+        default="local[2]", description="Spark master URL for engine spark (local[N] on one host)."
+    )
+
+
 class Settings(_Model):
     """Everything one run needs."""
 
@@ -318,6 +329,21 @@ class Settings(_Model):
     screen: ScreenSettings = Field(
         default=ScreenSettings(), description="The real-time screening desk."
     )
+    engine: EngineSettings = Field(
+        default=EngineSettings(), description="Engine of the pair scoring stage."
+    )
+
+
+def with_engine(settings: Settings, engine: str | None, spark_master: str | None) -> Settings:
+    """The settings with the command line's engine choice, checked like the settings file."""
+    chosen = settings.engine.model_dump()
+    if engine is not None:
+        chosen["engine"] = engine
+    if spark_master is not None:
+        chosen["spark_master"] = spark_master
+    if chosen["engine"] not in ("local", "spark"):
+        raise CredsweepError(f"--engine must be local or spark, not {chosen['engine']!r}")
+    return settings.model_copy(update={"engine": EngineSettings(**chosen)})
 
 
 def agency_settings(settings: Settings, agency: str) -> AgencySettings:

@@ -137,3 +137,28 @@ def test_ascii_header_with_gbk_values_and_bad_bytes_in_values(tmp_path: Path) ->
     bad = _write(tmp_path, "b.csv", header.encode() + b"H1,\xff\xfe\x81,2024-05-01\n")
     with pytest.raises(InputError, match="encoding"):
         read_dataset(bad, "hotel_booking")
+
+
+def test_xlsx_number_cells_told_from_digit_text_by_cell_type(tmp_path: Path) -> None:
+    # the table starts in column B below a blank row: cell types must line up with the text
+    path = tmp_path / "school.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet()
+    ws.write_row(1, 1, ["记录编号", "旅客姓名", "证件号码", "入住时间"])
+    ws.write_row(2, 1, ["H1", "张伟", "110105194912310000", "2024-05-01"])  # text: kept
+    ws.write_row(3, 1, ["H2", "王芳"])
+    ws.write_number(3, 3, 110105194912310000)  # the same digits as a number cell: lost
+    ws.write_string(3, 4, "2024-05-01")
+    ws.write_row(4, 1, ["H3", "李娜", "110105194912310021", "2024-05-02"])
+    ws.write_row(5, 1, ["H4", "赵强"])
+    ws.write_number(5, 3, 12.5)  # a fraction cannot be an ID either
+    ws.write_string(5, 4, "2024-05-02")
+    wb.close()
+    frame = read_dataset(path, "hotel_booking")
+    assert frame["record_id"].to_list() == ["H1", "H2", "H3", "H4"]
+    assert frame["id_number"].to_list() == [
+        "110105194912310000",
+        "1.10105E+17",
+        "110105194912310021",
+        "1.25000E+01",
+    ]
