@@ -105,5 +105,8 @@ def sweep_summary(
         "intercepts": int(hits.get_column("intercept").sum()) if not hits.is_empty() else 0,
         **alert_stats,
         "match_stats": {k: v for k, v in match_stats.items() if isinstance(v, int | float | str)},
+        # what the analysts' review budget kept and left out, and the legal reps with a number
+        "review_budget": match_stats.get("review_budget"),
+        "legal_reps": match_stats.get("legal_reps"),
         "duration_s": round(time.perf_counter() - started, 3),
     }
