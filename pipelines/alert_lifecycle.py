@@ -137,7 +137,9 @@ def transitions_of(wh: Warehouse, agency: str | None = None) -> pl.DataFrame:
     """Every recorded step, oldest first (one agency's, or all)."""
     return wh.query(
         """SELECT * FROM alert_transitions WHERE $agency IS NULL OR agency = $agency
-           ORDER BY on_date, at_ts NULLS FIRST, alert_id""",
+           ORDER BY on_date, at_ts NULLS FIRST, alert_id,
+                    -- a night's own steps share a date: raised before sent before withdrawn
+                    CASE to_status WHEN 'new' THEN 0 WHEN 'sent' THEN 1 ELSE 2 END""",
         {"agency": agency},
     )
 

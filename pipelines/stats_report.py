@@ -10,6 +10,7 @@ import base64
 import html
 import json
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +171,7 @@ def write_stats(document: dict[str, Any], out: Path) -> list[Path]:
     text = json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n"
     return [
         _atomic(out / "stats.json", _writer(text)),
-        _xlsx(out / "stats.xlsx", [(t, f, _fields(f)) for t, f in sheets]),
+        _xlsx(out / "stats.xlsx", [(t, f, _fields(f)) for t, f in sheets], _period_end(document)),
         _atomic(out / "stats.html", _writer(page_html(document))),
     ]
 
@@ -184,7 +185,7 @@ def write_ranking(document: dict[str, Any], out: Path) -> list[Path]:
     text = json.dumps(keep, ensure_ascii=False, indent=2) + "\n"
     return [
         _atomic(out / "ranking.json", _writer(text)),
-        _xlsx(out / "ranking.xlsx", [("协作排名", frame, _fields(frame))]),
+        _xlsx(out / "ranking.xlsx", [("协作排名", frame, _fields(frame))], _period_end(document)),
     ]
 
 
@@ -193,3 +194,8 @@ def _writer(text: str) -> Callable[[Path], object]:
 
 
 __all__: Sequence[str] = ("charts", "page_html", "table_html", "write_ranking", "write_stats")
+
+
+def _period_end(document: dict[str, Any]) -> date:
+    """The last day the statistics cover: workbooks are stamped with it, so reruns match."""
+    return date.fromisoformat(str(document["to"])[:10])
