@@ -13,7 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import polars as pl
+
+from matching.regions import renamed_codes
 
 SEGMENTS: dict[str, tuple[int, int]] = {
     "province": (0, 2),
@@ -83,12 +86,27 @@ def _segment(pid: pl.Expr, part: str) -> pl.Expr:
     return pid.str.slice(start, stop - start)
 
 
+ACROSS_CITY_FAMILIES = frozenset({"p2_year_seq", "p2_birth"})
+"""Province-wide keys: built only for a region code the history renamed (it has a predecessor or
+successor under its own place name), the only codes a re-code across city prefixes can join."""
+
+
+def _renamed_region(pid: pl.Expr) -> pl.Expr:
+    codes = np.flatnonzero(renamed_codes())
+    return (
+        pid.str.slice(0, 6).cast(pl.Int64, strict=False).is_in(pl.lit(pl.Series(codes)).implode())
+    )
+
+
 def id_keys(pid: pl.Expr) -> dict[str, pl.Expr]:
     """One key expression per family in `ID_KEY_FAMILIES`; null where a needed part is masked."""
     keys: dict[str, pl.Expr] = {}
     for family, parts in ID_KEY_FAMILIES.items():
         value = pl.concat_str([_segment(pid, p) for p in parts])
-        keys[family] = pl.when(~value.str.contains("*", literal=True)).then(value)
+        usable = ~value.str.contains("*", literal=True)
+        if family in ACROSS_CITY_FAMILIES:
+            usable = usable & _renamed_region(pid).fill_null(False)
+        keys[family] = pl.when(usable).then(value)
     return keys
 
 
