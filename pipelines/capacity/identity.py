@@ -16,21 +16,12 @@ from typing import Literal
 
 import polars as pl
 
+from matching.parties import QUERY_SCHEMA
 from pipelines.settings import MatchThresholds
 
 Source = Literal["welfare", "assets"]
 # Role label of a welfare/asset party inside the engine; it never reaches an agency file.
 SOURCE_ROLE = "subject"
-_QUERY_SCHEMA = {
-    "record_id": pl.String,
-    "role": pl.String,
-    "party_type": pl.String,
-    "name": pl.String,
-    "id_number": pl.String,
-    "id_type": pl.String,
-    "gender": pl.String,
-    "birth_date": pl.Date,
-}
 _KEY = ("_id_key", "_name_key")
 
 
@@ -116,7 +107,7 @@ def _hits(
             }
         )
     result = link(
-        query.select(list(_QUERY_SCHEMA)).cast(_QUERY_SCHEMA),  # type: ignore[arg-type]
+        query.select(list(QUERY_SCHEMA)).cast(QUERY_SCHEMA),  # type: ignore[arg-type]
         listed,
         model=None,
         thresholds=thresholds,

@@ -13,18 +13,8 @@ from datetime import date
 
 import polars as pl
 
+from matching.parties import QUERY_SCHEMA
 from pipelines.settings import MatchThresholds
-
-_QUERY_COLUMNS = {
-    "record_id": pl.String,
-    "role": pl.String,
-    "party_type": pl.String,
-    "name": pl.String,
-    "id_number": pl.String,
-    "id_type": pl.String,
-    "gender": pl.String,
-    "birth_date": pl.Date,
-}
 
 
 def _components(ids: list[str], edges: list[tuple[str, str]]) -> dict[str, str]:
@@ -68,7 +58,7 @@ def same_party_pairs(
         pl.lit(None, pl.String).alias("id_type"),
         "gender",
         pl.lit(None, pl.Date).alias("birth_date"),
-    ).cast(_QUERY_COLUMNS)  # type: ignore[arg-type]
+    ).cast(QUERY_SCHEMA)  # type: ignore[arg-type]
     hits = link(query, parties, model=None, thresholds=thresholds, as_of=as_of).hits
     return hits.filter(
         (pl.col("match_decision") == "match")
