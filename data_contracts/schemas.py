@@ -1,4 +1,4 @@
-"""Typed descriptions of every canonical dataset (DOMAIN.md section 6).
+"""Typed descriptions of every canonical dataset (docs/domain.md section 6).
 
 One `DatasetSpec` per dataset: its fields, their Chinese header aliases, types, enumerations and
 whether a row is unusable without them. Readers map headers with it, the Great Expectations

@@ -66,7 +66,7 @@ def _incoming(clean: pl.DataFrame) -> pl.DataFrame:
         removed_on.cast(pl.Date, strict=False).alias("removed_on"),
     ]
     out = frame.select(columns).filter(pl.col("entry_id").is_not_null())
-    # The list type is optional in the files and defaults to the dishonest list (DOMAIN.md).
+    # The list type is optional in the files and defaults to the dishonest list (docs/domain.md).
     out = out.with_columns(pl.col("list_type").fill_null("dishonest"))
     return out.unique("entry_id", keep="last", maintain_order=True)
 

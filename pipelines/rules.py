@@ -1,4 +1,4 @@
-"""Sanction rules applied to hits: intercept or not, and why, in words (DOMAIN.md section 4).
+"""Sanction rules applied to hits: intercept or not, and why, in words (docs/domain.md section 4).
 
 Pure: frames in, frame out. The rule itself is data (`SanctionRule` in credsweep.yaml); this
 module only evaluates it. Every hit gets a Chinese reason whether it is intercepted or not, so an

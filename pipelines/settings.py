@@ -109,7 +109,7 @@ class Condition(_Model):
 
 
 class SanctionRule(_Model):
-    """What an agency must do with a hit, and why (DOMAIN.md section 4)."""
+    """What an agency must do with a hit, and why (docs/domain.md section 4)."""
 
     rule_id: str = Field(description="Stable identifier reported with every hit.")
     roles: tuple[Role, ...] = Field(description="Roles the rule applies to.")

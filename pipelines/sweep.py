@@ -1,4 +1,4 @@
-"""One agency's sweep, end to end: the `credsweep sweep` contract of INTERFACES.md.
+"""One agency's sweep, end to end: the `credsweep sweep` contract of docs/cli.md.
 
 lists -> contracts -> warehouse (versioned) ; input -> contract -> parties -> link -> rules
 -> alerts ledger -> agency reports ; plus hits.csv, quarantine.csv and summary.json in the

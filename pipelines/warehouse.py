@@ -23,7 +23,7 @@ from pipelines.errors import CredsweepError
 
 MEMORY = ":memory:"
 
-# Canonical content columns of a list entry, in DOMAIN.md order (data_contracts.schemas).
+# Canonical content columns of a list entry, in docs/domain.md order (data_contracts.schemas).
 LIST_CONTENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("list_type", "VARCHAR"),
     ("party_type", "VARCHAR"),

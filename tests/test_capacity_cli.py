@@ -1,4 +1,4 @@
-"""`credsweep capacity` end to end on small files: the INTERFACES.md contract and its errors."""
+"""`credsweep capacity` end to end on small files: the docs/cli.md contract and its errors."""
 
 from __future__ import annotations
 

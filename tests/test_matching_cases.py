@@ -1,4 +1,4 @@
-"""Named match / non-match cases, one per identity quirk of DOMAIN.md section 3."""
+"""Named match / non-match cases, one per identity quirk of docs/domain.md section 3."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""End to end through the `credsweep sweep` contract of INTERFACES.md, over generated data."""
+"""End to end through the `credsweep sweep` contract of docs/cli.md, over generated data."""
 
 from __future__ import annotations
 

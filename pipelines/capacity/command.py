@@ -12,7 +12,7 @@ def capacity(
     list: Annotated[
         list[Path],
         typer.Option("--list", help="List files: the snapshot first, then deltas in order."),
-    ],  # named `list` so the option is --list (INTERFACES.md)
+    ],  # named `list` so the option is --list (docs/cli.md)
     welfare: Annotated[Path, typer.Option(help="Welfare status file (低保/特困/残疾/重病/失业).")],
     assets: Annotated[Path, typer.Option(help="Court online asset-inquiry results.")],
     out: Annotated[Path, typer.Option(help="Output folder (capacity.csv, reports/).")],
