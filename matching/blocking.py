@@ -58,7 +58,7 @@ ID_RULES = frozenset({*ID_KEY_FAMILIES, "org_code"})
 
 @dataclass(frozen=True)
 class BlockingRules:
-    """Blocking settings; defaults keep recall on every docs/domain.md quirk at a bounded pair count."""
+    """Blocking settings; defaults keep recall on every quirk of docs/domain.md, pairs bounded."""
 
     max_block: int = 50
     """Largest list-side block for name-only keys (larger ones are skipped, counted in stats)."""

@@ -1,4 +1,4 @@
-"""Agency-side distortions of a true party (name, ID) as found in the wild (docs/domain.md section 3).
+"""Agency-side distortions of a true party (name, ID) as found in the wild (docs/domain.md).
 
 Quirks touch only the few percent of records that really are listed parties, so plain per-row
 Python is affordable here. Each quirk has an eligibility test so that a requested quirk is only
