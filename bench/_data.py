@@ -74,9 +74,9 @@ def current_active_entries(out: Path, as_of: date, settings: Settings) -> pl.Dat
 
 def active_entries(paths: list[Path], as_of: date, settings: Settings) -> pl.DataFrame:
     """List files (snapshot first, deltas in order) through contracts and the versioned list."""
-    from pipelines.listing import current_entries
-    from pipelines.sweep_sources import load_list_files
-    from pipelines.warehouse import Warehouse
+    from pipelines.ingest.listing import current_entries
+    from pipelines.ingest.sources import load_list_files
+    from pipelines.storage.warehouse import Warehouse
 
     wh = Warehouse(":memory:")
     wh.migrate()

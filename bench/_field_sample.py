@@ -64,7 +64,7 @@ def agency_records(
     sample: FieldSample, agency: str, as_of: date, settings: Settings
 ) -> pl.DataFrame:
     """The agency file through its reader and data contract, exactly as `credsweep sweep` does."""
-    from pipelines.sweep_sources import Tally, checked_source
+    from pipelines.ingest.sources import Tally, checked_source
 
     if agency not in sample.agency_files:
         raise SystemExit(f"{sample.root}: the manifest names no file for {agency}")

@@ -2,7 +2,7 @@
 
 Same inputs for both: the sample's list files (snapshot, then deltas, in manifest order) through
 the list contract and the versioned list, entries active on the run date; each agency file
-through its reader and contract (`pipelines.sweep_sources.checked_source`, as the sweep).
+through its reader and contract (`pipelines.ingest.sources.checked_source`, as the sweep).
 One run per agency for each engine, each in its own child process (Splink trains on that
 agency's pairs: prior, u sampling, EM, as on generated data). Ours calls `link` the way the
 sweep does (packaged model, threshold rule, the agency's review budget). Scoring follows the
@@ -52,7 +52,7 @@ def _prepare(work: Path, records: pl.DataFrame, listed: pl.DataFrame, agency: st
     work.mkdir(parents=True, exist_ok=True)
     query_parties(records, rules.roles).write_parquet(work / "query.parquet")
     listed.write_parquet(work / "list.parquet")
-    budget = math.ceil(rules.review_budget_share * records.height)  # as pipelines.screening
+    budget = math.ceil(rules.review_budget_share * records.height)  # as pipelines.sweep.screening
     (work / SWEEP_META).write_text(json.dumps({"review_budget": budget}), encoding="utf-8")
 
 

@@ -4,7 +4,7 @@
 
 For each generator setting (base, shifted) two worlds are generated: an evaluation world
 (`--eval-seed`) and a fitting world (`--fit-seed`, never the same). In each, the hotel, school
-and subsidy sweeps run first (`pipelines.sweep.run_sweep`, one `SweepRequest` per agency, at the
+and subsidy sweeps run first (`pipelines.sweep.run.run_sweep`, one `SweepRequest` per agency, at the
 world's night) and their hits dirs feed `credsweep capacity`, so consumption is real evidence.
 Reported, on the evaluation world only:
 - `packaged`: the packaged model (`default_model.json`) as shipped;
@@ -57,7 +57,7 @@ SIGNALS = (
 def run_sweeps(world: Path, night: date) -> None:
     """Run the consumption sweeps over a generated world; hits land in world/sweeps/<agency>/."""
     from pipelines.settings import default_settings
-    from pipelines.sweep import SweepRequest, run_sweep
+    from pipelines.sweep.run import SweepRequest, run_sweep
 
     lists = sorted((world / "lists").glob("snapshot.*")) + sorted((world / "lists").glob("delta_*"))
     for agency in AGENCIES:

@@ -40,7 +40,7 @@ AGENCIES = ("hotel_booking", "school_enrollment", "subsidy_application", "civil_
 def prepare(world: Path, size: int, seed: int, hit_rate: float) -> None:
     """Generate one world and run its four sweeps at the world's night."""
     from pipelines.settings import default_settings
-    from pipelines.sweep import SweepRequest, run_sweep
+    from pipelines.sweep.run import SweepRequest, run_sweep
     from pipelines.synth import generate
     from pipelines.synth.timeshift import WORLD_DATE
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.listing import apply_list, current_entries
-from pipelines.warehouse import Warehouse
+from pipelines.ingest.listing import apply_list, current_entries
+from pipelines.storage.warehouse import Warehouse
 
 
 def snapshot(n: int) -> pl.DataFrame:

@@ -29,8 +29,9 @@ from bench._data import AS_OF, data_dir, ensure_generated, list_files
 from pipelines.ingest import read_dataset
 from pipelines.screen.app import create_app
 from pipelines.screen.command import build_service
+from pipelines.screen.config import ScreenSettings
 from pipelines.screen.records import records_frame
-from pipelines.settings import ScreenSettings, default_settings
+from pipelines.settings import default_settings
 
 AGENCY = "hotel_booking"
 

@@ -429,11 +429,12 @@ def run_ours(q: pl.DataFrame, lp: pl.DataFrame, as_of: date, sweep: dict | None)
     """The whole `matching.link` call as the match stage.
 
     With `sweep` (field-sample mode) `link` is called as the sweep's screening step calls it:
-    the packaged model and threshold rule from `pipelines.feedback.sweep_matching` (no analyst
-    labels) and the agency's review budget; otherwise with the written thresholds as numbers.
+    the packaged model and threshold rule from
+    `pipelines.review.feedback.sweep_matching` (no analyst labels) and the agency's review
+    budget; otherwise with the written thresholds as numbers.
     """
     from matching import link
-    from pipelines.feedback import sweep_matching
+    from pipelines.review.feedback import sweep_matching
     from pipelines.settings import default_settings
 
     settings = default_settings()

@@ -28,7 +28,7 @@ def _data(size: int, records: int, seed: int) -> Path:
             [
                 sys.executable,
                 "-m",
-                "pipelines.cli",
+                "pipelines.cli.app",
                 "synth",
                 "--out",
                 str(out),
@@ -54,7 +54,7 @@ def _sweep(data: Path, agency: str, out: Path, warehouse: Path) -> tuple[float, 
     cmd = [
         sys.executable,
         "-m",
-        "pipelines.cli",
+        "pipelines.cli.app",
         "sweep",
         "--agency",
         agency,

@@ -29,8 +29,9 @@ import uvicorn
 from pipelines.ingest import read_dataset
 from pipelines.screen.app import create_app
 from pipelines.screen.command import build_service
-from pipelines.settings import ScreenSettings, default_settings
-from pipelines.sweep import SweepRequest, run_sweep
+from pipelines.screen.config import ScreenSettings
+from pipelines.settings import default_settings
+from pipelines.sweep.run import SweepRequest, run_sweep
 
 Hit = tuple[str, str, bool]
 

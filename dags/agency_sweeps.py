@@ -3,7 +3,7 @@
 Each DAG runs when the list Asset updates (the usual path: right after the night's ingest) and
 at 03:00 Beijing time as a safety net, so agency data is still screened on a night the list did
 not change. Reruns of a night upsert, so the two triggers firing for one night is harmless.
-Wiring only: the work is `pipelines.nightly.sweep_agency`.
+Wiring only: the work is `pipelines.orchestration.nightly.sweep_agency`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
-from pipelines.airflow_runner import (
+from pipelines.orchestration.airflow_runner import (
     AGENCIES,
     DEFAULT_ARGS,
     LIST_ASSET_URI,
@@ -62,7 +62,7 @@ def build_sweep_dag(agency: str) -> None:
         @task(outlets=[outbox])
         def sweep(run_date: str, **context) -> dict:
             """Sweep one night for this agency; returns the run summary."""
-            from pipelines.nightly import sweep_agency
+            from pipelines.orchestration.nightly import sweep_agency
 
             result = call_step(context, sweep_agency, agency, run_date)
             # the courts' leads DAG learns the night from the event, like the sweeps do

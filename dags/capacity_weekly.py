@@ -11,7 +11,12 @@ from datetime import timedelta
 
 from airflow.sdk import CronTriggerTimetable, dag, task
 
-from pipelines.airflow_runner import DEFAULT_ARGS, NIGHT_TZ, call_step, run_date_params
+from pipelines.orchestration.airflow_runner import (
+    DEFAULT_ARGS,
+    NIGHT_TZ,
+    call_step,
+    run_date_params,
+)
 
 CAPACITY_DAG_ID = "credsweep_capacity_weekly"
 

@@ -2,7 +2,7 @@
 
 Runs when all four agencies' outboxes have been updated (each sweep stamps its event with the
 night), and can be run for any night by hand (param run_date). Wiring only: the work is
-`pipelines.court_steps.deliver_court_outputs` (leads, then the exit-and-relief
+`pipelines.courts.steps.deliver_court_outputs` (leads, then the exit-and-relief
 cases and files); a rerun rewrites the same night's files.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, AssetAll, dag, task
 
-from pipelines.airflow_runner import (
+from pipelines.orchestration.airflow_runner import (
     AGENCIES,
     COURT_LEADS_DAG_ID,
     DEFAULT_ARGS,
@@ -40,7 +40,7 @@ def credsweep_court_leads() -> None:
     @task
     def leads(run_date: str, **context) -> dict:
         """Leads per court, then the exit-and-relief cases and decision files."""
-        from pipelines.court_steps import deliver_court_outputs
+        from pipelines.courts.steps import deliver_court_outputs
 
         return call_step(context, deliver_court_outputs, run_date)
 

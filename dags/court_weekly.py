@@ -1,6 +1,6 @@
 """Weekly joint-sanction statistics and the agency cooperation ranking for the courts.
 
-Wiring only: the work is `pipelines.court_steps.weekly_ranking`. Runs on Monday 06:00 Beijing
+Wiring only: the work is `pipelines.courts.steps.weekly_ranking`. Runs on Monday 06:00 Beijing
 time, after Sunday night's sweeps and the capacity scoring, over the week ending on Sunday;
 files go to runs/<Sunday>/stats/ (stats.*, ranking.*), so a rerun rewrites the same week.
 """
@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from airflow.sdk import CronTriggerTimetable, dag, task
 
-from pipelines.airflow_runner import (
+from pipelines.orchestration.airflow_runner import (
     COURT_WEEKLY_DAG_ID,
     DEFAULT_ARGS,
     NIGHT_TZ,
@@ -45,7 +45,7 @@ def credsweep_court_weekly() -> None:
     @task
     def ranking(run_date: str, **context) -> dict:
         """The week's statistics and the agency cooperation ranking."""
-        from pipelines.court_steps import weekly_ranking
+        from pipelines.courts.steps import weekly_ranking
 
         return call_step(context, weekly_ranking, run_date)
 

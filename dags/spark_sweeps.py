@@ -1,7 +1,7 @@
 """Every agency's sweep of a night with the pair scoring on a Spark cluster (manual trigger).
 
 For nights too large for one machine. Each agency is one `spark-submit` of
-`pipelines/spark_job.py` through the Spark provider's SparkSubmitOperator, on the Airflow
+`pipelines/cli/spark_job.py` through the Spark provider's SparkSubmitOperator, on the Airflow
 connection `spark_default` (its host is the master: yarn, k8s://..., spark://..., local[N]).
 Run it after the night's list ingest; the sweeps reuse that ingest's list check. The first task
 works out each agency's arguments from the landing area. Sizing: docs/spark.md.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import dag, task
 
-from pipelines.airflow_runner import (
+from pipelines.orchestration.airflow_runner import (
     AGENCIES,
     DEFAULT_ARGS,
     nights_from_context,
@@ -28,7 +28,7 @@ def _application() -> str:
 
     import pipelines
 
-    return str(Path(pipelines.__file__).parent / "spark_job.py")
+    return str(Path(pipelines.__file__).parent / "cli" / "spark_job.py")
 
 
 @dag(
@@ -45,7 +45,7 @@ def credsweep_spark_sweeps() -> None:
     @task(multiple_outputs=True)
     def job_args(**context) -> dict[str, list[str]]:
         """spark_job's arguments per agency for the night."""
-        from pipelines.spark_job import job_args
+        from pipelines.cli.spark_job import job_args
 
         night = nights_from_context(context)[0]
         return {agency: job_args(agency, night) for agency in AGENCIES}

@@ -19,12 +19,12 @@ import polars as pl
 
 from data_contracts import warmup
 from data_contracts.checks import Side, build_checks, reason_text
+from data_contracts.config import ContractSettings
 from data_contracts.derive import check_frame, parse_fields, required_columns, typed_frame
+from data_contracts.errors import ContractError
 from data_contracts.result import QUARANTINE_SCHEMA, REJECT_COLUMN, ContractResult
 from data_contracts.schemas import DatasetSpec
 from data_contracts.schemas import spec as dataset_spec
-from pipelines.errors import ContractError
-from pipelines.settings import ContractSettings
 
 if TYPE_CHECKING:  # GE is imported only when a suite runs (see data_contracts.warmup)
     from data_contracts.gx_runner import CheckOutcome, SuiteRun

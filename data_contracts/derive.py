@@ -18,8 +18,8 @@ from data_contracts import parse
 from data_contracts.idkinds import DOC_TYPE_COLUMN, PARTY_COLUMN, id_kind_column
 from data_contracts.schemas import DatasetSpec, FieldSpec
 
-# Enum value assumed when a column is empty or absent (docs/domain.md: list_type defaults to dishonest;
-# a snapshot carries no status, and every entry in it is in force).
+# Enum value assumed when a column is empty or absent (docs/domain.md: list_type defaults to
+# dishonest; a snapshot carries no status, and every entry in it is in force).
 ENUM_DEFAULTS: dict[tuple[str, str], str] = {
     ("dishonest_list", "list_type"): "dishonest",
     ("dishonest_list", "status"): "active",

@@ -24,7 +24,7 @@ import polars as pl
 
 from matching.beta import beta_cdf, beta_quantile
 from matching.comparisons import LEVELS
-from pipelines.settings import MatchCalibration, MatchThresholds
+from matching.config import MatchCalibration, MatchThresholds
 
 CREDIBILITY = 0.95
 """One-sided credibility of the bounds used to move a threshold."""

@@ -13,6 +13,7 @@ import polars as pl
 from matching.blocking import BlockingRules, candidate_pairs
 from matching.calibrate import ThresholdRule, choose_thresholds
 from matching.comparisons import ID_EVIDENCE, ID_LEVELS, NAME_LEVELS, compare
+from matching.config import MatchThresholds
 from matching.explain import explain
 from matching.features import party_features
 from matching.model import MatchModel, load_default
@@ -25,7 +26,6 @@ from matching.pairs import (
 )
 from matching.review_budget import BudgetCut, apply_review_budget
 from matching.scoring import name_frequencies, name_reach
-from pipelines.settings import MatchThresholds
 
 HIT_COLUMNS = (
     "record_id",

@@ -7,9 +7,9 @@ from datetime import date
 
 import polars as pl
 
+from matching.config import RoleSpec
 from matching.features import fold_ids, person_id_features
 from matching.legal_reps import resolve_legal_reps
-from pipelines.settings import RoleSpec
 
 QUERY_SCHEMA = {
     "record_id": pl.String,

@@ -1,16 +1,17 @@
-"""Errors that end a run (or one dataset of it) with a one-line reason for the operator."""
+"""Errors that end a run (or one dataset of it) with a one-line reason for the operator.
 
+The base and the contract error are declared in the layers below (`matching.errors`,
+`data_contracts.errors`) and re-exported here, so the pipeline code has one place to import from.
+"""
 
-class CredsweepError(Exception):
-    """Base: the message is shown to the operator as one line, never a traceback."""
+from data_contracts.errors import ContractError
+from matching.errors import CredsweepError
+
+__all__ = ["ConfigError", "ContractError", "CredsweepError", "InputError"]
 
 
 class InputError(CredsweepError):
     """A source file cannot be read at all (missing, empty, not a table, unknown encoding)."""
-
-
-class ContractError(CredsweepError):
-    """A dataset broke its data contract as a whole; its run stops and prior state is kept."""
 
 
 class ConfigError(CredsweepError, ValueError):

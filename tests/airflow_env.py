@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.airflow_runner import airflow_env
+from pipelines.orchestration.airflow_runner import airflow_env
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +38,7 @@ def credsweep_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def airflow_dags(credsweep_base: Path) -> dict:
     """The parsed dags folder (import errors fail the run that loads it)."""
-    from pipelines.airflow_runner import load_dags
+    from pipelines.orchestration.airflow_runner import load_dags
 
     dags = load_dags()
     # Importing Airflow turns logging up to INFO; keep test output readable.
@@ -50,6 +50,6 @@ def airflow_dags(credsweep_base: Path) -> dict:
 @pytest.fixture(scope="session")
 def airflow_db(airflow_dags: dict) -> bool:
     """Airflow's SQLite metadata database, migrated once per session; True if it was created."""
-    from pipelines.airflow_runner import ensure_metadata_db
+    from pipelines.orchestration.airflow_runner import ensure_metadata_db
 
     return ensure_metadata_db()

@@ -8,9 +8,9 @@ from typing import Any
 import polars as pl
 
 from matching import link
+from matching.config import MatchThresholds
 from matching.ids import _check
 from matching.parties import LIST_SCHEMA, QUERY_SCHEMA
-from pipelines.settings import MatchThresholds
 
 AS_OF = date(2025, 6, 1)
 THRESHOLDS = MatchThresholds()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipelines.airflow_runner import LIST_INGEST_DAG_ID
 from pipelines.errors import ConfigError, CredsweepError
-from pipelines.settings import load_settings
+from pipelines.orchestration.airflow_runner import LIST_INGEST_DAG_ID
+from pipelines.settings import DEFAULT_SETTINGS, load_settings
 
 # Airflow fixtures come from tests/airflow_env.py via tests/conftest.py
 
@@ -37,13 +37,13 @@ def test_config_faults_fail_the_task_without_retry(
     monkeypatch: pytest.MonkeyPatch,
     fault: BaseException,
 ) -> None:
-    import pipelines.nightly
-    from pipelines.airflow_runner import run_dag
+    import pipelines.orchestration.nightly
+    from pipelines.orchestration.airflow_runner import run_dag
 
     def broken(run_date: str, settings_path: str | None = None) -> dict:
         raise fault
 
-    monkeypatch.setattr(pipelines.nightly, "ingest_lists", broken)
+    monkeypatch.setattr(pipelines.orchestration.nightly, "ingest_lists", broken)
     started = time.perf_counter()
     with pytest.raises(CredsweepError) as failure:
         run_dag(airflow_dags[LIST_INGEST_DAG_ID], "2024-06-03")
@@ -56,7 +56,7 @@ def test_relative_home_runs_the_night_with_data_docs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A fresh clone without CREDSWEEP_HOME: the home is `var` under the working folder."""
-    from pipelines import nightly
+    from pipelines.orchestration import nightly
 
     monkeypatch.delenv("CREDSWEEP_HOME", raising=False)
     monkeypatch.delenv("CREDSWEEP_SETTINGS", raising=False)
@@ -65,7 +65,7 @@ def test_relative_home_runs_the_night_with_data_docs(
     assert nightly.ingest_lists("2024-05-01")["added"] > 0
     assert not (tmp_path / "var" / "data_docs").exists()  # not written by default
     settings = tmp_path / "settings.yaml"  # Data Docs on: the relative folder GE once refused
-    packaged = yaml.safe_load(Path(nightly.__file__).with_name("credsweep.yaml").read_text("utf-8"))
+    packaged = yaml.safe_load(DEFAULT_SETTINGS.read_text("utf-8"))
     packaged.setdefault("contracts", {})["write_data_docs"] = True
     settings.write_text(yaml.safe_dump(packaged, allow_unicode=True), encoding="utf-8")
     monkeypatch.setenv("CREDSWEEP_SETTINGS", str(settings))
@@ -92,7 +92,7 @@ def test_documented_metadata_url_has_its_driver_installed() -> None:
 def test_no_command_offers_a_double_negative_flag() -> None:
     from typer.testing import CliRunner
 
-    from pipelines.cli import app
+    from pipelines.cli.app import app
 
     for command in (["sweep"], ["capacity"], ["nightly"], ["evaluate"]):
         shown = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"}).output

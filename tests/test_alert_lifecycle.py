@@ -14,14 +14,14 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from pipelines.alert_lifecycle import transitions_of, with_overdue
-from pipelines.alerts import alerts_of
-from pipelines.cli import app
-from pipelines.warehouse import Warehouse
+from pipelines.cli.app import app
+from pipelines.review.models import Role
+from pipelines.review.store import ReviewStore
+from pipelines.sanctions.alert_lifecycle import transitions_of, with_overdue
+from pipelines.sanctions.alerts import alerts_of
+from pipelines.storage.warehouse import Warehouse
 from pipelines.workbench.app import create_app
-from pipelines.workbench.models import Role
 from pipelines.workbench.settings import WorkbenchSettings
-from pipelines.workbench.store import ReviewStore
 
 AGENCY = "hotel_booking"
 # The eve of National Day 2025: a one-working-day deadline falls on 9 October, after the holiday.

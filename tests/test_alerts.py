@@ -7,7 +7,8 @@ from datetime import date
 import polars as pl
 import pytest
 
-from pipelines.alerts import (
+from pipelines.ingest.listing import apply_list
+from pipelines.sanctions.alerts import (
     AlertChanges,
     alert_id,
     alert_id_expr,
@@ -16,8 +17,7 @@ from pipelines.alerts import (
     sync_alerts,
     withdrawals,
 )
-from pipelines.listing import apply_list
-from pipelines.warehouse import Warehouse
+from pipelines.storage.warehouse import Warehouse
 
 FRI, MON, TUE = date(2024, 3, 1), date(2024, 3, 4), date(2024, 3, 5)
 HOTEL = "hotel_booking"

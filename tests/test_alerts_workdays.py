@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from pipelines.workdays import (
+from pipelines.runtime.workdays import (
     CalendarRangeError,
     add_working_days,
     calendar_years,

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from data_contracts import validate
+from data_contracts.config import ContractSettings
 from pipelines.errors import CredsweepError
 from pipelines.ingest import read_dataset
-from pipelines.settings import ContractSettings
 from tests.bad_corpus import NAMES, corpus, rid, write
 
 CASES = corpus()

@@ -17,12 +17,13 @@ import pytest
 from data_contracts import validate
 from matching import link
 from matching.blocking import BlockingRules, candidate_pairs
+from matching.config import MatchThresholds
 from matching.link import prepare
 from matching.model import load_default
 from matching.parties import list_parties, query_parties
 from matching.scoring import name_frequencies, name_reach
 from pipelines.ingest import read_dataset
-from pipelines.settings import MatchThresholds, agency_settings, default_settings
+from pipelines.settings import agency_settings, default_settings
 from pipelines.synth import generate
 from tests.matching_helpers import AS_OF, listed, query, rid
 

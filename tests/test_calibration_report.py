@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 from matching.evaluation import evaluate_hits, format_figures
 from matching.explain import NO_ID_ZH
 from matching.reliability import NAME_SCREEN, reliability
-from pipelines.cli import app
-from pipelines.evaluate_tables import calibration_table
-from pipelines.sweep_outputs import HIT_COLUMNS
+from pipelines.cli.app import app
+from pipelines.evaluation.tables import calibration_table
+from pipelines.sweep.outputs import HIT_COLUMNS
 
 AGENCY = "hotel_booking"
 TRUTH = pl.DataFrame(

@@ -60,7 +60,7 @@ def _app():  # the registered CLI when present, else the command under the same 
     import typer
 
     from pipelines.capacity.command import capacity
-    from pipelines.cli import one_line_errors
+    from pipelines.cli.app import one_line_errors
 
     app = typer.Typer()
     app.command()(one_line_errors(capacity))

@@ -34,7 +34,7 @@ def test_capacity_dag_structure(airflow_dags: dict) -> None:
 def test_capacity_dag_end_to_end(
     airflow_dags: dict, airflow_db: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipelines.airflow_runner import run_dag, task_results
+    from pipelines.orchestration.airflow_runner import run_dag, task_results
 
     night = "2025-06-30"
     monkeypatch.setenv("CREDSWEEP_HOME", str(tmp_path))

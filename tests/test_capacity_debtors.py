@@ -8,10 +8,11 @@ from pathlib import Path
 
 import polars as pl
 
+from matching.config import MatchThresholds
 from pipelines.capacity import assess
 from pipelines.capacity.persons import person_keys
 from pipelines.capacity.run import CapacityRequest, night_of, run_capacity
-from pipelines.settings import MatchThresholds, default_settings
+from pipelines.settings import default_settings
 from tests.test_capacity_helpers import AS_OF, assets, consumption, entries, entry, welfare
 from tests.test_capacity_model import MODEL
 
@@ -121,7 +122,7 @@ def test_the_run_date_is_the_night_unless_the_files_are_a_replay() -> None:
 
 def _world(root: Path, night: date) -> dict[str, list[Path]]:
     """A generated world moved to the night before `night`, and its hotel and school sweeps."""
-    from pipelines.sweep import SweepRequest, run_sweep
+    from pipelines.sweep.run import SweepRequest, run_sweep
     from pipelines.synth import generate
 
     data = root / "world"

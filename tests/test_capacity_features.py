@@ -6,11 +6,11 @@ from datetime import date
 
 import polars as pl
 
+from matching.config import MatchThresholds
 from pipelines.capacity.entries import active_entries
 from pipelines.capacity.features import build_features
 from pipelines.capacity.identity import link_all, link_source
 from pipelines.capacity.params import FeatureParams
-from pipelines.settings import MatchThresholds
 from tests.test_capacity_helpers import AS_OF, assets, consumption, entries, entry, welfare
 
 ID_A = "11010519850312231X"

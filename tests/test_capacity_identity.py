@@ -9,9 +9,9 @@ import pytest
 
 import matching
 from matching import LinkResult
+from matching.config import MatchThresholds
 from pipelines.capacity import assess, load_model
 from pipelines.capacity.identity import legal_rep_roles, link_all
-from pipelines.settings import MatchThresholds
 from tests.test_capacity_helpers import AS_OF, assets, entries, entry, welfare
 
 ID_A = "11010519850312231X"

@@ -8,11 +8,11 @@ import numpy as np
 import polars as pl
 import pytest
 
+from matching.config import MatchThresholds
 from pipelines.capacity import CapacityModel, Thresholds, assess, fit, load_model, score
 from pipelines.capacity.features import build_features
 from pipelines.capacity.identity import link_all
 from pipelines.capacity.terms import TERM_NAMES, design_matrix
-from pipelines.settings import MatchThresholds
 from tests.test_capacity_helpers import AS_OF, assets, consumption, entries, entry, welfare
 
 ID_RICH = "11010519850312231X"

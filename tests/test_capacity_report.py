@@ -7,10 +7,11 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
+from data_contracts.config import ContractSettings
+from matching.config import MatchThresholds
 from pipelines.capacity import assess
 from pipelines.capacity.inputs import read_consumption
 from pipelines.capacity.report import write_reports
-from pipelines.settings import ContractSettings, MatchThresholds
 from tests.test_capacity_helpers import AS_OF
 from tests.test_capacity_model import MODEL, _scenario
 

@@ -12,9 +12,9 @@ from stdnum.cn import ric
 
 from data_contracts import validate
 from data_contracts.checks import build_checks
+from data_contracts.config import ContractSettings
 from data_contracts.schemas import DATASETS, spec
 from pipelines.errors import ContractError
-from pipelines.settings import ContractSettings
 
 SETTINGS = ContractSettings()
 RUN = "hotel_booking-2024-05-02"

@@ -9,9 +9,9 @@ import xlsxwriter
 from stdnum.cn import ric
 
 from data_contracts import validate
+from data_contracts.config import ContractSettings
 from pipelines.errors import CredsweepError
 from pipelines.ingest import read_dataset
-from pipelines.settings import ContractSettings
 
 HEAD = "记录编号,旅客姓名,证件类型,证件号码,酒店名称,星级,房价,入住时间\n"
 GOOD = "11010519850101231" + ric.calc_check_digit("11010519850101231" + "0")

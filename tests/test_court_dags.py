@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.airflow_runner import AGENCIES, COURT_LEADS_DAG_ID, outbox_asset_uri
+from pipelines.orchestration.airflow_runner import AGENCIES, COURT_LEADS_DAG_ID, outbox_asset_uri
 
 
 def test_leads_dag_waits_for_every_agency_outbox(airflow_dags: dict) -> None:
@@ -15,7 +15,7 @@ def test_leads_dag_waits_for_every_agency_outbox(airflow_dags: dict) -> None:
 
 
 def test_sweep_tasks_stamp_the_night_on_their_outbox_event(airflow_dags: dict) -> None:
-    from pipelines.airflow_runner import sweep_dag_id
+    from pipelines.orchestration.airflow_runner import sweep_dag_id
 
     for agency in AGENCIES:
         task = airflow_dags[sweep_dag_id(agency)].get_task("sweep")
@@ -25,7 +25,7 @@ def test_sweep_tasks_stamp_the_night_on_their_outbox_event(airflow_dags: dict) -
 def test_weekly_ranking_dag_structure(airflow_dags: dict) -> None:
     from datetime import timedelta
 
-    from pipelines.airflow_runner import COURT_WEEKLY_DAG_ID
+    from pipelines.orchestration.airflow_runner import COURT_WEEKLY_DAG_ID
 
     dag = airflow_dags[COURT_WEEKLY_DAG_ID]
     assert {t.task_id for t in dag.tasks} == {"night", "ranking"}

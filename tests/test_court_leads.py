@@ -13,12 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from pipelines.cli import app
+from pipelines.cli.app import app
 from pipelines.ingest import read_dataset
+from pipelines.review.models import Role
+from pipelines.review.store import ReviewStore
 from pipelines.workbench.app import create_app
-from pipelines.workbench.models import Role
 from pipelines.workbench.settings import WorkbenchSettings
-from pipelines.workbench.store import ReviewStore
 
 NIGHT = "2025-06-30"
 AGENCIES = ("hotel_booking", "school_enrollment")

@@ -28,17 +28,17 @@ import uvicorn
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from pipelines.airflow_runner import (
+from pipelines.orchestration.airflow_runner import (
     AGENCIES,
     COURT_LEADS_DAG_ID,
     COURT_WEEKLY_DAG_ID,
     LIST_INGEST_DAG_ID,
     sweep_dag_id,
 )
+from pipelines.review.models import Role
+from pipelines.review.store import ReviewStore
 from pipelines.workbench.app import create_app
-from pipelines.workbench.models import Role
 from pipelines.workbench.settings import WorkbenchSettings
-from pipelines.workbench.store import ReviewStore
 from tests.workbench_browser import CHROMIUM_ARGS, chromium_path
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -51,8 +51,8 @@ CAPACITY_DAG_ID = "credsweep_capacity_weekly"
 
 
 def _night(dags: dict, night: str, *, capacity: bool) -> None:
-    from pipelines.airflow_runner import run_dag
-    from pipelines.nightly import prepare_demo
+    from pipelines.orchestration.airflow_runner import run_dag
+    from pipelines.orchestration.nightly import prepare_demo
 
     prepare_demo(night, size=2500, seed=5)
     run_dag(dags[LIST_INGEST_DAG_ID], night)
@@ -130,10 +130,10 @@ def test_two_nights_of_the_court_loop(
     shots: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pipelines.airflow_runner import run_dag, task_results
-    from pipelines.alert_lifecycle import transitions_of, with_overdue
-    from pipelines.cli import app
-    from pipelines.warehouse import Warehouse
+    from pipelines.cli.app import app
+    from pipelines.orchestration.airflow_runner import run_dag, task_results
+    from pipelines.sanctions.alert_lifecycle import transitions_of, with_overdue
+    from pipelines.storage.warehouse import Warehouse
 
     executable = chromium_path()
     home = tmp_path / "home"

@@ -15,14 +15,14 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from pipelines.alerts import alerts_of
-from pipelines.cli import app
-from pipelines.court_steps import deliver_relief
-from pipelines.warehouse import Warehouse
+from pipelines.cli.app import app
+from pipelines.courts.steps import deliver_relief
+from pipelines.review.models import Role
+from pipelines.review.store import ReviewStore
+from pipelines.sanctions.alerts import alerts_of
+from pipelines.storage.warehouse import Warehouse
 from pipelines.workbench.app import create_app
-from pipelines.workbench.models import Role
 from pipelines.workbench.settings import WorkbenchSettings
-from pipelines.workbench.store import ReviewStore
 
 NIGHT_1, NIGHT_2 = "2025-09-30", "2025-10-10"
 AGENCIES = ("hotel_booking", "civil_service_candidate")

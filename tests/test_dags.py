@@ -11,17 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.airflow_runner import (
+from pipelines.errors import CredsweepError, InputError
+from pipelines.orchestration.airflow_runner import (
     AGENCIES,
-    DAGS_FOLDER,
     LIST_ASSET_URI,
     LIST_INGEST_DAG_ID,
+    dags_folder,
     night_logical_date,
     outbox_asset_uri,
     resolve_nights,
     sweep_dag_id,
 )
-from pipelines.errors import CredsweepError, InputError
 
 # Until tests/conftest.py registers it for the whole suite.
 # Airflow fixtures come from tests/airflow_env.py via tests/conftest.py
@@ -71,7 +71,7 @@ def test_dags_folder_parses_fast(credsweep_base: Path) -> None:
     from airflow.dag_processing.dagbag import DagBag
 
     started = time.perf_counter()
-    bag = DagBag(dag_folder=str(DAGS_FOLDER))
+    bag = DagBag(dag_folder=str(dags_folder()))
     elapsed = time.perf_counter() - started
     assert not bag.import_errors
     # Reported, not asserted: timing limits flake on shared CI machines.
@@ -79,8 +79,11 @@ def test_dags_folder_parses_fast(credsweep_base: Path) -> None:
 
 
 def test_dag_files_keep_heavy_modules_out_of_parse_time() -> None:
-    heavy = ("polars", "duckdb", "great_expectations", "pipelines.nightly", "pipelines.sweep")
-    for path in DAGS_FOLDER.glob("*.py"):
+    heavy = (
+        "polars", "duckdb", "great_expectations", "pipelines.orchestration.nightly",
+        "pipelines.sweep.run",
+    )
+    for path in dags_folder().glob("*.py"):
         top_level = [line for line in path.read_text(encoding="utf-8").splitlines()
                      if line.startswith(("import ", "from "))]
         assert not [line for line in top_level for mod in heavy if mod in line], path.name
@@ -126,8 +129,8 @@ def test_sweep_run_maps_nights_and_returns_the_summary(
     airflow_dags: dict, airflow_db: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Wiring only: a fake step shows the night and agency reach the function and come back."""
-    import pipelines.nightly
-    from pipelines.airflow_runner import run_dag, task_results
+    import pipelines.orchestration.nightly
+    from pipelines.orchestration.airflow_runner import run_dag, task_results
 
     calls: list[tuple[str, str]] = []
 
@@ -135,7 +138,7 @@ def test_sweep_run_maps_nights_and_returns_the_summary(
         calls.append((agency, run_date))
         return {"agency": agency, "run_date": run_date, "records_in": 3}
 
-    monkeypatch.setattr(pipelines.nightly, "sweep_agency", fake_sweep)
+    monkeypatch.setattr(pipelines.orchestration.nightly, "sweep_agency", fake_sweep)
     run = run_dag(airflow_dags[sweep_dag_id("hotel_booking")], "2024-06-01")
     assert calls == [("hotel_booking", "2024-06-01")]
     assert task_results(run, "sweep") == [
@@ -146,13 +149,13 @@ def test_sweep_run_maps_nights_and_returns_the_summary(
 def test_failed_step_fails_fast_and_names_the_task(
     airflow_dags: dict, airflow_db: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pipelines.nightly
-    from pipelines.airflow_runner import run_dag
+    import pipelines.orchestration.nightly
+    from pipelines.orchestration.airflow_runner import run_dag
 
     def broken(run_date: str, settings_path: str | None = None) -> dict:
         raise InputError(f"no list files for {run_date}")
 
-    monkeypatch.setattr(pipelines.nightly, "ingest_lists", broken)
+    monkeypatch.setattr(pipelines.orchestration.nightly, "ingest_lists", broken)
     started = time.perf_counter()
     with pytest.raises(CredsweepError) as failure:
         run_dag(airflow_dags[LIST_INGEST_DAG_ID], "2024-06-02")
@@ -167,7 +170,7 @@ def test_failed_step_fails_fast_and_names_the_task(
 # --- end to end on generated data ---------------------------------------------------------------
 
 def _generator_ready() -> bool:
-    """Whether `pipelines.nightly.prepare_demo` can generate data (its generator has landed)."""
+    """Whether `pipelines.orchestration.nightly.prepare_demo` can generate data."""
     if importlib.util.find_spec("pipelines.synth") is None:
         return False
     return hasattr(importlib.import_module("pipelines.synth"), "generate")
@@ -175,7 +178,7 @@ def _generator_ready() -> bool:
 
 needs_pipeline = pytest.mark.skipif(
     not _generator_ready(),
-    reason="pipelines.synth.generate (used by pipelines.nightly.prepare_demo) has not landed yet",
+    reason="pipelines.synth.generate (used by nightly.prepare_demo) is not importable",
 )
 
 
@@ -183,8 +186,8 @@ needs_pipeline = pytest.mark.skipif(
 def test_list_ingest_then_sweep_end_to_end(
     airflow_dags: dict, airflow_db: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipelines.airflow_runner import run_dag, task_results
-    from pipelines.nightly import prepare_demo
+    from pipelines.orchestration.airflow_runner import run_dag, task_results
+    from pipelines.orchestration.nightly import prepare_demo
 
     monkeypatch.setenv("CREDSWEEP_HOME", str(tmp_path))
     # The generator's synthetic world ends on 2025-06-30 (pipelines.synth.lists.REF_DATE);

@@ -30,8 +30,8 @@ from data_contracts.schemas import AGENCY_DATASETS
 from matching.evaluation import evaluate_hits, format_figures
 from matching.evidence import Parties, classify_evidence
 from matching.parties import QUERY_SCHEMA, list_parties
-from pipelines.cli import app
-from pipelines.evaluate_command import (
+from pipelines.cli.app import app
+from pipelines.evaluation.command import (
     _default_run_date,
     check_agencies,
     evaluation_document,

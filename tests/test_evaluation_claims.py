@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from matching.claims import CLAIMS, check_claims, claim_name, worst_gap
-from pipelines.cli import app
+from pipelines.cli.app import app
 
 MEASURED = {
     "match": {"precision": 0.99, "recall": 0.75},

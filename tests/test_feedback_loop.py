@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.cli import app
-from pipelines.workbench.models import Decision, QueueFilter, Role, User
-from pipelines.workbench.store import ReviewStore
+from pipelines.cli.app import app
+from pipelines.review.models import Decision, QueueFilter, Role, User
+from pipelines.review.store import ReviewStore
 
 NIGHT_1, NIGHT_2 = "2025-07-01", "2025-07-02"
 ANALYST = User("analyst1", Role.ANALYST)

@@ -12,14 +12,14 @@ import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 
-from pipelines.feedback import sweep_model
+from pipelines.review import precision
+from pipelines.review.feedback import sweep_model
+from pipelines.review.models import Role
+from pipelines.review.store import ReviewStore, SweepThresholds
 from pipelines.settings import default_settings
-from pipelines.sweep import SweepRequest, run_sweep
-from pipelines.workbench import precision
+from pipelines.sweep.run import SweepRequest, run_sweep
 from pipelines.workbench.app import create_app
-from pipelines.workbench.models import Role
 from pipelines.workbench.settings import WorkbenchSettings
-from pipelines.workbench.store import ReviewStore, SweepThresholds
 from tests.test_feedback_refine import calibrated, labelled_store
 from tests.test_workbench_http import PASSWORD, login
 from tests.workbench_fixtures import AGENCY, OTHER_AGENCY

@@ -19,10 +19,10 @@ import pytest
 from matching.calibrate import labels_to_gammas
 from matching.comparisons import LEVELS
 from matching.model import MatchModel
-from pipelines.feedback import base_model, feedback_from_labels, sweep_model
+from pipelines.review.feedback import base_model, feedback_from_labels, sweep_model
+from pipelines.review.models import Decision, QueueFilter
+from pipelines.review.store import ReviewStore
 from pipelines.settings import Settings, default_settings
-from pipelines.workbench.models import Decision, QueueFilter
-from pipelines.workbench.store import ReviewStore
 from tests.test_feedback_loop import ANALYST, NIGHT_1, NIGHT_2, _sweep
 from tests.workbench_fixtures import AGENCY, hit, hits_frame
 
@@ -207,7 +207,7 @@ def test_too_few_labels_leave_the_model_alone() -> None:
 
 
 def test_labels_of_another_agency_do_not_count() -> None:
-    from pipelines.feedback import agency_labels
+    from pipelines.review.feedback import agency_labels
 
     labels = pl.DataFrame(
         {"pair_key": ["a", "b"], "agency": ["hotel_booking", "school_enrollment"]}

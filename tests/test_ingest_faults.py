@@ -14,9 +14,9 @@ import xlsxwriter
 from stdnum.cn import ric
 
 from data_contracts import validate
+from data_contracts.config import ContractSettings
 from pipelines.errors import InputError
 from pipelines.ingest import read_dataset
-from pipelines.settings import ContractSettings
 
 SETTINGS = ContractSettings()
 HEADER = "record_id,guest_name,id_type,id_number,hotel_star,check_in"

@@ -19,10 +19,10 @@ import pytest
 from data_contracts import validate
 from pipelines.errors import ContractError
 from pipelines.ingest import read_dataset
-from pipelines.listing import apply_list, current_entries
+from pipelines.ingest.listing import apply_list, current_entries
 from pipelines.settings import default_settings
-from pipelines.sweep import SweepRequest, run_sweep
-from pipelines.warehouse import Warehouse
+from pipelines.storage.warehouse import Warehouse
+from pipelines.sweep.run import SweepRequest, run_sweep
 
 NIGHT1, NIGHT2 = date(2026, 11, 20), date(2026, 11, 23)
 

@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from pipelines.listing import (
+from pipelines.ingest.listing import (
     ABSENT_FROM_SNAPSHOT,
     ListChange,
     apply_list,
@@ -15,7 +15,7 @@ from pipelines.listing import (
     entry_history,
     removed_since,
 )
-from pipelines.warehouse import Warehouse
+from pipelines.storage.warehouse import Warehouse
 
 D1, D2, D3 = date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 3)
 

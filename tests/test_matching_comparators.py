@@ -11,11 +11,11 @@ import pytest
 from matching import link
 from matching.blocking import candidate_pairs
 from matching.comparisons import compare
+from matching.config import RoleSpec
 from matching.link import prepare
 from matching.mask import mask_id, mask_name
 from matching.pairs import pair_frame
 from matching.parties import list_parties, query_parties
-from pipelines.settings import RoleSpec
 from tests.matching_helpers import AS_OF, THRESHOLDS, listed, query, rid
 
 ZW = rid("11010519850307231")

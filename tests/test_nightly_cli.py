@@ -8,13 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.airflow_runner import AGENCIES
+from pipelines.orchestration.airflow_runner import AGENCIES
 
 
 def test_nightly_shows_stages_and_a_readable_summary(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CREDSWEEP"))}
     home = tmp_path / "home"
-    args = [sys.executable, "-m", "pipelines.cli", "nightly", "--run-date", "2024-05-01"]
+    args = [sys.executable, "-m", "pipelines.cli.app", "nightly", "--run-date", "2024-05-01"]
     args += ["--size", "150", "--home", str(home)]
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -10,11 +10,12 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines.alerts import alert_id_expr, mark_sent, sync_alerts
-from pipelines.listing import apply_list
-from pipelines.reports import write_agency_reports
-from pipelines.settings import AgencySettings, default_settings
-from pipelines.warehouse import Warehouse
+from pipelines.ingest.listing import apply_list
+from pipelines.sanctions.alerts import alert_id_expr, mark_sent, sync_alerts
+from pipelines.sanctions.config import AgencySettings
+from pipelines.sanctions.reports import write_agency_reports
+from pipelines.settings import default_settings
+from pipelines.storage.warehouse import Warehouse
 
 FRI, MON = date(2024, 3, 1), date(2024, 3, 4)
 FULL_ID = "110105198503072315"

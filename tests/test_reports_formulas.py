@@ -17,10 +17,10 @@ import polars as pl
 import pytest
 from stdnum.cn import ric
 
-from pipelines.cellsafe import TRIGGERS, neutral, restore, restore_frame
-from pipelines.reports import download_rows
+from pipelines.sanctions.reports import download_rows
 from pipelines.settings import default_settings
-from pipelines.sweep import SweepRequest, run_sweep
+from pipelines.storage.cellsafe import TRIGGERS, neutral, restore, restore_frame
+from pipelines.sweep.run import SweepRequest, run_sweep
 
 EVIL = '=HYPERLINK("http://evil.example/x","点我")'
 NIGHT = date(2026, 11, 20)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from pipelines.masking import install_log_masking, mask_ids_in_text
+from pipelines.runtime.masking import install_log_masking, mask_ids_in_text
 
 
 def test_ids_in_text_are_masked_but_other_numbers_are_not() -> None:

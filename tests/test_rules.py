@@ -7,8 +7,9 @@ from datetime import date
 import polars as pl
 import pytest
 
-from pipelines.rules import apply_rule
-from pipelines.settings import AgencySettings, default_settings
+from pipelines.sanctions.config import AgencySettings
+from pipelines.sanctions.rules import apply_rule
+from pipelines.settings import default_settings
 
 
 def agency(name: str) -> AgencySettings:

@@ -21,11 +21,12 @@ import uvicorn
 from pipelines.ingest import read_dataset
 from pipelines.screen.app import create_app
 from pipelines.screen.command import build_service
+from pipelines.screen.config import ScreenSettings
 from pipelines.screen.service import ScreenService
-from pipelines.settings import ScreenSettings, Settings, default_settings
-from pipelines.sweep import SweepRequest, run_sweep
+from pipelines.settings import Settings, default_settings
+from pipelines.storage.warehouse import Warehouse
+from pipelines.sweep.run import SweepRequest, run_sweep
 from pipelines.synth.generate import generate
-from pipelines.warehouse import Warehouse
 
 NIGHT = date(2026, 12, 1)
 AGENCIES = ("hotel_booking", "civil_service_candidate")
@@ -293,7 +294,7 @@ def test_every_query_is_audited_without_clear_personal_data(world: World) -> Non
 
 
 def test_reload_under_load_swaps_the_index_and_drops_no_request(world: World) -> None:
-    from pipelines.sweep_sources import load_list_files
+    from pipelines.ingest.sources import load_list_files
 
     before = httpx.get(world.url + "/v1/health").json()["list_version"]
     body = {"agency": "hotel_booking", "record": _hotel(world)}
@@ -335,8 +336,8 @@ def test_reload_under_load_swaps_the_index_and_drops_no_request(world: World) ->
 
 
 def test_desk_reviews_queue_at_once_and_the_night_raises_no_alert_twice(world: World) -> None:
-    from pipelines.workbench.models import QueueFilter
-    from pipelines.workbench.store import ReviewStore
+    from pipelines.review.models import QueueFilter
+    from pipelines.review.store import ReviewStore
 
     agency = "school_enrollment"  # not swept yet tonight: the desk is first
     world.keys[agency] = world.service.store.add_key(agency)

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from pipelines import settings as settings_mod
+from matching.config import MatchThresholds
 from pipelines.errors import ConfigError
-from pipelines.settings import MatchThresholds, Settings, load_settings
+from pipelines.settings import DEFAULT_SETTINGS, Settings, load_settings
 
-DOCUMENTED_MODELS = [
-    m
-    for m in vars(settings_mod).values()
-    if isinstance(m, type)
-    and issubclass(m, BaseModel)
-    and m.__module__ == settings_mod.__name__
-    and not m.__name__.startswith("_")
-]
+
+def _models_under(model: type[BaseModel]) -> list[type[BaseModel]]:
+    """`model` and every settings model nested in its fields, wherever each layer declares it."""
+    found: list[type[BaseModel]] = [model]
+    for info in model.model_fields.values():
+        for arg in typing.get_args(info.annotation) or (info.annotation,):
+            for inner in typing.get_args(arg) or (arg,):
+                if isinstance(inner, type) and issubclass(inner, BaseModel) and inner not in found:
+                    found += [m for m in _models_under(inner) if m not in found]
+    return found
+
+
+DOCUMENTED_MODELS = _models_under(Settings)
 
 
 def test_packaged_settings_load() -> None:
@@ -47,7 +53,7 @@ def test_review_above_match_is_refused() -> None:
 def test_unknown_key_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "s.yaml"
     bad.write_text(
-        (Path(settings_mod.__file__).with_name("credsweep.yaml")).read_text(encoding="utf-8")
+        DEFAULT_SETTINGS.read_text(encoding="utf-8")
         + "\nsurprise: 1\n",
         encoding="utf-8",
     )

@@ -1,4 +1,4 @@
-"""The Spark sweeps DAG: one spark-submit of pipelines/spark_job.py per agency."""
+"""The Spark sweeps DAG: one spark-submit of pipelines/cli/spark_job.py per agency."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.airflow_runner import AGENCIES
+from pipelines.orchestration.airflow_runner import AGENCIES
 
 
 def test_spark_sweeps_dag_submits_the_job_per_agency(airflow_dags: dict) -> None:
@@ -23,7 +23,7 @@ def test_spark_sweeps_dag_submits_the_job_per_agency(airflow_dags: dict) -> None
 
 
 def test_job_args_name_the_nights_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipelines.spark_job import job_args
+    from pipelines.cli.spark_job import job_args
 
     monkeypatch.setenv("CREDSWEEP_HOME", str(tmp_path))
     night = tmp_path / "landing" / "2026-11-20"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.cli import app
+from pipelines.cli.app import app
 
 RUN_DATE = "2026-11-20"
 AGENCIES = ("hotel_booking", "school_enrollment")
@@ -26,7 +26,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def spark_session():
     """One Spark session for the module: the sweeps find it and reuse it."""
-    from pipelines.spark_engine import spark_session
+    from pipelines.sweep.spark_engine import spark_session
 
     session = spark_session("local[2]")
     yield session

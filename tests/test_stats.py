@@ -6,8 +6,8 @@ from datetime import date
 
 import polars as pl
 
-from pipelines.stats import StatsInputs, by_agency, by_court, compute, ranking, series
-from pipelines.stats_report import charts, page_html
+from pipelines.courts.stats import StatsInputs, by_agency, by_court, compute, ranking, series
+from pipelines.courts.stats_report import charts, page_html
 
 D = date
 

@@ -1,6 +1,6 @@
 """A night is published whole or not at all, and a crash anywhere is repaired by a rerun.
 
-The sweep runs as a real subprocess (`python -m pipelines.cli sweep`). Unusable destinations
+The sweep runs as a real subprocess (`python -m pipelines.cli.app sweep`). Unusable destinations
 stop it before any work with one line; a sweep killed (`os._exit`, via CREDSWEEP_KILL_AT) at
 each named stage and then rerun leaves exactly the files and warehouse rows of a clean run, with
 no staging folder or temp file behind and nothing published for a run the warehouse lacks.
@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.faults import KILL_ENV, KILLED_EXIT
+from pipelines.runtime.faults import KILL_ENV, KILLED_EXIT
 
 NIGHT = "2026-11-20"
 KILL_POINTS = ("after_lists", "after_alerts", "before_record", "mid_publish")
@@ -49,7 +49,7 @@ def _sweep(
     if kill:
         env[KILL_ENV] = kill
     args = [
-        sys.executable, "-m", "pipelines.cli", "sweep", "--agency", "hotel_booking",
+        sys.executable, "-m", "pipelines.cli.app", "sweep", "--agency", "hotel_booking",
         "--list", str(next((world / "lists").glob("snapshot.*"))),
         "--list", str(next((world / "lists").glob("delta_001.*"))),
         "--input", str(next((world / "agencies").glob("hotel_booking.*"))),

@@ -26,15 +26,9 @@ from matching.calibrate import (
     labels_to_gammas,
     model_claims,
 )
-from pipelines.settings import (
-    DEFAULT_SETTINGS,
-    MatchCalibration,
-    MatchThresholds,
-    Settings,
-    default_settings,
-    load_settings,
-)
-from pipelines.sweep import SweepRequest, run_sweep
+from matching.config import MatchCalibration, MatchThresholds
+from pipelines.settings import DEFAULT_SETTINGS, Settings, default_settings, load_settings
+from pipelines.sweep.run import SweepRequest, run_sweep
 from tests.test_feedback_refine import labelled_store
 
 NIGHT = date(2025, 7, 1)

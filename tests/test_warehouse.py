@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from pipelines.errors import CredsweepError
-from pipelines.warehouse import TABLES, Warehouse
+from pipelines.storage.warehouse import TABLES, Warehouse
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from pipelines.review.password_policy import PasswordRejected, check_password
+from pipelines.review.store import ReviewStore
 from pipelines.workbench.command import review_app
-from pipelines.workbench.password_policy import PasswordRejected, check_password
-from pipelines.workbench.store import ReviewStore
 
 PASSWORD = "correct-horse-battery"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.workbench.models import QueueFilter, Role, User
+from pipelines.review.models import QueueFilter, Role, User
 from tests.workbench_browser import CHROMIUM_ARGS, PASSWORD, chromium_path, running_workbench
 
 playwright_api = pytest.importorskip("playwright.sync_api")

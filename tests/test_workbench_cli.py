@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from pipelines.review.models import QueueFilter
+from pipelines.review.store import ReviewStore
 from pipelines.workbench.command import review_app
-from pipelines.workbench.models import QueueFilter
 from pipelines.workbench.settings import WorkbenchSettings, load_workbench_settings
-from pipelines.workbench.store import ReviewStore
 from tests.workbench_fixtures import AGENCY, hit, hits_frame
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "workbench.md"

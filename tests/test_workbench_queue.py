@@ -15,13 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from pipelines.cli import app as cli_app
-from pipelines.rules import apply_rule
+from pipelines.cli.app import app as cli_app
+from pipelines.review.models import QueueFilter, Role
+from pipelines.review.store import ReviewStore
+from pipelines.sanctions.rules import apply_rule
 from pipelines.settings import default_settings
 from pipelines.workbench.app import create_app
-from pipelines.workbench.models import QueueFilter, Role
 from pipelines.workbench.settings import WorkbenchSettings
-from pipelines.workbench.store import ReviewStore
 from tests.workbench_fixtures import AGENCY, hit, hits_frame
 
 PASSWORD = "correct-horse-battery"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from pipelines.workbench.accounts import UserExists
+from pipelines.review.accounts import UserExists
+from pipelines.review.models import QueueFilter, Role
+from pipelines.review.store import ReviewStore
 from pipelines.workbench.app import create_app
-from pipelines.workbench.models import QueueFilter, Role
 from pipelines.workbench.settings import WorkbenchSettings
-from pipelines.workbench.store import ReviewStore
 from tests.workbench_fixtures import AGENCY, OTHER_AGENCY, hit, hits_frame
 
 PASSWORD = "correct-horse-battery"

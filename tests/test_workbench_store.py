@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.workbench.models import Decision, DecisionRefused, QueueFilter, Role, User
-from pipelines.workbench.store import ReviewStore, SweepThresholds
+from pipelines.review.models import Decision, DecisionRefused, QueueFilter, Role, User
+from pipelines.review.store import ReviewStore, SweepThresholds
 from tests.workbench_fixtures import AGENCY, OTHER_AGENCY, hit, hits_frame
 
 RUN = date(2025, 3, 14)  # a Friday: deadlines skip the weekend

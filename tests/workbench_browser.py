@@ -17,10 +17,10 @@ import pytest
 import uvicorn
 from stdnum.cn import ric
 
+from pipelines.review.models import Role
+from pipelines.review.store import ReviewStore
 from pipelines.workbench.app import create_app
-from pipelines.workbench.models import Role
 from pipelines.workbench.settings import WorkbenchSettings
-from pipelines.workbench.store import ReviewStore
 from tests.workbench_fixtures import AGENCY, OTHER_AGENCY, hit, hits_frame
 
 PASSWORD = "correct-horse-battery"

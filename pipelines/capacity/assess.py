@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 
-from pipelines.settings import MatchThresholds
+from matching.config import MatchThresholds
 
 from .evidence import ACTIONS, CLASS_ZH, evidence_text, evidence_types
 from .features import build_features

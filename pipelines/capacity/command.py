@@ -1,4 +1,4 @@
-"""The `credsweep capacity` command (registered by pipelines.cli); all work is in `run`."""
+"""The `credsweep capacity` command (registered by pipelines.cli.app); all work is in `run`."""
 
 from __future__ import annotations
 

@@ -16,8 +16,8 @@ from typing import Literal
 
 import polars as pl
 
+from matching.config import MatchThresholds
 from matching.parties import QUERY_SCHEMA
-from pipelines.settings import MatchThresholds
 
 Source = Literal["welfare", "assets"]
 # Role label of a welfare/asset party inside the engine; it never reaches an agency file.

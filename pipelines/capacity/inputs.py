@@ -15,9 +15,9 @@ from typing import Literal
 
 import polars as pl
 
-from pipelines.cellsafe import restore_frame
+from data_contracts.config import ContractSettings
 from pipelines.errors import InputError
-from pipelines.settings import ContractSettings
+from pipelines.storage.cellsafe import restore_frame
 
 from .features import CONSUMPTION_SCHEMA
 

@@ -13,8 +13,8 @@ from datetime import date
 
 import polars as pl
 
+from matching.config import MatchThresholds
 from matching.parties import QUERY_SCHEMA
-from pipelines.settings import MatchThresholds
 
 
 def _components(ids: list[str], edges: list[tuple[str, str]]) -> dict[str, str]:

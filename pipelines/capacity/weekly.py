@@ -41,7 +41,7 @@ def week_hits(runs: Path, night: date) -> list[Path]:
 
 def capacity_week(run_date: str, settings_path: str | None = None) -> dict:
     """Score every active listed debtor as of `run_date`; return the run summary (for XCom)."""
-    from pipelines.nightly import list_files
+    from pipelines.ingest.listing import list_files
     from pipelines.settings import load_settings
 
     from .run import CapacityRequest, run_capacity

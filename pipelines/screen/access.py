@@ -17,9 +17,10 @@ from typing import Any
 
 from data_contracts.schemas import spec as dataset_spec
 from pipelines.ingest.headers import canonical_names
-from pipelines.masking import mask_id, mask_name
+from pipelines.runtime.masking import mask_id, mask_name
+from pipelines.screen.config import ScreenSettings
 from pipelines.screen.store import ApiKey, ScreenStore
-from pipelines.settings import ScreenSettings, Settings
+from pipelines.settings import Settings
 
 
 @dataclass

@@ -82,7 +82,7 @@ def build_service(
     from pipelines.screen.service import ScreenService, store_path
     from pipelines.screen.source import ListSource, embedded_source
     from pipelines.screen.store import ScreenStore
-    from pipelines.warehouse import Warehouse
+    from pipelines.storage.warehouse import Warehouse
 
     review_db = store_path(root, settings.storage.review_db)
     if lists:

@@ -2,8 +2,9 @@
 
 Each step is the sweep's own: the data contract's row checks (`data_contracts.rows`), query
 parties (`matching.parties`), the matcher (`pipelines.screen.index` over `matching`), analyst
-decisions and the sanction rule (`pipelines.screening.apply_decisions`, `pipelines.rules`), the
-alerts ledger (`pipelines.alerts.sync_alerts`, same stable alert ids) and the analysts' queue
+decisions and the sanction rule (`pipelines.sweep.screening.apply_decisions`,
+`pipelines.sanctions.rules`), the alerts ledger (`pipelines.sanctions.alerts.sync_alerts`, same
+stable alert ids) and the analysts' queue
 (`ReviewStore.push_review_items`). The thresholds are the ones the latest nightly sweep of the
 agency recorded (a target-mode cut-off depends on a whole night's scores, which one record
 cannot reproduce), else what a sweep would use before scoring (settings, moved by labels).
@@ -21,12 +22,13 @@ import numpy as np
 import polars as pl
 
 from matching.calibrate import choose_thresholds
+from matching.config import MatchThresholds
 from matching.parties import query_parties
+from pipelines.runtime.workdays import add_working_days
 from pipelines.screen.index import ListIndex, confirmed_rows, entries_of, match_parties
 from pipelines.screen.records import records_frame
 from pipelines.screen.source import ListSource
-from pipelines.settings import MatchThresholds, Settings, agency_settings
-from pipelines.workdays import add_working_days
+from pipelines.settings import Settings, agency_settings
 
 DECISIONS = ("intercept", "review", "clear")
 
@@ -94,7 +96,7 @@ class Desk:
         self._index = index
 
     def _judgements(self, index: ListIndex | None) -> Judgements:
-        from pipelines.screening import analyst_decisions
+        from pipelines.sweep.screening import analyst_decisions
 
         suppressed, confirmed = analyst_decisions(self.review_db)
         rule = self.source.threshold_rule()
@@ -110,7 +112,7 @@ class Desk:
     def _recorded_thresholds(self) -> dict[str, MatchThresholds]:
         if self.review_db is None or not self.review_db.exists():
             return {}
-        from pipelines.workbench.store import ReviewStore
+        from pipelines.review.store import ReviewStore
 
         store = ReviewStore(self.review_db)
         store.migrate()
@@ -160,9 +162,9 @@ class Desk:
         agency: str,
         judged: Judgements,
     ) -> pl.DataFrame:
-        from pipelines.alerts import alert_id_expr
-        from pipelines.rules import apply_rule
-        from pipelines.screening import apply_decisions, enrich_hits
+        from pipelines.sanctions.alerts import alert_id_expr
+        from pipelines.sanctions.rules import apply_rule
+        from pipelines.sweep.screening import apply_decisions, enrich_hits
 
         kept = apply_decisions(hits, set(judged.suppressed), set(judged.confirmed))
         entries = entries_of(index, kept["entry_id"].to_list())
@@ -178,8 +180,8 @@ class Desk:
         """Intercepts into the alerts ledger, reviews into the analysts' queue, at once."""
         if ruled.is_empty():
             return
-        from pipelines.alerts import sync_alerts
-        from pipelines.screening import review_payload
+        from pipelines.sanctions.alerts import sync_alerts
+        from pipelines.sweep.screening import review_payload
 
         intercepts = ruled.filter(pl.col("intercept"))
         reviews = ruled.filter(pl.col("match_decision") == "review")
@@ -193,7 +195,7 @@ class Desk:
                     set(self._judged.suppressed),
                 )
             if reviews.height and self.review_db is not None:
-                from pipelines.workbench.store import ReviewStore
+                from pipelines.review.store import ReviewStore
 
                 entries = entries_of(index, reviews["entry_id"].to_list())
                 ReviewStore(self.review_db).push_review_items(

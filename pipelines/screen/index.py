@@ -20,12 +20,12 @@ import polars as pl
 
 from matching.blocking import BlockingRules, list_block_keys, pairs_from_found, query_block_keys
 from matching.calibrate import ThresholdRule
+from matching.config import MatchThresholds
 from matching.link import can_hit, decide_hits, list_features, lowest_review, query_features
 from matching.model import MatchModel
 from matching.pairs import confirmed_pairs, score_in_chunks, with_confirmed
 from matching.parties import list_parties
 from matching.scoring import NameFrequencies, name_frequencies, name_reach
-from pipelines.settings import MatchThresholds
 
 
 @dataclass(frozen=True)

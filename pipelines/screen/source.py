@@ -19,7 +19,7 @@ from matching.calibrate import ThresholdRule
 from matching.model import MatchModel
 from pipelines.screen.index import ListIndex, build_index
 from pipelines.settings import Settings
-from pipelines.warehouse import Warehouse
+from pipelines.storage.warehouse import Warehouse
 
 
 def list_version(wh: Warehouse) -> str:
@@ -50,19 +50,19 @@ class ListSource:
 
     def threshold_rule(self) -> ThresholdRule:
         """The rule a sweep would resolve its cut-offs with (settings plus analyst labels)."""
-        from pipelines.feedback import sweep_matching
+        from pipelines.review.feedback import sweep_matching
 
         return sweep_matching(self.settings, self.review_db)[1]
 
     def entries(self, as_of: date) -> pl.DataFrame:
         """Every list entry as it stood on `as_of` (read from the warehouse)."""
-        from pipelines.listing import current_entries
+        from pipelines.ingest.listing import current_entries
 
         return current_entries(self.warehouse, as_of=as_of)
 
     def matching(self) -> tuple[MatchModel, ThresholdRule]:
         """The sweep's model (refined by analyst labels) and threshold rule."""
-        from pipelines.feedback import sweep_matching
+        from pipelines.review.feedback import sweep_matching
 
         model, rule, _ = sweep_matching(self.settings, self.review_db)
         return model, rule
@@ -83,7 +83,7 @@ def embedded_source(
     lists: Sequence[Path], settings: Settings, review_db: Path | None, run_date: date | None
 ) -> ListSource:
     """A fresh in-memory warehouse holding `lists` (snapshot first, then deltas)."""
-    from pipelines.sweep_sources import load_list_files
+    from pipelines.ingest.sources import load_list_files
 
     wh = Warehouse(":memory:")
     wh.migrate()

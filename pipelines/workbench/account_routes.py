@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from pipelines.workbench import accounts
-from pipelines.workbench.auth import MIN_PASSWORD_LENGTH
-from pipelines.workbench.models import User
-from pipelines.workbench.password_policy import PasswordRejected
+from pipelines.review import accounts
+from pipelines.review.auth import MIN_PASSWORD_LENGTH
+from pipelines.review.models import User
+from pipelines.review.password_policy import PasswordRejected
 from pipelines.workbench.web import client_ip, current_user, require_csrf, start_session, store_of
 
 router = APIRouter()

@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from pipelines.alert_lifecycle import OUTCOMES, AlertStatus
-from pipelines.workbench import alert_desk
-from pipelines.workbench.models import Role, User
+from pipelines.review import alert_desk
+from pipelines.review.models import Role, User
+from pipelines.sanctions.alert_lifecycle import OUTCOMES, AlertStatus
 from pipelines.workbench.pages import agency_user, render, today
 from pipelines.workbench.web import agency_scope, client_ip, current_user, require_csrf, store_of
 

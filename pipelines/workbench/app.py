@@ -19,15 +19,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from matching.calibrate import labels_to_gammas
-from pipelines.feedback import thresholds_in_force
-from pipelines.settings import MatchCalibration, MatchThresholds
-from pipelines.workbench import account_routes, pairview, precision
-from pipelines.workbench.models import Decision, DecisionRefused, Outcome, QueueFilter, Role, User
-from pipelines.workbench.queue_view import DEFAULT_SORT, SORTS
-from pipelines.workbench.security import SecurityStore
+from matching.config import MatchCalibration, MatchThresholds
+from pipelines.review import precision
+from pipelines.review.feedback import thresholds_in_force
+from pipelines.review.models import Decision, DecisionRefused, Outcome, QueueFilter, Role, User
+from pipelines.review.queue_view import DEFAULT_SORT, SORTS
+from pipelines.review.security import SecurityStore
+from pipelines.review.store import ReviewStore
+from pipelines.review.throttle import wait_message
+from pipelines.workbench import account_routes, pairview
 from pipelines.workbench.settings import WorkbenchSettings
-from pipelines.workbench.store import ReviewStore
-from pipelines.workbench.throttle import wait_message
 from pipelines.workbench.web import (
     HERE,
     LoginRequired,
@@ -315,7 +316,7 @@ def create_app(
         columns = [c for c in CSV_HEADERS if c in hits.columns]
         writer.writerow([CSV_HEADERS[c] for c in columns])
         # masked as the outbox report for this agency, no cell able to start a formula
-        from pipelines.reports import download_rows
+        from pipelines.sanctions.reports import download_rows
         from pipelines.settings import agency_settings, load_settings
 
         safe = download_rows(hits.select(columns), agency_settings(load_settings(), chosen))

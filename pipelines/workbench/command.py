@@ -11,9 +11,9 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from pipelines.workbench.models import Role
+from pipelines.review.models import Role
+from pipelines.review.store import ReviewStore
 from pipelines.workbench.settings import WorkbenchSettings, load_workbench_settings
-from pipelines.workbench.store import ReviewStore
 
 review_app = typer.Typer(help="Analyst workbench: review queue, decisions, agency feedback.")
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from pipelines.leads import LEAD_FIELDS
-from pipelines.workbench import court_desk, relief_desk
-from pipelines.workbench.models import User
+from pipelines.courts.leads import LEAD_FIELDS
+from pipelines.review import court_desk, relief_desk
+from pipelines.review.models import User
 from pipelines.workbench.pages import court_user, render
 from pipelines.workbench.web import client_ip, parse_day, require_csrf, store_of
 

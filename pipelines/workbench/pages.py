@@ -10,7 +10,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from pipelines.workbench.models import Role, User
+from pipelines.review.models import Role, User
 from pipelines.workbench.web import csrf_token, current_user, make_templates, store_of
 
 LIST_TYPE_ZH = {"dishonest": "失信被执行人", "consumption_restriction": "限制消费"}

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipelines.workbench.throttle import ThrottlePolicy
+from pipelines.review.throttle import ThrottlePolicy
 
 ENV_PREFIX = "CREDSWEEP_REVIEW_"
 

@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from pipelines.stats_report import charts, table_html
-from pipelines.workbench import court_desk
-from pipelines.workbench.models import Role, User
+from pipelines.courts.stats_report import charts, table_html
+from pipelines.review import court_desk
+from pipelines.review.models import Role, User
 from pipelines.workbench.pages import court_or_staff, render
 from pipelines.workbench.web import client_ip, store_of
 

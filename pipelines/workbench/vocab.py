@@ -12,8 +12,8 @@ import re
 
 from data_contracts.schemas import DATASETS
 from matching.explain import PHRASES_ZH
-from pipelines.rules import LIST_TYPE_ZH, ROLE_ZH
-from pipelines.workbench.models import DECISION_ZH, OUTCOME_ZH
+from pipelines.review.models import DECISION_ZH, OUTCOME_ZH
+from pipelines.sanctions.rules import LIST_TYPE_ZH, ROLE_ZH
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -12,10 +12,8 @@ from typing import Any
 from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
-from pipelines.masking import mask_ids_in_text
-from pipelines.workbench import vocab
-from pipelines.workbench.auth import csrf_ok, new_csrf_token
-from pipelines.workbench.models import (
+from pipelines.review.auth import csrf_ok, new_csrf_token
+from pipelines.review.models import (
     DECISION_ZH,
     KIND_ZH,
     OUTCOME_ZH,
@@ -24,9 +22,11 @@ from pipelines.workbench.models import (
     Role,
     User,
 )
-from pipelines.workbench.security import SecurityStore
+from pipelines.review.security import SecurityStore
+from pipelines.review.store import ReviewStore
+from pipelines.runtime.masking import mask_ids_in_text
+from pipelines.workbench import vocab
 from pipelines.workbench.settings import WorkbenchSettings
-from pipelines.workbench.store import ReviewStore
 
 HERE = Path(__file__).parent
 # agency codes are dataset names (hotel_booking): nothing that could break a header or a path

@@ -1,0 +1,1 @@
+"""Thin wiring: each file here declares one schedule over steps that live in `pipelines`."""

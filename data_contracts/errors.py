@@ -1,0 +1,7 @@
+"""The error of a dataset that broke its data contract as a whole."""
+
+from matching.errors import CredsweepError
+
+
+class ContractError(CredsweepError):
+    """A dataset broke its data contract as a whole; its run stops and prior state is kept."""

@@ -1,0 +1,172 @@
+"""The sweep's matching step: every screened role of every record against the current list.
+
+Analyst decisions are applied here (rejected pairs dropped, confirmed pairs promoted), then the
+agency's sanction rule, then the facts the outputs and the capacity score need are joined on.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.runtime.stage_clock import StageClock
+from pipelines.settings import Settings, agency_settings
+
+# Consumption facts of the record, carried into hits.csv for the capacity score (issue 4).
+CONTEXT_COLUMNS = (
+    "hotel_star",
+    "room_rate",
+    "check_in",
+    "school_type",
+    "annual_fee",
+    "enrolled_on",
+    "amount",
+    "applied_on",
+    "registered_on",
+)
+Decided = tuple[set[str], set[str]]
+"""Pair keys analysts rejected (suppressed forever) and confirmed (always a match)."""
+
+
+def analyst_decisions(review_db: Path | None) -> Decided:
+    """Analyst decisions: pairs suppressed forever, and pairs confirmed as matches."""
+    if review_db is None:
+        return set(), set()
+    from pipelines.review.store import ReviewStore
+
+    store = ReviewStore(review_db)
+    store.migrate()
+    return store.suppressed_pair_keys(), store.confirmed_pair_keys()
+
+
+def apply_decisions(hits: pl.DataFrame, suppressed: set[str], confirmed: set[str]) -> pl.DataFrame:
+    """Drop analyst-rejected pairs and promote analyst-confirmed ones to `match`."""
+    if hits.is_empty():
+        return hits
+    kept = hits.filter(~pl.col("pair_key").is_in(list(suppressed)))
+    return kept.with_columns(
+        pl.when(pl.col("pair_key").is_in(list(confirmed)))
+        .then(pl.lit("match"))
+        .otherwise(pl.col("match_decision"))
+        .alias("match_decision")
+    )
+
+
+def pair_engine(settings: Settings) -> dict:
+    """`link`'s pair scoring runner for the configured engine (none: its local default)."""
+    if settings.engine.engine != "spark":
+        return {}
+    from pipelines.sweep.spark_engine import SparkPairScorer
+
+    return {"score_pairs": SparkPairScorer(settings.engine.spark_master)}
+
+
+def _entry_facts(entries: pl.DataFrame) -> pl.DataFrame:
+    return entries.select(
+        "entry_id",
+        "list_type",
+        pl.col("status").alias("entry_status"),
+        pl.col("name").alias("list_name"),
+        pl.col("id_number").alias("list_id_number"),
+        *[c for c in ("case_no", "court", "removed_on") if c in entries.columns],
+    )
+
+
+def screen(
+    records: pl.DataFrame,
+    entries: pl.DataFrame,
+    decided: Decided,
+    *,
+    agency: str,
+    settings: Settings,
+    run_date: date,
+    review_db: Path | None,
+    clock: StageClock | None = None,
+) -> tuple[pl.DataFrame, dict]:
+    """Screen every role of every record against the list; return hits with rule verdicts."""
+    from matching import link
+    from matching.parties import list_parties, query_parties
+    from pipelines.review.feedback import sweep_matching, with_thresholds_used
+    from pipelines.sanctions.rules import apply_rule
+
+    clock = clock or StageClock()
+    agency_rules = agency_settings(settings, agency)
+    with clock.stage("parties"):
+        query = query_parties(records, agency_rules.roles)
+        listed = list_parties(entries)
+    with clock.stage("match"):
+        # analyst labels refine the packaged model and may move the thresholds (issue 5); in
+        # target mode link derives the thresholds from this sweep's own scores (issue 3)
+        model, rule, feedback = sweep_matching(settings, review_db, agency)
+        result = link(
+            query,
+            listed,
+            model=model,
+            thresholds=rule,
+            as_of=run_date,
+            confirmed=frozenset(decided[1]),
+            review_budget=math.ceil(agency_rules.review_budget_share * records.height),
+            **pair_engine(settings),
+        )
+    rep_rows = listed.filter(pl.col("list_role") == "legal_rep")
+    listed_reps = (rep_rows.height, int(rep_rows["id_number"].is_not_null().sum()))
+    del listed
+    with clock.stage("rules"):
+        hits = apply_decisions(result.hits, *decided)
+        ruled = apply_rule(hits, records, entries, agency_rules)
+    with clock.stage("rules"):
+        enriched = enrich_hits(ruled, records, entries, query, agency)
+    stats = dict(result.stats)
+    stats["suppressed_pairs_dropped"] = result.hits.height - hits.height
+    stats["legal_reps"] = {"listed": listed_reps[0], "with_number": listed_reps[1]}
+    stats["feedback"] = with_thresholds_used(feedback, result.stats)
+    return enriched, stats
+
+
+def enrich_hits(
+    ruled: pl.DataFrame,
+    records: pl.DataFrame,
+    entries: pl.DataFrame,
+    query: pl.DataFrame,
+    agency: str,
+) -> pl.DataFrame:
+    """Ruled hits plus the entry's facts, the record's context and the screened party's name."""
+    # rules rewrite `role` to legal_rep for a listed org's representative;
+    # the screened role stays in query_role
+    names = query.select(
+        "record_id",
+        pl.col("role").alias("query_role"),
+        pl.col("name").alias("query_name"),
+        pl.col("id_number").alias("query_id_number"),
+    )
+    context = records.select("record_id", *[c for c in CONTEXT_COLUMNS if c in records.columns])
+    return (
+        ruled.join(_entry_facts(entries), on="entry_id", how="left")
+        .join(context.unique("record_id", keep="first"), on="record_id", how="left")
+        .join(names, on=["record_id", "query_role"], how="left")
+        .with_columns(pl.lit(agency).alias("agency"))
+    )
+
+
+def review_payload(
+    hits: pl.DataFrame, records: pl.DataFrame, entries: pl.DataFrame
+) -> pl.DataFrame:
+    """Every hit plus both records as JSON: the queue takes the `review` ones, while the agency
+    page and the agency's outcomes need the automatic matches too."""
+    reviewable = hits
+    record_json = records.select(
+        pl.col("record_id"),
+        pl.struct(pl.exclude("record_id", "_source", "_row"))
+        .struct.json_encode()
+        .alias("record_json"),
+    )
+    entry_json = entries.select(
+        pl.col("entry_id"),
+        pl.struct(pl.exclude("entry_id")).struct.json_encode().alias("entry_json"),
+    )
+    return reviewable.join(record_json, on="record_id", how="left").join(
+        entry_json.unique("entry_id"), on="entry_id", how="left"
+    )
