@@ -129,7 +129,7 @@ def validate(
     checks = build_checks(spec, side, date.fromisoformat(settings.min_date), when)
     docs = docs_dir / dataset if docs_dir is not None else None
     typed = parse_fields(raw, spec)
-    checked = check_frame(raw, spec, typed)
+    checked = check_frame(raw, spec, typed, when)
     run = warmup.gx_runner().run_suite(dataset, checks, checked, run_id, docs)
 
     failed = _row_reasons(run.outcomes, "critical", checked)

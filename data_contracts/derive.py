@@ -3,14 +3,15 @@
 `__parse` is `ok` when text parsed, `invalid` when it did not, null when the cell was empty;
 `__value` holds the parsed value for range checks (dates as yyyymmdd integers); `__code` the
 canonical enum code, or the text itself when it is no accepted spelling (so Data Docs show what
-arrived). ID kinds come from `data_contracts.idkinds`; `__occurrence` counts earlier rows with
-the same key, so the first of several duplicates passes and the rest fail. Every field is
-parsed once (`parse_fields`) and both frames are built from that.
+arrived). ID kinds come from `data_contracts.idkinds`, judged on the run date; `__occurrence`
+counts earlier rows with the same key, so the first of several duplicates passes and the rest
+fail. Every field is parsed once (`parse_fields`) and both frames are built from that.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 import polars as pl
 
@@ -67,8 +68,13 @@ def _filled(name: str) -> pl.Expr:
     return (pl.col(name).str.strip_chars().str.len_bytes() > 0).fill_null(False)
 
 
-def check_frame(raw: pl.DataFrame, spec: DatasetSpec, typed: dict[str, pl.Series]) -> pl.DataFrame:
-    """Only the columns the GE suite reads, in one frame aligned row-for-row with `raw`."""
+def check_frame(
+    raw: pl.DataFrame, spec: DatasetSpec, typed: dict[str, pl.Series], run_date: date
+) -> pl.DataFrame:
+    """Only the columns the GE suite reads, in one frame aligned row-for-row with `raw`.
+
+    `run_date` is the night the data is judged for: an ID's birth date after it is a slip.
+    """
     base = raw.select([pl.col(f.name) for f in spec.fields]).with_columns(
         [pl.Series(f"{n}__typed", s) for n, s in typed.items()]
     )
@@ -104,7 +110,7 @@ def check_frame(raw: pl.DataFrame, spec: DatasetSpec, typed: dict[str, pl.Series
     checks = base.select(exprs) if exprs else pl.DataFrame(height=raw.height)
     if spec.key is not None:
         checks = checks.with_columns(_occurrence(raw, spec.key))
-    checks = checks.with_columns(_id_kinds(raw, spec, typed))
+    checks = checks.with_columns(_id_kinds(raw, spec, typed, run_date))
     # Text check columns hold a handful of distinct values: as categoricals, pandas hashes and
     # compares codes instead of a million strings (GE fingerprints the whole batch).
     return checks.with_columns(pl.col(pl.String).cast(pl.Categorical))
@@ -148,7 +154,9 @@ def _occurrence(raw: pl.DataFrame, key: str) -> pl.Series:
     return pl.select(pl.when(filled).then(out)).to_series().alias(f"{key}__occurrence")
 
 
-def _id_kinds(raw: pl.DataFrame, spec: DatasetSpec, typed: dict[str, pl.Series]) -> list[pl.Series]:
+def _id_kinds(
+    raw: pl.DataFrame, spec: DatasetSpec, typed: dict[str, pl.Series], run_date: date
+) -> list[pl.Series]:
     """One `<field>__id_kind` series per ID field."""
     out = []
     for f in spec.fields:
@@ -163,6 +171,7 @@ def _id_kinds(raw: pl.DataFrame, spec: DatasetSpec, typed: dict[str, pl.Series])
                 raw,
                 typed.get(party) if party else None,
                 typed.get(doc) if doc else None,
+                run_date,
             )
         )
     return out

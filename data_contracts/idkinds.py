@@ -1,27 +1,20 @@
 """What kind of identifier each ID cell holds, as a text column Great Expectations can judge.
 
-Kinds: person numbers use `matching.ids.parse_ric` (`full`, `bad_check`, `masked`, `mangled`,
-`malformed`); organisation numbers are `uscc`, `org_code` (9-char code given alone),
-`org_bad_check` (USCC-shaped, wrong GB 32100 check char), or the same `masked`/`mangled`/
-`malformed`; documents that are not resident IDs (passports, permits) are `other_doc` and not
-checked. An empty cell has no kind (null), so only the not-null expectation can fail on it.
-Person kinds are computed vectorised (`data_contracts.ric_fast`, pinned to `parse_ric`), and so
-are organisation numbers (`data_contracts.org_fast`, pinned to `org_kind`); rare mixed cases
-run through stdnum once per distinct value.
+Kinds are `matching.ids`'s (one classifier for the matcher and the contracts): person numbers
+`full`, `bad_check`, `masked`, `mangled`, `malformed`; organisation numbers `uscc`, `org_code`
+(9-char code given alone), `org_bad_check` (USCC-shaped, wrong GB 32100 check char), or the same
+`masked`/`mangled`/`malformed`; documents that are not resident IDs (passports, permits) are
+`other_doc` and not checked. An empty cell has no kind (null), so only the not-null expectation
+can fail on it. Which classification a cell gets depends on the columns beside it (below).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from datetime import date
 
 import polars as pl
 
-from data_contracts.org_fast import org_kinds
-from data_contracts.ric_fast import person_kinds
-from matching.ids import clean_id_text, is_valid_uscc, org_code_of, parse_ric
-
-_USCC_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
+from matching.ids import either_kinds, fold_ids, org_kinds, person_kinds
 
 # Which column says whether an ID belongs to a person or an organisation.
 PARTY_COLUMN: dict[tuple[str, str], str] = {
@@ -34,80 +27,39 @@ EITHER_PARTY: frozenset[tuple[str, str]] = frozenset({("asset_inquiry", "id_numb
 DOC_TYPE_COLUMN: dict[tuple[str, str], str] = {("hotel_booking", "id_number"): "id_type"}
 
 
-def person_kind(raw: str | None) -> str | None:
-    """Kind of a resident ID cell; None when empty."""
-    kind = parse_ric(raw).kind
-    return None if kind == "empty" else kind
-
-
-def org_kind(raw: str | None) -> str | None:
-    """Kind of an organisation ID cell (USCC or 9-char organisation code); None when empty."""
-    text = clean_id_text(raw)
-    if not text:
-        return None
-    if is_valid_uscc(text):
-        return "uscc"
-    if org_code_of(text) is not None:
-        return "org_code"
-    if "*" in text:
-        return "masked"
-    ric = parse_ric(text).kind
-    if ric == "mangled":
-        return "mangled"
-    return "org_bad_check" if _USCC_SHAPE.match(text) and not text.isdigit() else "malformed"
-
-
-def either_kind(raw: str | None) -> str | None:
-    """Kind of a cell that may hold a person's or an organisation's number."""
-    kind = person_kind(raw)
-    if kind == "malformed":
-        other = org_kind(raw)
-        return other if other in ("uscc", "org_code") else kind
-    return kind
-
-
-def _kinds(values: pl.Series, classify: Callable[[str | None], str | None]) -> pl.Series:
-    """Classify distinct non-null values once in Python and broadcast back."""
-    uniq = values.drop_nulls().unique()
-    kinds = pl.Series([classify(v) for v in uniq.to_list()], dtype=pl.String)
-    return values.replace_strict(uniq, kinds, default=None, return_dtype=pl.String)
-
-
 def id_kind_column(
     dataset: str,
     field: str,
     frame: pl.DataFrame,
     party: pl.Series | None,
     doc_type: pl.Series | None,
+    as_of: date,
 ) -> pl.Series:
-    """Kind per row of ID column `field`, given parsed party-type / document-type codes."""
-    values = frame[field]
+    """Kind per row of ID column `field` on the run date, given parsed party / document codes.
+
+    A row of an organisation is judged as an organisation number; a row whose party is not
+    said (or a dataset that never says) is a person's number unless only an organisation's
+    reading makes sense of it.
+    """
+    folded = fold_ids(frame[field])
     key = (dataset, field)
-    kinds = person_kinds(values)  # vectorised; organisations are few and judged below
+    kinds = person_kinds(folded, as_of)
     if key in EITHER_PARTY:
-        needs_org = kinds == "malformed"
-        kinds = _patch(kinds, values, needs_org, either_kind)
+        kinds = either_kinds(folded, as_of)
     if party is not None and key in PARTY_COLUMN:
-        kinds = _patch(kinds, values, party == "org", org_kind, vectorised=True)
-        kinds = _patch(kinds, values, party.is_null() & (kinds == "malformed"), either_kind)
+        org = (party == "org").fill_null(False)
+        unsaid = party.is_null() & (kinds == "malformed").fill_null(False)
+        kinds = _patch(kinds, org, org_kinds(folded.filter(org)))
+        kinds = _patch(kinds, unsaid, either_kinds(folded.filter(unsaid), as_of))
     if doc_type is not None and key in DOC_TYPE_COLUMN:
+        values = frame[field]
         other = doc_type.is_not_null() & (doc_type != "resident_id") & values.is_not_null()
         kinds = pl.select(pl.when(other).then(pl.lit("other_doc")).otherwise(kinds)).to_series()
     return kinds.alias(f"{field}__id_kind")
 
 
-def _patch(
-    kinds: pl.Series,
-    values: pl.Series,
-    where: pl.Series,
-    classify: Callable[[str | None], str | None],
-    *,
-    vectorised: bool = False,
-) -> pl.Series:
-    """Re-classify the rows selected by `where` with `classify` (organisations vectorised)."""
-    where = where.fill_null(False)
-    if not where.any():
+def _patch(kinds: pl.Series, where: pl.Series, redone: pl.Series) -> pl.Series:
+    """`kinds` with the rows selected by `where` replaced by `redone` (one value per such row)."""
+    if redone.len() == 0:
         return kinds
-    chosen = values.filter(where)
-    redone = org_kinds(chosen, classify) if vectorised else _kinds(chosen, classify)
     return kinds.clone().scatter(where.arg_true(), redone)

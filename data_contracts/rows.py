@@ -71,7 +71,7 @@ def check_rows(dataset: str, raw: pl.DataFrame, *, min_date: date, run_date: dat
         raw = raw.drop(REJECT_COLUMN)
     checks = build_checks(spec, "agency", min_date, run_date)
     typed = parse_fields(raw, spec)
-    checked = check_frame(raw, spec, typed)
+    checked = check_frame(raw, spec, typed, run_date)
     critical = [
         [why] if why else found
         for why, found in zip(unread, _reasons(checks, checked, "critical"), strict=True)

@@ -268,9 +268,3 @@ def org_name_forms(names: pl.Series) -> pl.DataFrame:
         pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
         for c in ("norm", "parent")
     )
-
-
-def normalize_person_name(raw: str) -> str:
-    """Scalar `norm` of one person name (used for stable pair keys and tests)."""
-    out = person_name_forms(pl.Series([raw]))
-    return (out["norm"][0] or "") if len(out) else ""

@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 
 from matching.config import RoleSpec
-from matching.features import fold_ids, person_id_features
+from matching.ids import fold_ids, person_id_features
 from matching.legal_reps import resolve_legal_reps
 
 QUERY_SCHEMA = {

@@ -9,7 +9,7 @@ import polars as pl
 
 from matching import link
 from matching.config import MatchThresholds
-from matching.ids import _check
+from matching.ids import check_char
 from matching.parties import LIST_SCHEMA, QUERY_SCHEMA
 
 AS_OF = date(2025, 6, 1)
@@ -18,7 +18,7 @@ THRESHOLDS = MatchThresholds()
 
 def rid(body17: str) -> str:
     """A resident ID with a correct check char."""
-    return body17 + _check(body17)
+    return body17 + check_char(body17)
 
 
 def query(*rows: dict[str, Any]) -> pl.DataFrame:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import random
+from datetime import date
 
 import polars as pl
 from stdnum.cn import ric, uscc
 
-from data_contracts.idkinds import either_kind, org_kind
-from data_contracts.org_fast import org_kinds
-from data_contracts.ric_fast import person_kinds
-from matching.ids import parse_ric
+from matching.ids import either_kind, fold_ids, org_kind, org_kinds, parse_ric, person_kinds
+
+NIGHT = date(2024, 5, 2)
 
 
 def _rid(body17: str) -> str:
@@ -62,9 +62,9 @@ def _corpus(n: int = 3000) -> list[str | None]:
 
 def test_vectorised_kinds_match_parse_ric() -> None:
     corpus = _corpus()
-    fast = person_kinds(pl.Series(corpus, dtype=pl.String)).to_list()
+    fast = person_kinds(fold_ids(pl.Series(corpus, dtype=pl.String)), NIGHT).to_list()
     for raw, got in zip(corpus, fast, strict=True):
-        want = parse_ric(raw).kind
+        want = parse_ric(raw, NIGHT).kind
         assert got == (None if want == "empty" else want), raw
 
 
@@ -75,8 +75,8 @@ def test_organisation_kinds() -> None:
     assert org_kind("9111****") == "masked"
     assert org_kind("1.1E+17") == "mangled"
     assert org_kind("not a code") == "malformed" and org_kind(None) is None
-    assert either_kind("91110000600037341L") == "uscc"
-    assert either_kind("1101051985****2315") == "masked"
+    assert either_kind("91110000600037341L", NIGHT) == "uscc"
+    assert either_kind("1101051985****2315", NIGHT) == "masked"
 
 
 def _uscc(body17: str) -> str:
@@ -127,6 +127,6 @@ def _org_corpus(n: int = 2000) -> list[str | None]:
 
 def test_vectorised_org_kinds_match_org_kind() -> None:
     corpus = _org_corpus()
-    fast = org_kinds(pl.Series(corpus, dtype=pl.String), org_kind).to_list()
+    fast = org_kinds(fold_ids(pl.Series(corpus, dtype=pl.String))).to_list()
     for raw, got in zip(corpus, fast, strict=True):
         assert got == org_kind(raw), raw

@@ -37,12 +37,10 @@ class Links:
 
 
 def _org_shaped(ids: pl.Series) -> pl.Series:
-    """True where an ID is a USCC or a bare organisation code (judged once per distinct value)."""
-    from data_contracts.idkinds import either_kind
+    """True where an ID is a USCC or a bare organisation code, not a resident ID."""
+    from matching.ids import is_org_number
 
-    uniq = ids.drop_nulls().unique()
-    is_org = pl.Series([either_kind(v) in ("uscc", "org_code") for v in uniq], dtype=pl.Boolean)
-    return ids.replace_strict(uniq, is_org, default=False, return_dtype=pl.Boolean)
+    return is_org_number(ids)
 
 
 def _keyed(records: pl.DataFrame) -> pl.DataFrame:

@@ -7,6 +7,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from matching.ids import parse_ric, region_known
@@ -63,9 +64,9 @@ def _mask_agrees(left: str, right: str) -> bool:
     return all(x == y or "*" in (x, y) for x, y in zip(left, right, strict=True))
 
 
-def derived_id_fields(raw: str | None) -> dict[str, str]:
-    """Birth date, gender and region read from a resident ID, in Chinese labels."""
-    parsed = parse_ric(raw)
+def derived_id_fields(raw: str | None, as_of: date) -> dict[str, str]:
+    """Birth date, gender and region read from a resident ID as judged on `as_of`, in Chinese."""
+    parsed = parse_ric(raw, as_of)
     fields = {"证件状态": _KIND_ZH.get(parsed.kind, parsed.kind)}
     if parsed.birth_date is not None:
         fields["出生日期"] = parsed.birth_date.isoformat()
@@ -117,12 +118,13 @@ def pair_context(item: dict[str, Any]) -> dict[str, Any]:
     """Everything the pair page derives from the stored hit."""
     name_left, name_right = diff_segments(item.get("query_name"), item.get("list_name"))
     id_left, id_right = diff_segments(item.get("query_id_number"), item.get("list_id_number"))
+    night = item["last_run"]  # IDs are judged as on the night the hit was last found
     return {
         "name": (name_left, name_right),
         "id": (id_left, id_right),
         "derived": (
-            derived_id_fields(item.get("query_id_number")),
-            derived_id_fields(item.get("list_id_number")),
+            derived_id_fields(item.get("query_id_number"), night),
+            derived_id_fields(item.get("list_id_number"), night),
         ),
         "evidence": evidence_rows(item.get("evidence")),
         "record": record_fields(item.get("record_json")),
