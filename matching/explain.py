@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 
 import polars as pl
 
@@ -30,7 +31,7 @@ def pair_key(name_norm: str | None, id_clean: str | None, entry_id: str) -> str:
     return f"{identity_digest(name_norm, id_clean)}:{entry_id}"
 
 
-def _values(row: dict[str, object], field: str) -> tuple[str, str]:
+def _values(row: Mapping[str, object], field: str) -> tuple[str, str]:
     if field == "id":
         q = row.get("pid_q") or row.get("uscc_q") or row.get("org_code_q")
         lv = row.get("pid_l") or row.get("uscc_l") or row.get("org_code_l")
@@ -51,7 +52,7 @@ def _values(row: dict[str, object], field: str) -> tuple[str, str]:
 
 
 def explain_row(
-    row: dict[str, object], specs: tuple[ComparisonSpec, ...] = DECLARED
+    row: Mapping[str, object], specs: tuple[ComparisonSpec, ...] = DECLARED
 ) -> tuple[str, str]:
     """Evidence JSON and Chinese explanation of one scored pair (a dict of pair columns)."""
     evidence: list[dict[str, object]] = []

@@ -25,7 +25,7 @@ NEW = rid("11010119850307231")  # the same person after the merge into 东城区
 
 def pair_level(comparison: str, left: dict[str, Any], right: dict[str, Any]) -> str | None:
     """`level_of` with the query side's and the list side's fields given as two dicts."""
-    both = {k: (left.get(k), right.get(k)) for k in left.keys() | right.keys()}
+    both: dict[str, Any] = {k: (left.get(k), right.get(k)) for k in left.keys() | right.keys()}
     return level_of(comparison, as_of=AS_OF, **both)
 
 
