@@ -64,7 +64,7 @@ def list_features(listed: pl.DataFrame, as_of: date) -> pl.DataFrame:
     return party_features(listed, as_of).with_row_index("li")
 
 
-def _codes(specs: tuple[ComparisonSpec, ...], name: str) -> ComparisonSpec:
+def _spec(specs: tuple[ComparisonSpec, ...], name: str) -> ComparisonSpec:
     return next(s for s in specs if s.name == name)
 
 
@@ -75,7 +75,8 @@ def _at_least(spec: ComparisonSpec, evidence: Evidence) -> pl.Expr:
 
 def _against(spec: ComparisonSpec) -> pl.Expr:
     """The pair's level in `spec` is evidence against it (null: no evidence)."""
-    return pl.col(f"g_{spec.name}").is_in(spec.codes_where(lambda lv: lv.evidence == 0))
+    against = spec.codes_where(lambda lv: lv.evidence == Evidence.AGAINST)
+    return pl.col(f"g_{spec.name}").is_in(against)
 
 
 def _is(spec: ComparisonSpec, label: str) -> pl.Expr:
@@ -93,9 +94,9 @@ def _name_screen(specs: tuple[ComparisonSpec, ...] = DECLARED) -> pl.Expr:
     # Only a query party with no usable number: an unnumbered list entry met by a numbered query
     # party would otherwise send every same-name pair to analysts (57 % review rate at 200k).
     no_id = pl.col("pid_q").is_null() & pl.col("uscc_q").is_null() & pl.col("org_code_q").is_null()
-    name, birth = _codes(specs, "name"), _codes(specs, "birth")
+    name, birth = _spec(specs, "name"), _spec(specs, "birth")
     strong_name = _at_least(name, Evidence.AGREES)
-    clash = _against(birth).fill_null(False) | _against(_codes(specs, "gender")).fill_null(False)
+    clash = _against(birth).fill_null(False) | _against(_spec(specs, "gender")).fill_null(False)
     # a name alone never identifies a person: the birth date, year or published age must agree too
     supported = _at_least(birth, Evidence.SIMILAR).fill_null(False)
     person = (
@@ -123,7 +124,7 @@ def decide(
     `score_basis` says `name_screen` when the floor lifted the score: that `match_score` is the
     review threshold, not a probability, so calibration must not count it.
     """
-    ident, name = _codes(specs, "id"), _codes(specs, "name")
+    ident, name = _spec(specs, "id"), _spec(specs, "name")
     id_ok = _at_least(ident, Evidence.PARTIAL).fill_null(False)
     # A masked or re-coded number leaves room for a namesake's twin (one county's people share
     # region, birth year and last four often enough): acting on it automatically also needs the
