@@ -13,18 +13,14 @@ from typing import Any
 
 import polars as pl
 
-from matching.comparison_level import ComparisonSpec, Evidence
-from matching.comparison_library import DECLARED, ID, NAME
+from matching.comparison_level import ComparisonSpec
+from matching.comparison_library import DECLARED
 from matching.features import party_features
 from matching.pair_frame import pair_frame
 from matching.parties import LIST_SCHEMA, QUERY_SCHEMA
 
 LEVELS: dict[str, tuple[str, ...]] = {c.name: c.labels for c in DECLARED}
 """Level labels per comparison in code order (`LEVELS[name][code]`)."""
-ID_LEVELS = ID.labels
-NAME_LEVELS = NAME.labels
-ID_EVIDENCE = frozenset(ID.labels[i] for i in ID.at_least(Evidence.PARTIAL))
-"""ID levels that count as identifier evidence; without one a pair is never an automatic match."""
 
 
 def branch_veto() -> pl.Expr:
