@@ -31,13 +31,14 @@ from matching.evaluation import evaluate_hits, format_figures  # noqa: E402
 from matching.evidence import Parties  # noqa: E402
 from matching.model import load_default  # noqa: E402
 from matching.parties import list_parties, query_parties  # noqa: E402
+from matching.training import estimate_model  # noqa: E402
 from pipelines.settings import default_settings  # noqa: E402
 
 
 def _em(model: MatchModel, q: object, lp: object) -> MatchModel:
     """Estimate m/u by EM and print the fitted parameters."""
     t = time.perf_counter()
-    model = model.estimate(q, lp, as_of=AS_OF)
+    model = estimate_model(model, q, lp, as_of=AS_OF)  # type: ignore[arg-type]
     print(f"EM in {time.perf_counter() - t:.1f}s; prior={model.prior:.3g}")
     fitted = {
         c.name: {lv.name: [round(lv.m, 4), float(f"{lv.u:.3g}")] for lv in c.levels}

@@ -36,7 +36,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = "BENCH_RESULT "
 ID_LEN = 18
-MIN_VISIBLE = 6  # same floors as matching.comparisons: fewer shared visible digits is no evidence
+MIN_VISIBLE = 6  # same floors as matching.id_comparison: fewer shared visible digits is no evidence
 STRONG_VISIBLE = 10
 TAIL_LEN = 11
 TAIL_VISIBLE = 7  # a masked_a list ID shows 7 of chars 7-17 (birth year + sequence)

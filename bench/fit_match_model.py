@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/fit_match_model.py --size 20000 --seed 3 [--write]
 
-Query parties of all four agencies are pooled against the current list; `MatchModel.estimate`
-learns u from random pairs and ID segment frequencies and m by EM (`matching.estimate`). The
-seed differs from the evaluation seed (7) so the figures in docs/matching.md are out of sample.
+Query parties of all four agencies are pooled against the current list;
+`matching.training.estimate_model` learns u from random pairs and ID segment frequencies and m by
+EM (`matching.estimate`). The seed differs from the evaluation seed (7) so the figures in
+docs/matching.md are out of sample.
 `--write` saves the result as `matching/default_model.json`, the model every sweep starts from.
 """
 
@@ -24,6 +25,7 @@ from _data import AS_OF, data_dir, ensure_generated, load_inputs  # noqa: E402
 
 from matching.model import DEFAULT_MODEL_PATH, MatchModel  # noqa: E402
 from matching.parties import list_parties, query_parties  # noqa: E402
+from matching.training import estimate_model  # noqa: E402
 from pipelines.settings import default_settings  # noqa: E402
 
 AGENCIES = ("hotel_booking", "school_enrollment", "subsidy_application", "civil_service_candidate")
@@ -46,7 +48,7 @@ def main() -> None:
         queries.append(q.with_columns(pl.lit(agency + ":") + pl.col("record_id")))
     assert entries is not None
     t = time.perf_counter()
-    model = MatchModel().estimate(pl.concat(queries), list_parties(entries), as_of=AS_OF)
+    model = estimate_model(MatchModel(), pl.concat(queries), list_parties(entries), as_of=AS_OF)
     print(
         f"estimated in {time.perf_counter() - t:.1f}s; prior={model.prior:.3g} "
         f"on {model.list_parties} list parties"

@@ -15,10 +15,14 @@ blocked pairs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import polars as pl
 
-from matching.comparisons import ID_LEVELS, LEVELS
+from matching.comparison_level import ComparisonSpec
+from matching.comparison_library import DECLARED
+from matching.id_comparison import ID, IdChance
 from matching.ids import region_change_until
 from matching.layouts import condition_on_layout
 
@@ -108,36 +112,34 @@ def slip_share(qf: pl.DataFrame, lf: pl.DataFrame) -> float:
     return 1.0 - (1.0 - q) * (1.0 - lst)
 
 
-def id_u(qf: pl.DataFrame, lf: pl.DataFrame) -> np.ndarray:
-    """u per ID level (order of `ID_LEVELS`) for person pairs, from segment frequencies.
-
-    Each level's u is the chance that the segments it needs visible and equal agree between two
-    different people (and, for a re-code, that the district differs; for a slip, that a side
-    fails its check char).
-    """
+def id_chance(qf: pl.DataFrame, lf: pl.DataFrame) -> IdChance:
+    """Chance agreements of person IDs' segments between the two sides, for ID u formulas."""
     qp = qf.filter(pl.col("party_type") == "person")["pid"]
     lp = lf.filter(pl.col("party_type") == "person")["pid"]
     p = {k: _agree(qp, lp, *span) for k, span in _SEGMENTS.items()}
-    full = p["r6"] * p["year"] * p["md"] * p["seq"] * p["chk"]
     # a re-code keeps the city, moves the district, and needs one of the two codes to have changed
     # after the birth year: region and year are priced together (`recode_share`)
     district, hidden = recode_share(qp, lp)
-    u = {
-        "exact": full,
-        "masked_strong": p["r6"] * p["year"] * p["seq"] * p["chk"],  # 1101051985****2315
-        "masked_mid": p["r6"] * p["seq"] * p["chk"],  # 110105********2315
-        "masked_weak": p["r4"] * p["seq"] * p["chk"],  # 3302**********0016
-        "recode_masked": hidden * p["seq"] * (1 - p["chk"]),  # district hidden: the check differs
-        "recode_year": district * p["seq"],  # 1101031985****2318 vs a full 110101... number
-        "region_recode": district * p["md"] * p["seq"],
-        # all but one of the (at least 14) visible positions agree: ~14 ways x 10 digit values,
-        # and one side mistyped (the level's own condition)
-        "one_edit": 140 * p["r6"] * p["year"] * p["seq"] * p["chk"] * slip_share(qf, lf),
-        "org_code": full,
-    }
-    out = np.array([max(u.get(lv, 0.0), _FLOOR) for lv in ID_LEVELS])
-    out[ID_LEVELS.index("different")] = max(1.0 - out.sum() + out[0], _FLOOR)
+    return IdChance(p, district, hidden, slip_share(qf, lf))
+
+
+def formula_u(spec: ComparisonSpec, chance: IdChance) -> np.ndarray:
+    """u per level of `spec` (code order) from its levels' u formulas.
+
+    Each level's u is the chance that the parts it needs visible and equal agree between two
+    different people; the level without a formula (the catch-all) takes what the others leave.
+    """
+    out = np.array(
+        [max(lv.u_formula(chance) if lv.u_formula else 0.0, _FLOOR) for lv in spec.scored]
+    )
+    for i in spec.codes_where(lambda lv: lv.u_formula is None):
+        out[i] = max(1.0 - out.sum() + out[i], _FLOOR)
     return out
+
+
+def id_u(qf: pl.DataFrame, lf: pl.DataFrame, spec: ComparisonSpec = ID) -> np.ndarray:
+    """u per ID level (code order) for person pairs, from segment frequencies (`formula_u`)."""
+    return formula_u(spec, id_chance(qf, lf))
 
 
 def level_freq(g: pl.DataFrame, name: str, n_levels: int) -> np.ndarray:
@@ -203,16 +205,22 @@ def fit(
     m0: dict[str, np.ndarray],
     blocked: pl.DataFrame,
     random_pairs: pl.DataFrame,
-    id_u_levels: np.ndarray,
+    chance: IdChance,
     *,
     total_pairs: float,
+    specs: Sequence[ComparisonSpec] = DECLARED,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], float]:
     """m, u and prior from blocked pairs (with `by_id`, `by_name`) and random pairs.
 
-    See the module docstring.
+    u of a comparison whose levels declare u formulas comes from them (`chance`), else from the
+    level shares among random pairs. See the module docstring.
     """
-    u = {n: level_freq(random_pairs, n, len(LEVELS[n])) for n in m0}
-    u["id"] = id_u_levels
+    u = {}
+    for spec in specs:
+        if any(lv.u_formula for lv in spec.scored):
+            u[spec.name] = formula_u(spec, chance)
+        else:
+            u[spec.name] = level_freq(random_pairs, spec.name, len(spec.scored))
     others = {n for n in m0 if n != "id"}
     by_id = blocked.filter(pl.col("by_id"))
     m, lam_id = em_session(by_id, m0, u, update=others, use=others)
@@ -222,5 +230,5 @@ def fit(
     # Matches among ID-met pairs; name-only matches are left out on purpose: EM over name-met pairs
     # would count namesakes of common names as matches (no TF in EM) and inflate the prior.
     prior = lam_id * by_id.height / max(total_pairs, 1.0)
-    m, u = condition_on_layout(m, u)
+    m, u = condition_on_layout(m, u, specs)
     return m, u, prior

@@ -13,36 +13,44 @@ conditional on the layout.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from matching.comparisons import LEVELS
-
-AGREEMENT_GROUPS: dict[str, tuple[str, ...]] = {
-    "id": ("masked_weak", "masked_mid", "masked_strong", "org_code", "exact"),
-    "birth": ("age_consistent", "year", "exact"),
-}
-"""Per comparison, the levels meaning "all that both sides show agrees", one per layout."""
-
-SCRIPT_LEVEL = ("name", "romanised", ("exact", "homophone", "lookalike", "romanised"), "homophone")
-"""A romanised name against a Han one can only agree by sound: its m is the share of true pairs
-whose names agree in any form, and its u the chance that two different people's names sound
-alike (the homophone level's u), not the rarity of passports among random pairs."""
+from matching.comparison_level import ComparisonSpec
+from matching.comparison_library import DECLARED
 
 
 def condition_on_layout(
-    m: dict[str, np.ndarray], u: dict[str, np.ndarray]
+    m: dict[str, np.ndarray],
+    u: dict[str, np.ndarray],
+    specs: Sequence[ComparisonSpec] = DECLARED,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """m and u with every layout-bound level priced given its layout (see the module doc)."""
+    """m and u with every layout-bound level priced given its layout (see the module doc).
+
+    Declared on the levels: levels tagged with one `shares_m` share the sum of their m (the levels
+    meaning "all that both sides show agrees", one per layout); a level with `m_like` / `u_like`
+    takes the sum of those levels' m / that level's u (a romanised name against a Han one can
+    only agree by sound: its m is the share of true pairs whose names agree in any form, its u the
+    chance that two different people's names sound alike).
+    """
     m = {k: v.copy() for k, v in m.items()}
     u = {k: v.copy() for k, v in u.items()}
-    for comp, group in AGREEMENT_GROUPS.items():
-        if comp not in m:
+    for spec in specs:
+        if spec.name not in m:
             continue
-        idx = [LEVELS[comp].index(lv) for lv in group]
-        m[comp][idx] = float(m[comp][idx].sum())
-    comp, level, agreeing, like = SCRIPT_LEVEL
-    if comp in m:
-        names = LEVELS[comp]
-        m[comp][names.index(level)] = float(m[comp][[names.index(x) for x in agreeing]].sum())
-        u[comp][names.index(level)] = u[comp][names.index(like)]
+        groups: dict[str, list[int]] = {}
+        for code, lv in enumerate(spec.scored):
+            if lv.shares_m:
+                groups.setdefault(lv.shares_m, []).append(code)
+        for idx in groups.values():
+            m[spec.name][idx] = float(m[spec.name][idx].sum())
+    for spec in specs:
+        if spec.name not in m:
+            continue
+        for code, lv in enumerate(spec.scored):
+            if lv.m_like:
+                m[spec.name][code] = float(m[spec.name][[spec.code(x) for x in lv.m_like]].sum())
+            if lv.u_like:
+                u[spec.name][code] = u[spec.name][spec.code(lv.u_like)]
     return m, u

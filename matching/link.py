@@ -7,23 +7,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from matching.blocking import BlockingRules, candidate_pairs
 from matching.calibrate import ThresholdRule, choose_thresholds
-from matching.comparisons import ID_EVIDENCE, ID_LEVELS, NAME_LEVELS, compare
+from matching.comparison_level import ComparisonSpec, Evidence
+from matching.comparison_library import DECLARED
 from matching.config import MatchThresholds
 from matching.explain import explain
 from matching.features import party_features
 from matching.model import MatchModel, load_default
-from matching.pairs import (
-    PairScorer,
-    confirmed_pairs,
-    pair_frame,
-    score_in_chunks,
-    with_confirmed,
-)
+from matching.pairs import PairScorer, confirmed_pairs, score_in_chunks, with_confirmed
 from matching.review_budget import BudgetCut, apply_review_budget
 from matching.scoring import name_frequencies, name_reach
 
@@ -70,7 +64,26 @@ def list_features(listed: pl.DataFrame, as_of: date) -> pl.DataFrame:
     return party_features(listed, as_of).with_row_index("li")
 
 
-def _name_screen() -> pl.Expr:
+def _spec(specs: tuple[ComparisonSpec, ...], name: str) -> ComparisonSpec:
+    return next(s for s in specs if s.name == name)
+
+
+def _at_least(spec: ComparisonSpec, evidence: Evidence) -> pl.Expr:
+    """The pair's level in `spec` is `evidence` or stronger (null: no evidence)."""
+    return pl.col(f"g_{spec.name}").is_in(spec.at_least(evidence))
+
+
+def _against(spec: ComparisonSpec) -> pl.Expr:
+    """The pair's level in `spec` is evidence against it (null: no evidence)."""
+    against = spec.codes_where(lambda lv: lv.evidence == Evidence.AGAINST)
+    return pl.col(f"g_{spec.name}").is_in(against)
+
+
+def _is(spec: ComparisonSpec, label: str) -> pl.Expr:
+    return pl.col(f"g_{spec.name}") == spec.code(label)
+
+
+def _name_screen(specs: tuple[ComparisonSpec, ...] = DECLARED) -> pl.Expr:
     """Query persons with no usable number (passports, permits) can only be screened by name.
 
     FS rightly keeps a bare name far below any threshold, yet the agency must still see a rare
@@ -81,12 +94,11 @@ def _name_screen() -> pl.Expr:
     # Only a query party with no usable number: an unnumbered list entry met by a numbered query
     # party would otherwise send every same-name pair to analysts (57 % review rate at 200k).
     no_id = pl.col("pid_q").is_null() & pl.col("uscc_q").is_null() & pl.col("org_code_q").is_null()
-    strong_name = pl.col("g_name").is_in(
-        [NAME_LEVELS.index(x) for x in ("exact", "homophone", "romanised")]
-    )
-    clash = (pl.col("g_birth") == 0).fill_null(False) | (pl.col("g_gender") == 0).fill_null(False)
+    name, birth = _spec(specs, "name"), _spec(specs, "birth")
+    strong_name = _at_least(name, Evidence.AGREES)
+    clash = _against(birth).fill_null(False) | _against(_spec(specs, "gender")).fill_null(False)
     # a name alone never identifies a person: the birth date, year or published age must agree too
-    supported = (pl.col("g_birth") > 0).fill_null(False)
+    supported = _at_least(birth, Evidence.SIMILAR).fill_null(False)
     person = (
         (pl.col("party_type_q") == "person")
         & strong_name.fill_null(False)
@@ -94,9 +106,7 @@ def _name_screen() -> pl.Expr:
         & ~clash
         & supported
     )
-    org = (pl.col("party_type_q") == "org") & (
-        pl.col("g_name") == NAME_LEVELS.index("exact")
-    ).fill_null(False)
+    org = (pl.col("party_type_q") == "org") & _is(name, "exact").fill_null(False)
     return no_id & (person | org) & ~pl.col("veto")
 
 
@@ -104,32 +114,32 @@ SCORE_BASES = ("model", "name_screen")
 """`score_basis` of a hit: `match_score` is the model's probability, or the name screen's floor."""
 
 
-def decide(scored: pl.DataFrame, thresholds: MatchThresholds) -> pl.DataFrame:
+def decide(
+    scored: pl.DataFrame,
+    thresholds: MatchThresholds,
+    specs: tuple[ComparisonSpec, ...] = DECLARED,
+) -> pl.DataFrame:
     """`match` needs the match threshold AND identifier evidence; a name alone is at most `review`.
 
     `score_basis` says `name_screen` when the floor lifted the score: that `match_score` is the
     review threshold, not a probability, so calibration must not count it.
     """
-    id_ok = pl.col("g_id").is_in([ID_LEVELS.index(lv) for lv in ID_EVIDENCE]).fill_null(False)
+    ident, name = _spec(specs, "id"), _spec(specs, "name")
+    id_ok = _at_least(ident, Evidence.PARTIAL).fill_null(False)
     # A masked or re-coded number leaves room for a namesake's twin (one county's people share
     # region, birth year and last four often enough): acting on it automatically also needs the
     # name itself to agree, not merely to look alike.
-    whole_id = pl.col("g_id").is_in([ID_LEVELS.index(lv) for lv in ("exact", "org_code")])
-    name_agrees = pl.col("g_name").is_in(
-        [NAME_LEVELS.index(lv) for lv in ("exact", "homophone", "romanised", "lookalike")]
-    )
-    name_ok = (whole_id.fill_null(False) & (pl.col("g_name") != 0).fill_null(True)) | (
+    whole_id = _at_least(ident, Evidence.AGREES)
+    name_agrees = _at_least(name, Evidence.PARTIAL)
+    name_ok = (whole_id.fill_null(False) & ~_against(name).fill_null(False)) | (
         name_agrees.fill_null(False)
     )
     # Visible digits that agree under a clearly different name are a look-alike number (two people
     # whose masked numbers happen to coincide), not an item for analysts; only a whole number that
     # agrees under another name (a renamed person, a data error) is worth a look.
-    lookalike = (
-        (pl.col("g_name") == NAME_LEVELS.index("different"))
-        & (pl.col("g_id") != ID_LEVELS.index("exact"))
-    ).fill_null(False)
+    lookalike = (_against(name) & ~_is(ident, "exact")).fill_null(False)
     below = ~(pl.col("match_score") >= thresholds.review).fill_null(False)
-    floored = (~pl.col("veto") & _name_screen() & below).fill_null(False)
+    floored = (~pl.col("veto") & _name_screen(specs) & below).fill_null(False)
     p = (
         pl.when(pl.col("veto"))
         .then(0.0)
@@ -164,41 +174,18 @@ def lowest_review(thresholds: MatchThresholds | ThresholdRule) -> float:
     return thresholds.review
 
 
-def can_hit(floor: float) -> pl.Expr:
+def can_hit(floor: float, specs: tuple[ComparisonSpec, ...] = DECLARED) -> pl.Expr:
     """A scored pair worth keeping: confirmed, at or above `floor`, or screened by name alone."""
     return pl.col("forced") | (
-        ~pl.col("veto") & ((pl.col("match_score") >= floor) | _name_screen())
+        ~pl.col("veto") & ((pl.col("match_score") >= floor) | _name_screen(specs))
     )
-
-
-def gammas_for(
-    query: pl.DataFrame,
-    listed: pl.DataFrame,
-    *,
-    as_of: date,
-    u_sample: int = 1_000_000,
-    seed: int = 1,
-) -> tuple[pl.DataFrame, pl.DataFrame, float, pl.DataFrame, pl.DataFrame]:
-    """Levels of blocked pairs (with `by_id`) and of random pairs (for u), the total pair count,
-    and both feature frames."""
-    qf, lf = prepare(query, listed, as_of)
-    # EM learns the ID comparison from pairs met by name, so it wants them for numbered persons too
-    pairs, _ = candidate_pairs(qf, lf, as_of, BlockingRules(name_keys_for_numbered=True))
-    blocked = compare(pair_frame(qf, lf, pairs), as_of)
-    rng = np.random.default_rng(seed)
-    rand = pl.DataFrame(
-        {
-            "qi": rng.integers(0, max(qf.height, 1), u_sample, dtype=np.uint32),
-            "li": rng.integers(0, max(lf.height, 1), u_sample, dtype=np.uint32),
-        }
-    )
-    rand_pf = pair_frame(qf, lf, rand).filter(pl.col("party_type_q") == pl.col("party_type_l"))
-    total = float(qf.height) * float(lf.height)
-    return blocked, compare(rand_pf, as_of), total, qf, lf
 
 
 def decide_hits(
-    kept: pl.DataFrame, thresholds: MatchThresholds, review_budget: int | None
+    kept: pl.DataFrame,
+    thresholds: MatchThresholds,
+    review_budget: int | None,
+    specs: tuple[ComparisonSpec, ...] = DECLARED,
 ) -> tuple[pl.DataFrame, BudgetCut]:
     """Scored pairs that `can_hit` kept -> hits (`HIT_COLUMNS`): decided, best per entry, at most
     `REVIEW_TOP_K` reviews per party, the review budget, explanations.
@@ -207,7 +194,7 @@ def decide_hits(
     the cut-offs the latest sweep used.
     """
     decided = (
-        decide(kept, thresholds)
+        decide(kept, thresholds, specs)
         .with_columns(
             pl.when(pl.col("forced") & pl.col("match_decision").is_null())
             .then(pl.lit("review"))
@@ -236,7 +223,7 @@ def decide_hits(
         }
     )
     hits = (
-        explain(best)
+        explain(best, specs)
         .select(HIT_COLUMNS)
         .sort("record_id", "role", "match_score", descending=[False, False, True])
     )
@@ -277,11 +264,11 @@ def link(
     pairs, bstats = candidate_pairs(qf, lf, as_of, blocking)
     pairs = with_confirmed(pairs, confirmed_pairs(qf, lf, confirmed))
     t2 = time.perf_counter()
-    kept, scores = score_pairs(qf, lf, pairs, model, as_of, freqs, can_hit(floor))
+    kept, scores = score_pairs(qf, lf, pairs, model, as_of, freqs, can_hit(floor, model.specs))
     t3 = time.perf_counter()
     # a target-mode cut-off depends on the whole score distribution: choose after all scoring
     chosen = choose_thresholds(thresholds, scores)
-    hits, budget_cut = decide_hits(kept, chosen.thresholds, review_budget)
+    hits, budget_cut = decide_hits(kept, chosen.thresholds, review_budget, model.specs)
     t4 = time.perf_counter()
     n_query = qf.height
     stats = {

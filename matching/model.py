@@ -1,11 +1,12 @@
-"""The Fellegi-Sunter match model, declared as data: levels with m/u probabilities, prior, TF.
+"""The Fellegi-Sunter match model's parameters: m/u per declared level, prior, TF settings.
 
 m = P(level | same party), u = P(level | different parties), both over *random* pairs; `prior`
 is the probability that a random (query, list) pair is the same party. A pair's match weight is
 log2(prior odds) + sum of log2(m/u) over fields with evidence, plus a term-frequency adjustment
 on name levels (Splink's: u is replaced by the name's own frequency, so 张伟 weighs far less than
-a rare name). `estimate` learns u from random pairs and m + prior by EM on blocked pairs (no
-labels); `refine` folds analyst labels in.
+a rare name). The levels themselves are declared in `matching.comparison_library`;
+`matching.training.estimate_model` learns u from random pairs and m + prior by EM on blocked
+pairs (no labels); `refine` folds analyst labels in.
 """
 
 from __future__ import annotations
@@ -20,10 +21,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from matching.comparisons import LEVELS
-
-TF_LEVELS = frozenset({"exact", "homophone", "romanised"})
-"""Name levels whose weight is term-frequency adjusted."""
+from matching.comparison_level import ComparisonSpec
+from matching.comparison_library import DECLARED
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class Level:
 
 @dataclass(frozen=True)
 class Comparison:
-    """One compared field, its levels weakest first (order matches `comparisons.LEVELS`)."""
+    """One compared field's parameters, its levels in code order (`ComparisonSpec.labels`)."""
 
     name: str
     levels: tuple[Level, ...]
@@ -52,50 +51,14 @@ class Comparison:
         return next(lv for lv in self.levels if lv.name == name)
 
 
-def _cmp(name: str, mu: dict[str, tuple[float, float]]) -> Comparison:
-    return Comparison(name, tuple(Level(lv, *mu[lv]) for lv in LEVELS[name]))
+def declared_parameters(specs: tuple[ComparisonSpec, ...]) -> tuple[Comparison, ...]:
+    """The m/u each level of `specs` is declared with."""
+    return tuple(
+        Comparison(s.name, tuple(Level(lv.label, lv.m, lv.u) for lv in s.scored)) for s in specs
+    )
 
 
-# Defaults: u reasoned over random pairs (1M x 1M, ~300 region prefixes, ~10^4 sequence+check),
-# m from the generated data's noise mix; EM replaces both on real data.
-DEFAULT_COMPARISONS = (
-    _cmp(
-        "id",
-        {
-            "different": (0.03, 0.9999),
-            "one_edit": (0.03, 1e-6),
-            "masked_weak": (0.2, 1e-6),
-            "recode_masked": (0.005, 1e-6),
-            "recode_year": (0.015, 1e-7),
-            "region_recode": (0.02, 1e-9),
-            "masked_mid": (0.1, 3e-8),
-            "masked_strong": (0.4, 1e-8),
-            "org_code": (0.05, 1e-9),
-            "exact": (0.27, 1e-11),
-        },
-    ),
-    _cmp(
-        "name",
-        {
-            "different": (0.02, 0.999),
-            "fuzzy": (0.03, 1e-3),
-            "lookalike": (0.02, 1e-5),
-            "romanised": (0.05, 1e-4),
-            "homophone": (0.05, 2e-4),
-            "exact": (0.83, 1e-4),
-        },
-    ),
-    _cmp(
-        "birth",
-        {
-            "different": (0.03, 0.9),
-            "age_consistent": (0.2, 0.05),
-            "year": (0.3, 0.02),
-            "exact": (0.47, 4e-5),
-        },
-    ),
-    _cmp("gender", {"different": (0.02, 0.5), "equal": (0.98, 0.5)}),
-)
+DEFAULT_COMPARISONS = declared_parameters(DECLARED)
 
 
 @dataclass(frozen=True)
@@ -113,6 +76,13 @@ class MatchModel:
     """List size `prior` was estimated on; when set, the prior is rescaled to the list being
     screened (a query party's chance of being listed stays put, its chance per list party shrinks
     as the list grows). 0 = use `prior` as it is."""
+    specs: tuple[ComparisonSpec, ...] = field(default=DECLARED, repr=False, compare=False)
+    """The declared comparisons these parameters are for (not saved: the code declares them)."""
+
+    @classmethod
+    def declared(cls, specs: tuple[ComparisonSpec, ...]) -> MatchModel:
+        """The model of `specs` with every level's declared m/u (before any estimation)."""
+        return cls(declared_parameters(specs), specs=specs)
 
     def prior_for(self, n_list: int) -> float:
         """Prior for a list of `n_list` parties."""
@@ -129,21 +99,30 @@ class MatchModel:
         return np.array([lv.weight for lv in self.comparison(name).levels])
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict for JSON."""
-        return asdict(self)
+        """Plain dict for JSON (the parameters; the declarations stay in the code)."""
+        return {
+            "comparisons": [asdict(c) for c in self.comparisons],
+            "prior": self.prior,
+            "tf_minimum": self.tf_minimum,
+            "tf_tables": self.tf_tables,
+            "list_parties": self.list_parties,
+        }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> MatchModel:
-        """Inverse of `to_dict`."""
+    def from_dict(
+        cls, data: dict[str, Any], specs: tuple[ComparisonSpec, ...] = DECLARED
+    ) -> MatchModel:
+        """Inverse of `to_dict`, for the comparisons `specs` declares."""
+        labels = {s.name: s.labels for s in specs}
         comps = tuple(
             Comparison(c["name"], tuple(Level(**lv) for lv in c["levels"]))
             for c in data["comparisons"]
         )
         for c in comps:  # level codes index these tuples: a model saved before a level was added
             names = tuple(lv.name for lv in c.levels)  # would silently weigh the wrong levels
-            if names != LEVELS.get(c.name):
+            if names != labels.get(c.name):
                 raise ValueError(
-                    f"model comparison {c.name!r} has levels {names}, expected {LEVELS.get(c.name)}"
+                    f"model comparison {c.name!r} has levels {names}, expected {labels.get(c.name)}"
                     " (re-fit it: bench/fit_match_model.py --write)"
                 )
         return cls(
@@ -152,6 +131,7 @@ class MatchModel:
             float(data.get("tf_minimum", 1e-7)),
             dict(data.get("tf_tables", {})),
             int(data.get("list_parties", 0)),
+            specs,
         )
 
     def with_params(
@@ -174,32 +154,10 @@ class MatchModel:
         )
         return replace(self, comparisons=comps, prior=float(np.clip(prior, 1e-15, 0.5)))
 
-    def estimate(
-        self,
-        query: pl.DataFrame,
-        listed: pl.DataFrame,
-        *,
-        as_of: Any,
-        u_sample: int = 1_000_000,
-        seed: int = 1,
-    ) -> MatchModel:
-        """Unsupervised fit on party frames (`matching.estimate`): u from random pairs and ID
-        segment frequencies, m by EM in two sessions, prior from all blocked pairs."""
-        from matching import estimate  # deferred: estimate -> link -> model
-        from matching.link import gammas_for
-
-        blocked, random_pairs, total_pairs, qf, lf = gammas_for(
-            query, listed, as_of=as_of, u_sample=u_sample, seed=seed
-        )
-        m0 = {c.name: np.array([lv.m for lv in c.levels]) for c in self.comparisons}
-        m, u, prior = estimate.fit(
-            m0, blocked, random_pairs, estimate.id_u(qf, lf), total_pairs=total_pairs
-        )
-        return replace(self.with_params(m, u, prior), list_parties=lf.height)
-
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("default_model.json")
-"""The packaged model: estimated by `MatchModel.estimate` on generated data (docs/matching.md)."""
+"""The packaged model: estimated by `matching.training.estimate_model` on generated data
+(docs/matching.md)."""
 
 
 @lru_cache(maxsize=1)

@@ -15,59 +15,11 @@ from matching.calibrate import pair_probabilities
 from matching.comparisons import compare
 from matching.explain import identity_digest
 from matching.model import MatchModel
+from matching.pair_frame import pair_frame
 from matching.scoring import NameFrequencies, score
 
-_Q_COLS = (
-    "record_id",
-    "role",
-    "party_type",
-    "name",
-    "id_number",
-    "pid",
-    "pid_kind",
-    "uscc",
-    "org_code",
-    "norm",
-    "fold",
-    "py",
-    "py_rev",
-    "han",
-    "branch",
-    "birth",
-    "year",
-    "sex",
-)
-_L_COLS = (
-    "entry_id",
-    "list_role",
-    "party_type",
-    "name",
-    "pid",
-    "pid_kind",
-    "uscc",
-    "org_code",
-    "norm",
-    "fold",
-    "py",
-    "py_rev",
-    "py_alt",
-    "han",
-    "branch",
-    "birth",
-    "year",
-    "age",
-    "age_on",
-    "sex",
-)
 PAIR_CHUNK = 1_000_000
 """Candidate pairs compared and scored at a time (`score_in_chunks`)."""
-
-
-def pair_frame(qf: pl.DataFrame, lf: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
-    """Gather both sides' features for each `qi, li` pair, suffixed `_q` / `_l`."""
-    q = qf.select(list(_Q_COLS))[pairs["qi"]].rename(lambda c: f"{c}_q")
-    lt = lf.select(list(_L_COLS))[pairs["li"]].rename(lambda c: f"{c}_l")
-    return pl.concat([pairs, q, lt], how="horizontal")
 
 
 def score_in_chunks(
@@ -89,11 +41,11 @@ def score_in_chunks(
     scores: list[np.ndarray] = []
     for start in range(0, pairs.height, PAIR_CHUNK):
         chunk = pairs.slice(start, PAIR_CHUNK)
-        scored = score(compare(pair_frame(qf, lf, chunk), as_of), lf, model, freqs)
+        scored = score(compare(pair_frame(qf, lf, chunk), as_of, model.specs), lf, model, freqs)
         scores.append(pair_probabilities(scored))
         kept.append(scored.filter(can_hit))
     if not kept:  # no candidate pair at all: an empty frame with the scored schema
-        empty = score(compare(pair_frame(qf, lf, pairs), as_of), lf, model, freqs)
+        empty = score(compare(pair_frame(qf, lf, pairs), as_of, model.specs), lf, model, freqs)
         return empty, np.empty(0)
     return pl.concat(kept), np.concatenate(scores)
 

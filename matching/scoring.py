@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from matching.comparisons import NAME_LEVELS
-from matching.model import TF_LEVELS, MatchModel
+from matching.comparison_level import ComparisonSpec
+from matching.model import MatchModel
 
 TF_PSEUDO = 2.0
 """Pseudo-count shrinking a name's list frequency towards the level's u (small lists say little)."""
@@ -61,6 +61,10 @@ def name_frequencies(lf: pl.DataFrame, model: MatchModel) -> NameFrequencies:
     )
 
 
+def _name_spec(model: MatchModel) -> ComparisonSpec:
+    return next(s for s in model.specs if s.name == "name")
+
+
 def score(
     pairs: pl.DataFrame,
     lf: pl.DataFrame,
@@ -81,15 +85,12 @@ def score(
     out = out.join(freqs.norm, on="norm_l", how="left").join(freqs.py, on="py_l", how="left")
     n = freqs.persons
     tf_expr = pl.lit(0.0)
-    for lvl in TF_LEVELS:
-        count = pl.col("n_norm" if lvl == "exact" else "n_py")
-        adj = _tf_adjust(count, n, model.comparison("name").level(lvl).u, model.tf_minimum)
-        is_person = pl.col("party_type_q") == "person"
-        tf_expr = (
-            pl.when(is_person & (pl.col("g_name") == NAME_LEVELS.index(lvl)))
-            .then(adj)
-            .otherwise(tf_expr)
-        )
+    is_person = pl.col("party_type_q") == "person"
+    for code, lv in enumerate(_name_spec(model).scored):  # TF counts are of list names
+        if lv.tf_column is not None:
+            u = model.comparison("name").level(lv.label).u
+            adj = _tf_adjust(pl.col(f"n_{lv.tf_column}"), n, u, model.tf_minimum)
+            tf_expr = pl.when(is_person & (pl.col("g_name") == code)).then(adj).otherwise(tf_expr)
     prior = model.prior_for(lf.height)
     prior_bits = math.log2(prior / (1 - prior))
     out = out.with_columns(tf_expr.alias("w_tf")).with_columns(
@@ -115,17 +116,16 @@ def name_reach(
     prior = model.prior_for(lf.height)
     prior_bits = math.log2(prior / (1 - prior))
 
-    def tf_level(level: str, count: str) -> pl.Expr:
+    tf = {lv.label: lv.tf_column for lv in _name_spec(model).scored if lv.tf_column}
+
+    def tf_level(level: str, column: str) -> pl.Expr:
         lv = name.level(level)
-        adj = _tf_adjust(pl.col(count), freqs.persons, lv.u, model.tf_minimum)
+        adj = _tf_adjust(pl.col(f"n_{column}"), freqs.persons, lv.u, model.tf_minimum)
         return pl.lit(lv.weight) + adj
 
-    plain = max(lv.weight for lv in name.levels if lv.name not in TF_LEVELS)
+    plain = max(lv.weight for lv in name.levels if lv.name not in tf)
     best_name = pl.max_horizontal(
-        tf_level("exact", "n_norm"),
-        tf_level("homophone", "n_py"),
-        tf_level("romanised", "n_py"),
-        pl.lit(plain),
+        *(tf_level(level, column) for level, column in tf.items()), pl.lit(plain)
     )
     has_birth = pl.any_horizontal(pl.col(c).is_not_null() for c in ("age", "year", "birth"))
     bound = (

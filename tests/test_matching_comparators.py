@@ -10,11 +10,10 @@ import pytest
 
 from matching import link
 from matching.blocking import candidate_pairs
-from matching.comparisons import compare
+from matching.comparisons import level_of
 from matching.config import RoleSpec
 from matching.link import prepare
 from matching.mask import mask_id, mask_name
-from matching.pairs import pair_frame
 from matching.parties import list_parties, query_parties
 from tests.matching_helpers import AS_OF, THRESHOLDS, listed, query, rid
 
@@ -24,14 +23,10 @@ OLD = rid("11010319850307231")  # 崇文区 code, retired in 2010
 NEW = rid("11010119850307231")  # the same person after the merge into 东城区
 
 
-def levels(left: dict[str, Any], right: dict[str, Any]) -> dict[str, str | None]:
-    """Level names of every comparison for one literal pair (compared without blocking)."""
-    from matching.comparisons import LEVELS
-
-    qf, lf = prepare(query(left), listed(right), AS_OF)
-    pairs = pl.DataFrame({"qi": [0], "li": [0]}, schema={"qi": pl.UInt32, "li": pl.UInt32})
-    row = compare(pair_frame(qf, lf, pairs), AS_OF).row(0, named=True)
-    return {f: (None if row[f"g_{f}"] is None else LEVELS[f][row[f"g_{f}"]]) for f in LEVELS}
+def pair_level(comparison: str, left: dict[str, Any], right: dict[str, Any]) -> str | None:
+    """`level_of` with the query side's and the list side's fields given as two dicts."""
+    both: dict[str, Any] = {k: (left.get(k), right.get(k)) for k in left.keys() | right.keys()}
+    return level_of(comparison, as_of=AS_OF, **both)
 
 
 @pytest.mark.parametrize(
@@ -73,10 +68,7 @@ def levels(left: dict[str, Any], right: dict[str, Any]) -> dict[str, str | None]
     ],
 )
 def test_id_levels(left_id: str, right_id: str, level: str | None) -> None:
-    assert (
-        levels({"id_number": left_id, "name": "甲"}, {"id_number": right_id, "name": "乙"})["id"]
-        == level
-    )
+    assert level_of("id", as_of=AS_OF, id_number=(left_id, right_id), name=("甲", "乙")) == level
 
 
 @pytest.mark.parametrize(
@@ -93,7 +85,7 @@ def test_id_levels(left_id: str, right_id: str, level: str | None) -> None:
     ],
 )
 def test_name_levels(left: str | None, right: str, level: str | None) -> None:
-    assert levels({"name": left}, {"name": right})["name"] == level
+    assert level_of("name", as_of=AS_OF, name=(left, right)) == level
 
 
 @pytest.mark.parametrize(
@@ -123,7 +115,7 @@ def test_name_levels(left: str | None, right: str, level: str | None) -> None:
     ],
 )
 def test_birth_levels(left: dict[str, Any], right: dict[str, Any], level: str | None) -> None:
-    assert levels({"name": "甲", **left}, {"name": "甲", **right})["birth"] == level
+    assert pair_level("birth", {"name": "甲", **left}, {"name": "甲", **right}) == level
 
 
 @pytest.mark.parametrize(
@@ -135,7 +127,7 @@ def test_birth_levels(left: dict[str, Any], right: dict[str, Any], level: str | 
     ],
 )
 def test_gender_levels(left: dict[str, Any], right: dict[str, Any], level: str | None) -> None:
-    assert levels({"name": "甲", **left}, {"name": "甲", **right})["gender"] == level
+    assert pair_level("gender", {"name": "甲", **left}, {"name": "甲", **right}) == level
 
 
 def test_right_entry_outranks_homonym() -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
 import pytest
 
-from matching.comparisons import ID_LEVELS, LEVELS
+from matching.comparisons import LEVELS
 from matching.estimate import em_session, id_u, level_freq
+from matching.id_comparison import ID
 from matching.model import MatchModel, refine
 
 TRUE_M = {
@@ -52,7 +54,7 @@ def test_refine_moves_m_towards_labels_and_round_trips() -> None:
     model = MatchModel()
     labels = pl.DataFrame(
         {
-            "g_id": [ID_LEVELS.index("exact")] * 500,
+            "g_id": [ID.code("exact")] * 500,
             "g_name": [5] * 500,
             "g_birth": [3] * 500,
             "g_gender": [1] * 500,
@@ -65,7 +67,7 @@ def test_refine_moves_m_towards_labels_and_round_trips() -> None:
     assert again == refined
 
 
-def _persons(ids: list[str | None], kinds: list[str | None]) -> pl.DataFrame:
+def _persons(ids: Sequence[str | None], kinds: Sequence[str | None]) -> pl.DataFrame:
     return pl.DataFrame(
         {"party_type": ["person"] * len(ids), "pid": ids, "pid_kind": kinds},
         schema={"party_type": pl.String, "pid": pl.String, "pid_kind": pl.String},
@@ -78,13 +80,13 @@ def test_one_edit_u_is_the_chance_of_a_slip_times_a_near_agreement() -> None:
     rng = np.random.default_rng(3)
     ids = [f"{rng.integers(10**17):018d}" for _ in range(2_000)]
     listed = _persons(ids, ["full"] * len(ids))
-    one = ID_LEVELS.index("one_edit")
+    one = ID.code("one_edit")
     rare = id_u(_persons(ids, ["bad_check"] * 2 + ["full"] * 1_998), listed)[one]
     common = id_u(_persons(ids, ["bad_check"] * 200 + ["full"] * 1_800), listed)[one]
     assert 50 < common / rare < 150  # 100x more slips, ~100x more chance near-agreements
     # a re-code with the birth year visible is rarer by chance than one showing only r4 + last4
     u = id_u(_persons(ids, ["full"] * len(ids)), listed)
-    assert u[ID_LEVELS.index("recode_year")] < u[ID_LEVELS.index("recode_masked")]
+    assert u[ID.code("recode_year")] < u[ID.code("recode_masked")]
 
 
 def test_model_with_other_levels_is_refused() -> None:
@@ -113,8 +115,8 @@ def test_recode_u_counts_only_code_pairs_that_can_be_a_recode() -> None:
     neighbours = _persons(_ids(current, 3_000, rng), ["full"] * 3_000)
     with_retired = _persons(_ids([*current, "110103"], 3_000, rng), ["full"] * 3_000)
     for level in ("region_recode", "recode_year"):
-        i = ID_LEVELS.index(level)
+        i = ID.code(level)
         assert id_u(neighbours, neighbours)[i] == pytest.approx(1e-15)
         assert id_u(with_retired, with_retired)[i] > 1e-9
     # a hidden district (3302**********0016) can be any code of the city, Beijing has retired ones
-    assert id_u(neighbours, neighbours)[ID_LEVELS.index("recode_masked")] > 1e-6
+    assert id_u(neighbours, neighbours)[ID.code("recode_masked")] > 1e-6

@@ -16,9 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching.blocking import candidate_pairs
-from matching.comparisons import ID_LEVELS, compare
+from matching.comparisons import level_of
 from matching.link import prepare
-from matching.pairs import pair_frame
 from matching.regions import successor_pairs
 from tests.matching_helpers import AS_OF, listed, query, rid
 
@@ -61,14 +60,7 @@ def met(query_id: str, list_id: str, name: str = "张伟", list_name: str | None
 
 
 def id_level(query_id: str, list_id: str) -> str:
-    qf, lf = prepare(
-        query({"name": "张伟", "id_number": query_id}),
-        listed({"name": "张伟", "id_number": list_id}),
-        AS_OF,
-    )
-    pairs = pl.DataFrame({"qi": [0], "li": [0]}, schema={"qi": pl.UInt32, "li": pl.UInt32})
-    code = compare(pair_frame(qf, lf, pairs), AS_OF)["g_id"][0]
-    return "none" if code is None else ID_LEVELS[code]
+    return level_of("id", as_of=AS_OF, name="张伟", id_number=(query_id, list_id)) or "none"
 
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

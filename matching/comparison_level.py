@@ -1,0 +1,160 @@
+"""Comparisons declared as data: one ordered list of typed levels per compared field.
+
+Shaped after Splink's `ComparisonLevelCreator` / `Comparison`: a comparison is an ordered list of
+levels, each a condition over the pair's columns; the first level whose condition holds is the
+pair's level. Everything the rest of the matcher needs about a level is declared on it: its label,
+its packaged m/u, whether its weight is term-frequency adjusted, what kind of evidence it is, its
+Chinese phrase for explanations and, when its u cannot be sampled from random pairs, the formula
+`matching.estimate` prices it with. Level tuples, TF sets, phrases and u formulas are all read off
+these declarations; nothing else lists levels.
+
+Level codes (`g_<comparison>` columns, and the order of a stored model's levels) count the scored
+levels from the last one declared, as Splink's comparison vector values do: the catch-all level
+is 0 and the first, strongest level the highest code. Null levels ("no evidence") get no code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import IntEnum
+from typing import Any
+
+import polars as pl
+
+
+class Evidence(IntEnum):
+    """What a level says about the pair, weakest first; decisions test a level against these."""
+
+    AGAINST = 0
+    """The field disagrees."""
+    SIMILAR = 1
+    """Alike without agreeing (a fuzzy name): some support, never enough to act on."""
+    PARTIAL = 2
+    """What both sides show agrees, but not all of it is shown (a mask, a year, a look-alike)."""
+    AGREES = 3
+    """The whole value agrees (allowing for spelling: same sound, romanisation)."""
+
+
+Costly = Callable[[pl.DataFrame], pl.Series]
+"""A level condition too expensive for every pair (string similarity): computed only on the
+pairs no earlier level took, returning one boolean per such pair."""
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: polars expressions do not compare as values
+class ComparisonLevel:
+    """One level of a comparison and everything the matcher needs to know about it."""
+
+    label: str
+    when: pl.Expr | None = None
+    """Vectorised predicate over the pair's columns (and its comparison's derived ones);
+    None = every pair that reaches this level (the catch-all)."""
+    phrase_zh: str = ""
+    """How an explanation states this level to an analyst."""
+    m: float = 0.5
+    """Packaged P(level | same party), used until a model is estimated."""
+    u: float = 0.5
+    """Packaged P(level | different parties)."""
+    evidence: Evidence = Evidence.AGAINST
+    tf_column: str | None = None
+    """List feature whose value frequency replaces u (Splink's TF adjustment); None = no TF."""
+    u_formula: Callable[[Any], float] | None = None
+    """u from the chance agreement of the value's parts, for levels too rare to sample among
+    random pairs (`matching.estimate`); None = the level's share among random pairs, or, in a
+    comparison priced by formulas, whatever probability the other levels leave."""
+    shares_m: str | None = None
+    """Levels with the same tag share one m, the sum of theirs (`matching.layouts`)."""
+    m_like: tuple[str, ...] = ()
+    """This level's m is the sum of these levels' m (`matching.layouts`)."""
+    u_like: str | None = None
+    """This level takes that level's u (`matching.layouts`)."""
+    costly: Costly | None = None
+    """Replaces `when` for a condition computed only on the pairs still open."""
+    is_null: bool = False
+    """A pair stopping here carries no evidence for this comparison (null level code)."""
+
+
+Derive = Callable[[pl.DataFrame, date], pl.DataFrame]
+"""Columns a comparison's conditions read besides the pair's own (same height as the pairs)."""
+
+
+@dataclass(frozen=True, eq=False)
+class ComparisonSpec:
+    """One compared field: its levels in order of precedence (the first that holds wins)."""
+
+    name: str
+    levels: tuple[ComparisonLevel, ...]
+    derive: Derive | None = None
+
+    @property
+    def scored(self) -> tuple[ComparisonLevel, ...]:
+        """The levels that carry weight, in code order (catch-all first, strongest last)."""
+        return tuple(lv for lv in reversed(self.levels) if not lv.is_null)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Level labels in code order: `labels[code]` is the level a `g_<name>` code means."""
+        return tuple(lv.label for lv in self.scored)
+
+    def code(self, label: str) -> int:
+        """The code of the level called `label`."""
+        return self.labels.index(label)
+
+    def level(self, label: str) -> ComparisonLevel:
+        """The scored level called `label`."""
+        return self.scored[self.code(label)]
+
+    def codes_where(self, test: Callable[[ComparisonLevel], bool]) -> list[int]:
+        """Codes of the levels for which `test` holds."""
+        return [i for i, lv in enumerate(self.scored) if test(lv)]
+
+    def at_least(self, evidence: Evidence) -> list[int]:
+        """Codes of the levels whose evidence is `evidence` or stronger."""
+        return self.codes_where(lambda lv: lv.evidence >= evidence)
+
+    def with_level(self, level: ComparisonLevel, *, before: str) -> ComparisonSpec:
+        """A copy with `level` declared just before the level called `before`."""
+        at = next(i for i, lv in enumerate(self.levels) if lv.label == before)
+        return replace(self, levels=(*self.levels[:at], level, *self.levels[at:]))
+
+    def assign(self, pairs: pl.DataFrame, as_of: date) -> pl.Series:
+        """`g_<name>`: the code of the first level whose condition holds, null for none."""
+        frame = pairs if self.derive is None else pairs.hstack(self.derive(pairs, as_of))
+        codes = tuple(-1 if lv.is_null else self.code(lv.label) for lv in self.levels)
+        found = _first_level(self.levels, codes, frame)
+        return pl.select(pl.when(found >= 0).then(found)).to_series().rename(f"g_{self.name}")
+
+
+_OPEN = "__level_open"
+
+
+def _chain(levels: tuple[ComparisonLevel, ...], codes: tuple[int, ...]) -> pl.Expr:
+    """One when/then chain: the first true condition gives its code (-1 for a null level)."""
+    chain: Any = pl
+    for lv, code in zip(levels, codes, strict=True):
+        cond = pl.lit(True) if lv.when is None else lv.when
+        chain = chain.when(cond).then(pl.lit(code, dtype=pl.Int8))
+    return chain.otherwise(pl.lit(None, dtype=pl.Int8)).alias("g")
+
+
+def _first_level(
+    levels: tuple[ComparisonLevel, ...], codes: tuple[int, ...], frame: pl.DataFrame
+) -> pl.Series:
+    """Codes of the first matching level; a costly condition is computed only on open pairs."""
+    k = next((i for i, lv in enumerate(levels) if lv.costly is not None), None)
+    if k is None:
+        return frame.select(_chain(levels, codes)).to_series()
+    if k:
+        head = frame.select(_chain(levels[:k], codes[:k])).to_series()
+    else:
+        head = pl.Series("g", [None] * frame.height, dtype=pl.Int8)
+    still = head.is_null()
+    if not still.any():
+        return head
+    sub = frame.filter(still)
+    costly = levels[k].costly
+    assert costly is not None
+    sub = sub.with_columns(costly(sub).alias(_OPEN))
+    rest = (replace(levels[k], when=pl.col(_OPEN), costly=None), *levels[k + 1 :])
+    return head.scatter(still.arg_true(), _first_level(rest, codes[k:], sub))

@@ -1,0 +1,123 @@
+"""Resident IDs compared position by position: the columns the ID comparison's levels read.
+
+Masks are unknown, not wrong: a `*` on either side is a position nobody can compare. Whole values
+are compared at once as (n, 18) byte matrices, a chunk at a time, so a large pair set never
+materialises more than `_CHUNK` x 18 bytes per matrix.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+from matching.ids import recode_plausible
+from matching.regions import recoded_across, same_place_or_merged
+
+_STAR = ord("*")
+_DIGIT = ord("0")
+_CHUNK = 1_000_000
+_R6_W = 10 ** np.arange(5, -1, -1, dtype=np.int64)
+COLUMNS = {
+    "_id_vis": pl.Int64,
+    "_id_conf": pl.Int64,
+    "_id_masked": pl.Boolean,
+    "_id_tail_vis": pl.Int64,
+    "_id_year_vis": pl.Boolean,
+    "_id_swapped": pl.Boolean,
+    "_id_recode": pl.Boolean,
+    "_id_typo": pl.Boolean,
+}
+"""Per pair: visible shared positions, conflicting ones, either side masked, visible birth date and
+sequence positions, birth year visible on both, two adjacent positions swapped, a plausible
+re-code of the region code, either side failing its check char."""
+
+
+def _id_matrix(ids: pl.Series) -> np.ndarray:
+    """(n, 18) uint8 matrix of cleaned IDs; a missing ID is all `*` (nothing visible)."""
+    text = ids.fill_null("*" * 18)
+    return np.frombuffer("".join(text.to_list()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+
+
+def _region(m: np.ndarray) -> np.ndarray:
+    """6-digit region code per row of an ID matrix, -1 where any of its digits is masked."""
+    head = m[:, :6]
+    code = (head.astype(np.int64) - _DIGIT) @ _R6_W
+    return np.where((head == _STAR).any(1), -1, code)
+
+
+def _year(m: np.ndarray) -> np.ndarray:
+    """Birth year per row of an ID matrix, 0 where masked."""
+    digits = m[:, 6:10]
+    year = (digits.astype(np.int64) - _DIGIT) @ _R6_W[2:]
+    return np.where((digits == _STAR).any(1), 0, year)
+
+
+def _recode_plausible(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Re-code plausibility for aligned ID matrices that agree on their (visible) city digits."""
+    ya = _year(a)
+    year = np.where(ya > 0, ya, _year(b))
+    city = (a[:, :4].astype(np.int64) - _DIGIT) @ _R6_W[2:]
+    ra, rb = _region(a), _region(b)
+    return recode_plausible(ra, rb, city, year) & same_place_or_merged(ra, rb, year)
+
+
+def _recoded(a: np.ndarray, b: np.ndarray, vis: np.ndarray, conf: np.ndarray) -> np.ndarray:
+    """Conflicts only in the region and check positions, where a re-coded district explains them.
+
+    A re-code keeps birth date and sequence (the check char follows the region). District re-codes
+    stay inside their city: the first four region digits must be seen to agree, and the district
+    digits must differ or be hidden. Neighbouring districts that both existed all along are two
+    people, not a re-code: one of the two codes must have been created or retired after the birth
+    year (stdnum's region table).
+    """
+    n_conf = conf.sum(1)
+    tail_ok = (n_conf > 0) & (conf[:, 6:17].sum(1) == 0) & (vis[:, 6:17].sum(1) >= 3)
+    same_city = vis[:, :4].all(1) & ~conf[:, :4].any(1)
+    district_moved = conf[:, 4:6].any(1) | ~vis[:, 4:6].all(1)
+    recode = tail_ok & same_city & district_moved
+    maybe = np.flatnonzero(recode)
+    recode[maybe] = _recode_plausible(a[maybe], b[maybe])
+    # A re-code may also move a place to another city prefix (江安县 512529 -> 511523): then both
+    # full region codes must be a dated re-code of one place in the region history.
+    far = np.flatnonzero(tail_ok & vis[:, :6].all(1) & conf[:, :4].any(1))
+    if len(far):
+        ya = _year(a[far])
+        recode[far] = recoded_across(
+            _region(a[far]), _region(b[far]), np.where(ya > 0, ya, _year(b[far]))
+        )
+    return recode
+
+
+def _positions(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+    vis = (a != _STAR) & (b != _STAR)
+    conf = vis & (a != b)
+    swapped = conf[:, :-1] & conf[:, 1:] & (a[:, :-1] == b[:, 1:]) & (a[:, 1:] == b[:, :-1])
+    return {
+        "_id_vis": vis.sum(1),
+        "_id_conf": conf.sum(1),
+        "_id_masked": ((a == _STAR) | (b == _STAR)).any(1),
+        "_id_tail_vis": vis[:, 6:17].sum(1),
+        "_id_year_vis": vis[:, 6:10].all(1),
+        "_id_swapped": swapped.any(1),
+        "_id_recode": _recoded(a, b, vis, conf),
+    }
+
+
+def id_positions(pairs: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """`COLUMNS` for every pair of resident IDs (`pid_q`, `pid_l`, `pid_kind_q/_l`)."""
+    del as_of  # an ID's positions do not depend on the run date
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in COLUMNS}
+    for start in range(0, pairs.height, _CHUNK):
+        chunk = pairs.slice(start, _CHUNK)
+        found = _positions(_id_matrix(chunk["pid_q"]), _id_matrix(chunk["pid_l"]))
+        # either side's number fails its check char, so a one-position difference can be a slip;
+        # between two checksum-valid numbers it means two different people
+        typo = (chunk["pid_kind_q"] == "bad_check") | (chunk["pid_kind_l"] == "bad_check")
+        found["_id_typo"] = typo.fill_null(False).to_numpy()
+        for c, v in found.items():
+            parts[c].append(v)
+    return pl.DataFrame(
+        {c: np.concatenate(v) if v else np.empty(0) for c, v in parts.items()}
+    ).cast(COLUMNS)  # type: ignore[arg-type]
