@@ -17,36 +17,15 @@ from typing import TypeVar
 
 import duckdb
 
+from pipelines.storage.hit_schema import REVIEW, ddl_of
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SCHEMA_VERSION = 1
 
-# Hit columns the sweep pushes; kept verbatim so the pair page can show them.
-HIT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("pair_key", "VARCHAR NOT NULL"),
-    ("agency", "VARCHAR NOT NULL"),
-    ("record_id", "VARCHAR NOT NULL"),
-    ("role", "VARCHAR"),
-    ("entry_id", "VARCHAR"),
-    ("list_role", "VARCHAR"),
-    ("match_score", "DOUBLE"),
-    ("match_decision", "VARCHAR"),
-    ("evidence", "VARCHAR"),
-    ("explanation_zh", "VARCHAR"),
-    ("intercept", "BOOLEAN"),
-    ("rule_id", "VARCHAR"),
-    ("reason", "VARCHAR"),
-    ("alert_id", "VARCHAR"),
-    ("query_name", "VARCHAR"),
-    ("query_id_number", "VARCHAR"),
-    ("list_name", "VARCHAR"),
-    ("list_id_number", "VARCHAR"),
-    ("record_json", "VARCHAR"),
-    ("entry_json", "VARCHAR"),
-    # whether the sanction rule would intercept once the identity is confirmed (review hits)
-    ("would_intercept", "BOOLEAN"),
-)
+# Hit columns the sweep pushes (pipelines.storage.hit_schema); kept so the pair page can show them.
+HIT_COLUMNS: tuple[tuple[str, str], ...] = ddl_of(REVIEW)
 
 _HIT_DDL = ",\n  ".join(f"{name} {kind}" for name, kind in HIT_COLUMNS)
 

@@ -20,6 +20,7 @@ import duckdb
 import polars as pl
 
 from pipelines.errors import CredsweepError
+from pipelines.storage.hit_schema import WAREHOUSE, ddl_of, names_of
 
 MEMORY = ":memory:"
 
@@ -48,6 +49,9 @@ LIST_CONTENT_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 _LIST_COLUMNS_SQL = ",\n    ".join(f"{name} {kind}" for name, kind in LIST_CONTENT_COLUMNS)
+_HIT_COLUMNS_SQL = ",\n    ".join(
+    f"{name} {kind}" for name, kind in ddl_of(WAREHOUSE, skip=("agency",))
+)
 
 # No PRIMARY KEY constraints: DuckDB checks them eagerly, and a delete followed by an insert of
 # the same key inside one transaction (our upsert) would trip them. Keys are kept by `upsert`.
@@ -89,25 +93,10 @@ DDL: tuple[str, ...] = (
     record_key VARCHAR,
     reason VARCHAR
 )""",
-    """CREATE TABLE IF NOT EXISTS hits (
+    f"""CREATE TABLE IF NOT EXISTS hits (
     agency VARCHAR NOT NULL,
     run_date DATE NOT NULL,
-    record_id VARCHAR NOT NULL,
-    role VARCHAR NOT NULL,
-    entry_id VARCHAR NOT NULL,
-    query_role VARCHAR,
-    list_role VARCHAR,
-    match_score DOUBLE,
-    match_decision VARCHAR,
-    pair_key VARCHAR,
-    evidence VARCHAR,
-    explanation_zh VARCHAR,
-    intercept BOOLEAN,
-    rule_id VARCHAR,
-    reason VARCHAR,
-    legal_basis VARCHAR,
-    action VARCHAR,
-    deadline_working_days INTEGER
+    {_HIT_COLUMNS_SQL}
 )""",
     """CREATE TABLE IF NOT EXISTS alerts (
     alert_id VARCHAR NOT NULL,
@@ -362,24 +351,7 @@ def replace_partition(
     return frame.height
 
 
-HIT_TABLE_COLUMNS = (
-    "record_id",
-    "role",
-    "entry_id",
-    "query_role",
-    "list_role",
-    "match_score",
-    "match_decision",
-    "pair_key",
-    "evidence",
-    "explanation_zh",
-    "intercept",
-    "rule_id",
-    "reason",
-    "legal_basis",
-    "action",
-    "deadline_working_days",
-)
+HIT_TABLE_COLUMNS = names_of(WAREHOUSE)
 
 
 def record_run(
