@@ -20,6 +20,7 @@ import duckdb
 import polars as pl
 
 from matching.vocab import MatchDecision
+from pipelines.ingest.listing import stood_on
 from pipelines.runtime.masking import mask_id, mask_ids_in_text
 from pipelines.sanctions.rules import LIST_TYPE_ZH, ROLE_ZH
 from pipelines.storage.hit_schema import header
@@ -138,12 +139,10 @@ def night_leads(wh: Warehouse, run_date: date) -> pl.DataFrame:
     with wh.transaction() as con:
         _ddl(con)
         found = con.sql(
-            """SELECT s.*, e.court, e.case_no, e.list_type, e.name AS debtor_name,
+            f"""SELECT s.*, e.court, e.case_no, e.list_type, e.name AS debtor_name,
                       e.id_number AS debtor_id, e.amount_due
                FROM sightings s
-               JOIN list_entries e ON e.entry_id = s.entry_id
-                AND e.valid_from_run <= s.run_date
-                AND (e.valid_to_run IS NULL OR e.valid_to_run > s.run_date)
+               JOIN list_entries e ON e.entry_id = s.entry_id AND {stood_on("s.run_date", "e")}
                WHERE s.run_date = $run AND e.status = 'active'
                ORDER BY e.court, e.entry_id, s.agency, s.record_id, s.role""",
             params={"run": run_date},
