@@ -12,8 +12,8 @@ from pipelines.ingest.listing import (
     ListChange,
     apply_list,
     current_entries,
+    entries_as_of,
     entry_history,
-    removed_since,
 )
 from pipelines.storage.warehouse import Warehouse
 
@@ -70,8 +70,8 @@ def test_snapshot_then_delta_versions_entries(wh: Warehouse) -> None:
         "removed_in_delta",
     )
     assert entry_history(wh, "E2")["version"].to_list() == [1, 2]
-    assert removed_since(wh, D2)["entry_id"].to_list() == ["E1"]
-    assert removed_since(wh, D3).is_empty()
+    removed = entries_as_of(wh, D2, ("entry_id", "valid_from_run"), status="removed")
+    assert removed.rows() == [("E1", D2)]
 
 
 def test_reapplying_the_same_files_on_the_same_night_is_a_noop(wh: Warehouse) -> None:
@@ -116,7 +116,8 @@ def test_complete_snapshot_removes_absent_entries_with_reason(wh: Warehouse) -> 
         snapshot_is_complete=True,
     )
     assert change == ListChange(added=0, changed=0, removed=2, unchanged=1)
-    gone = removed_since(wh, D2)
+    columns = ("entry_id", "removal_reason", "removed_on")
+    gone = entries_as_of(wh, D2, columns, status="removed").sort("entry_id")
     assert gone["entry_id"].to_list() == ["E2", "E3"]
     assert set(gone["removal_reason"]) == {ABSENT_FROM_SNAPSHOT}
     assert set(gone["removed_on"]) == {D2}

@@ -100,9 +100,9 @@ def test_excel_report_has_chinese_frozen_filtered_header_and_masked_id(
     assert sheet.auto_filter.ref is not None and sheet.auto_filter.ref.startswith("A1:")
     assert sheet.max_row == 2  # only the intercepted hit
     row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
-    assert row["身份"] == "旅客" and row["匹配结论"] == "确认匹配" and row["预警状态"] == "新增"
+    assert row["身份"] == "旅客" and row["匹配结论"] == "自动匹配" and row["预警状态"] == "新增"
     assert row["姓名/名称"] == "张*伟" and row["证件号码"] == "110105********2315"
-    assert row["匹配得分"] == 0.991 and row["处置期限"].date() == MON
+    assert row["匹配概率"] == 0.991 and row["处置期限"].date() == MON
     assert sheet.column_dimensions["L"].width > 10
     assert "撤回预警" in book.sheetnames
 

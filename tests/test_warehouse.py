@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from pipelines.errors import CredsweepError
-from pipelines.storage.warehouse import TABLES, Warehouse
+from pipelines.storage.warehouse import TABLES, Warehouse, replace_partition
 
 
 @pytest.fixture
@@ -50,19 +50,21 @@ def test_upsert_replaces_rows_with_the_same_key(wh: Warehouse) -> None:
     assert got.rows() == [("r1", "9"), ("r2", "2")]
 
 
-def test_replace_where_replaces_only_that_partition(wh: Warehouse) -> None:
+def test_replace_partition_replaces_only_that_partition(wh: Warehouse) -> None:
     d1, d2 = date(2024, 3, 1), date(2024, 3, 2)
     rows = pl.DataFrame(
         {"run_date": [d1, d2], "dataset": ["hotel_booking"] * 2, "reason": ["x", "y"]}
     )
-    wh.replace_where("quarantine", rows, {"run_date": d1, "dataset": "hotel_booking"})
-    wh.replace_where("quarantine", rows.head(1), {"run_date": d1, "dataset": "hotel_booking"})
+    where: dict[str, object] = {"run_date": d1, "dataset": "hotel_booking"}
+
+    def replace(frame: pl.DataFrame) -> None:
+        with wh.transaction() as con:
+            replace_partition(con, "quarantine", frame, where)
+
+    replace(rows)
+    replace(rows.head(1))
     assert wh.query("SELECT count(*) AS n FROM quarantine")["n"].item() == 2
-    wh.replace_where(
-        "quarantine",
-        pl.DataFrame({"run_date": [d1], "dataset": ["hotel_booking"], "reason": ["z"]}),
-        {"run_date": d1, "dataset": "hotel_booking"},
-    )
+    replace(pl.DataFrame({"run_date": [d1], "dataset": ["hotel_booking"], "reason": ["z"]}))
     got = wh.query("SELECT run_date, reason FROM quarantine ORDER BY run_date")
     assert got.rows() == [(d1, "z"), (d2, "y")]
 

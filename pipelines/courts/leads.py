@@ -19,8 +19,11 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from matching.vocab import MatchDecision
+from pipelines.ingest.listing import stood_on
 from pipelines.runtime.masking import mask_id, mask_ids_in_text
 from pipelines.sanctions.rules import LIST_TYPE_ZH, ROLE_ZH
+from pipelines.storage.hit_schema import header
 from pipelines.storage.warehouse import Warehouse, replace_partition
 
 SIGHTINGS_DDL = """CREATE TABLE IF NOT EXISTS sightings (
@@ -59,23 +62,23 @@ AGENCY_ZH = {
 LEAD_FIELDS: tuple[tuple[str, str], ...] = (
     ("court", "执行法院"),
     ("case_no", "案号"),
-    ("entry_id", "名单编号"),
-    ("list_type", "名单类型"),
+    ("entry_id", header("entry_id")),
+    ("list_type", header("list_type")),
     ("debtor_name", "被执行人"),
     ("debtor_id", "证件号码（名单公布）"),
     ("amount_due", "未履行金额"),
     ("agency", "发现渠道"),
-    ("role", "身份"),
+    ("role", header("role")),
     ("place", "场所/事项"),
     ("area", "地区"),
     ("seen_from", "日期"),
     ("seen_to", "离开日期"),
     ("detail", "详情"),
     ("sighted_id", "登记证件号（脱敏）"),
-    ("match_score", "匹配得分"),
-    ("evidence", "比对依据"),
-    ("record_id", "记录编号"),
-    ("alert_id", "预警编号"),
+    ("match_score", header("match_score")),
+    ("evidence", header("explanation_zh")),
+    ("record_id", header("record_id")),
+    ("alert_id", header("alert_id")),
 )
 
 
@@ -86,7 +89,11 @@ def _ddl(con: duckdb.DuckDBPyConnection) -> None:
 def record_sightings(wh: Warehouse, agency: str, run_date: date, hits: pl.DataFrame,
                      records: pl.DataFrame) -> int:  # fmt: skip
     """Keep the night's confident matches with their agency record (replaces the night)."""
-    seen = hits.filter(pl.col("match_decision") == "match") if not hits.is_empty() else hits
+    seen = (
+        hits.filter(pl.col("match_decision") == MatchDecision.MATCH)
+        if not hits.is_empty()
+        else hits
+    )
     payload = records.select(
         pl.col("record_id").cast(pl.String),
         pl.struct(pl.exclude("record_id", "_source", "_row")).struct.json_encode().alias("record"),
@@ -132,12 +139,10 @@ def night_leads(wh: Warehouse, run_date: date) -> pl.DataFrame:
     with wh.transaction() as con:
         _ddl(con)
         found = con.sql(
-            """SELECT s.*, e.court, e.case_no, e.list_type, e.name AS debtor_name,
+            f"""SELECT s.*, e.court, e.case_no, e.list_type, e.name AS debtor_name,
                       e.id_number AS debtor_id, e.amount_due
                FROM sightings s
-               JOIN list_entries e ON e.entry_id = s.entry_id
-                AND e.valid_from_run <= s.run_date
-                AND (e.valid_to_run IS NULL OR e.valid_to_run > s.run_date)
+               JOIN list_entries e ON e.entry_id = s.entry_id AND {stood_on("s.run_date", "e")}
                WHERE s.run_date = $run AND e.status = 'active'
                ORDER BY e.court, e.entry_id, s.agency, s.record_id, s.role""",
             params={"run": run_date},

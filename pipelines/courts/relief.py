@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.courts.leads import court_folder
+from pipelines.ingest.listing import entries_as_of
 from pipelines.sanctions.rules import LIST_TYPE_ZH
 from pipelines.storage.warehouse import Warehouse
 
@@ -63,13 +64,8 @@ def relief_cases(capacity_csv: Path, wh: Warehouse, as_of: date) -> pl.DataFrame
     scored = pl.read_csv(capacity_csv, infer_schema=False).filter(
         pl.col("capacity_class") == "incapable"
     )
-    entries = wh.query(
-        """SELECT entry_id, name, case_no, list_type, amount_due, court AS list_court
-           FROM list_entries
-           WHERE status = 'active' AND valid_from_run <= ?
-             AND (valid_to_run IS NULL OR valid_to_run > ?)""",
-        [as_of, as_of],
-    )
+    columns = ("entry_id", "name", "case_no", "list_type", "amount_due", "court")
+    entries = entries_as_of(wh, as_of, columns, status="active").rename({"court": "list_court"})
     night = capacity_csv.parent.parent.name
     return scored.join(entries, on="entry_id", how="inner").select(
         "entry_id",

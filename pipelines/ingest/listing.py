@@ -11,6 +11,7 @@ invisible to `current_entries`; it stays for the audit trail.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -259,27 +260,45 @@ def apply_list(
     )
 
 
+def stood_on(day: str, alias: str = "") -> str:
+    """SQL condition: the row is the version of its entry that stood on `day` (a SQL parameter or
+    column); the one definition of "as of" over the versioned list."""
+    t = f"{alias}." if alias else ""
+    return f"{t}valid_from_run <= {day} AND ({t}valid_to_run IS NULL OR {t}valid_to_run > {day})"
+
+
+ENTRY_COLUMNS = (
+    "entry_id",
+    *CONTENT,
+    "status",
+    "removed_on",
+    "removal_reason",
+    "version",
+    "valid_from_run",
+    "source",
+)
+
+
+def entries_as_of(
+    wh: Warehouse,
+    as_of: date,
+    columns: Sequence[str] = ENTRY_COLUMNS,
+    *,
+    status: Literal["active", "removed"] | None = None,
+) -> pl.DataFrame:
+    """`columns` of every entry as it stood on `as_of` (only those with `status`, if given)."""
+    for column in columns:
+        if column not in ENTRY_COLUMNS:
+            raise ValueError(f"not a list entry column: {column!r}")
+    where = stood_on("$as_of") + (" AND status = $status" if status else "")
+    params: dict[str, object] = {"as_of": as_of} | ({"status": status} if status else {})
+    return wh.query(f"SELECT {', '.join(columns)} FROM list_entries WHERE {where}", params)
+
+
 def current_entries(wh: Warehouse, as_of: date) -> pl.DataFrame:
     """Every entry as it stood on `as_of`, active and removed (removed ones explain, never hit)."""
-    columns = ", ".join(CONTENT)
-    return wh.query(
-        f"""SELECT entry_id, {columns}, status, removed_on, removal_reason, version,
-                   valid_from_run, source
-            FROM list_entries
-            WHERE valid_from_run <= $as_of AND (valid_to_run IS NULL OR valid_to_run > $as_of)""",
-        {"as_of": as_of},
-    ).sort("entry_id")  # polars sorts a million wide rows faster than DuckDB's ORDER BY + export
-
-
-def removed_since(wh: Warehouse, run_date: date) -> pl.DataFrame:
-    """Entries removed on or after `run_date` and still removed: id, date, reason, run."""
-    return wh.query(
-        """SELECT entry_id, removed_on, removal_reason, valid_from_run AS removed_run
-           FROM list_entries
-           WHERE valid_to_run IS NULL AND status = 'removed' AND valid_from_run >= ?
-           ORDER BY entry_id""",
-        [run_date],
-    )
+    # polars sorts a million wide rows faster than DuckDB's ORDER BY + export
+    return entries_as_of(wh, as_of).sort("entry_id")
 
 
 def entry_history(wh: Warehouse, entry_id: str) -> pl.DataFrame:

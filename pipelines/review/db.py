@@ -1,4 +1,4 @@
-"""Short-lived connections to the review DuckDB file, with retry while another process holds it.
+"""The review DuckDB file: its tables, and one transaction per unit of work, retried while busy.
 
 DuckDB lets one process open a file for writing, and then no other process may open it at all.
 The workbench therefore never keeps the review file open: every unit of work connects, runs one
@@ -8,7 +8,6 @@ its start and its end) is waited out instead of failing the analyst's click.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,36 +16,15 @@ from typing import TypeVar
 
 import duckdb
 
-log = logging.getLogger(__name__)
+from pipelines.storage.connect import is_busy, open_duckdb
+from pipelines.storage.hit_schema import REVIEW, ddl_of
+
 T = TypeVar("T")
 
 SCHEMA_VERSION = 1
 
-# Hit columns the sweep pushes; kept verbatim so the pair page can show them.
-HIT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("pair_key", "VARCHAR NOT NULL"),
-    ("agency", "VARCHAR NOT NULL"),
-    ("record_id", "VARCHAR NOT NULL"),
-    ("role", "VARCHAR"),
-    ("entry_id", "VARCHAR"),
-    ("list_role", "VARCHAR"),
-    ("match_score", "DOUBLE"),
-    ("match_decision", "VARCHAR"),
-    ("evidence", "VARCHAR"),
-    ("explanation_zh", "VARCHAR"),
-    ("intercept", "BOOLEAN"),
-    ("rule_id", "VARCHAR"),
-    ("reason", "VARCHAR"),
-    ("alert_id", "VARCHAR"),
-    ("query_name", "VARCHAR"),
-    ("query_id_number", "VARCHAR"),
-    ("list_name", "VARCHAR"),
-    ("list_id_number", "VARCHAR"),
-    ("record_json", "VARCHAR"),
-    ("entry_json", "VARCHAR"),
-    # whether the sanction rule would intercept once the identity is confirmed (review hits)
-    ("would_intercept", "BOOLEAN"),
-)
+# Hit columns the sweep pushes (pipelines.storage.hit_schema); kept so the pair page can show them.
+HIT_COLUMNS: tuple[tuple[str, str], ...] = ddl_of(REVIEW)
 
 _HIT_DDL = ",\n  ".join(f"{name} {kind}" for name, kind in HIT_COLUMNS)
 
@@ -115,13 +93,6 @@ DDL: tuple[str, ...] = (
 )
 
 
-def _is_lock_error(exc: duckdb.Error) -> bool:
-    """Whether the error means another process or transaction holds what we need, for now."""
-    if isinstance(exc, duckdb.TransactionException):
-        return True
-    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
-
-
 def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
     """Roll back; a transaction DuckDB already aborted cannot be rolled back twice."""
     try:
@@ -142,18 +113,7 @@ class ReviewDb:
 
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        deadline = time.monotonic() + self.retry_s
-        pause = 0.05
-        while True:
-            try:
-                con = duckdb.connect(self.path)
-                break
-            except duckdb.Error as exc:
-                if not _is_lock_error(exc) or time.monotonic() >= deadline:
-                    raise
-                log.info("review db busy, retrying in %.2fs", pause)
-                time.sleep(pause)
-                pause = min(pause * 2, 1.0)
+        con = open_duckdb(self.path, wait_s=self.retry_s, what="review db")
         try:
             yield con
         finally:
@@ -178,7 +138,7 @@ class ReviewDb:
                     con.execute("COMMIT")
                     return result
             except duckdb.Error as exc:
-                if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                if not is_busy(exc) or time.monotonic() >= deadline:
                     raise
                 time.sleep(0.1)
 

@@ -1,54 +1,21 @@
-"""Vocabulary of the workbench: decisions, roles, outcomes and the signed-in user."""
+"""The review desks' words (decisions, roles, outcomes, queue kinds) and the signed-in user."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
+from matching.vocab import AgencyOutcome, Judgement, UserRole
 
-class Decision(StrEnum):
-    """An analyst's judgement on a pair (the engine only suggests)."""
+# The analyst's judgement, the user roles and the agencies' outcomes are the shared vocabulary's
+# (matching.vocab); the names below are the ones the review store and the workbench use.
+Decision = Judgement
+Role = UserRole
+Outcome = AgencyOutcome
 
-    POSITIVE = "positive"
-    NEGATIVE = "negative"
-    UNSURE = "unsure"
-
-
-class Role(StrEnum):
-    """Who may do what: analysts decide, supervisors also overrule, agencies see their own hits,
-    courts see their own debtors' leads and exit reviews (the court's name is in `agency`)."""
-
-    ANALYST = "analyst"
-    SUPERVISOR = "supervisor"
-    AGENCY = "agency"
-    COURT = "court"
-
-
-class Outcome(StrEnum):
-    """What an agency reports back about an alert."""
-
-    INTERCEPTED = "intercepted"
-    FALSE_MATCH = "false_match"
-    RELEASED = "released"
-
-
-DECISION_ZH = {
-    Decision.POSITIVE: "确认同一人",
-    Decision.NEGATIVE: "误匹配",
-    Decision.UNSURE: "不确定",
-}
-OUTCOME_ZH = {
-    Outcome.INTERCEPTED: "已拦截",
-    Outcome.FALSE_MATCH: "误匹配",
-    Outcome.RELEASED: "已放行",
-}
-ROLE_ZH = {
-    Role.ANALYST: "分析员",
-    Role.SUPERVISOR: "主管",
-    Role.AGENCY: "机构用户",
-    Role.COURT: "执行法院",
-}
+DECISION_ZH = {d: d.zh for d in Decision}
+OUTCOME_ZH = {o: o.zh for o in Outcome}
+ROLE_ZH = {r: r.zh for r in Role}
 KIND_ZH = {"borderline": "待复核匹配", "disputed": "机构异议"}
 STATUS_ZH = {"open": "待处理", "escalated": "待主管裁定", "closed": "已处理"}
 

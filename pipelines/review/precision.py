@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from matching.calibrate import PrecisionEstimate, estimate, labels_to_gammas, precision_at
+from matching.vocab import Judgement
 from pipelines.review.store import SweepThresholds
 
 SOURCE_ZH = {"target": "目标精度推导", "labels": "分析员标注调整", "settings": "配置值"}
@@ -67,15 +68,19 @@ def precision_bands(labels: pl.DataFrame, review: float, match: float) -> list[B
             (pl.col("match_score") >= low)
             & ((pl.col("match_score") <= high) if last else (pl.col("match_score") < high))
         )
-        counts = {
-            d: inside.filter(pl.col("decision") == d).height
-            for d in ("positive", "negative", "unsure")
-        }
+        counts = {d: inside.filter(pl.col("decision") == d).height for d in Judgement}
         label = f"{_edge(low)} – {_edge(high)}" + (
             "（自动匹配）" if low >= match else "（人工复核）"
         )
         bands.append(
-            Band(low, high, label, counts["positive"], counts["negative"], counts["unsure"])
+            Band(
+                low,
+                high,
+                label,
+                counts[Judgement.POSITIVE],
+                counts[Judgement.NEGATIVE],
+                counts[Judgement.UNSURE],
+            )
         )
     return bands
 

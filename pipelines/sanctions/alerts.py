@@ -21,6 +21,7 @@ from datetime import date
 
 import polars as pl
 
+from pipelines.ingest.listing import stood_on
 from pipelines.runtime.workdays import add_working_days
 from pipelines.sanctions.alert_lifecycle import stamp_transitions
 from pipelines.storage.warehouse import Warehouse, registered
@@ -144,8 +145,7 @@ def sync_alerts(
                                 || coalesce(CAST(e.removed_on AS VARCHAR), '日期不详')
                                 || '），撤回预警'
                     FROM (SELECT entry_id, removed_on FROM list_entries
-                          WHERE status = 'removed' AND valid_from_run <= $run
-                            AND (valid_to_run IS NULL OR valid_to_run > $run)) e
+                          WHERE status = 'removed' AND {stood_on("$run")}) e
                     WHERE alerts.entry_id = e.entry_id AND alerts.agency = $agency
                       AND alerts.status IN {_ACTIVE_SQL}""",
                 params,

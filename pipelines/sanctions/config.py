@@ -1,5 +1,4 @@
-"""Typed per-agency settings: the columns screened and the agency's sanction rule.
-"""
+"""Typed per-agency settings: the columns screened and the agency's sanction rule."""
 
 from __future__ import annotations
 

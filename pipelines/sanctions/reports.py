@@ -25,34 +25,43 @@ from pipelines.sanctions.alerts import STATUS_ZH, withdrawals
 from pipelines.sanctions.config import AgencySettings
 from pipelines.sanctions.rules import DECISION_ZH, LIST_TYPE_ZH, ROLE_ZH
 from pipelines.storage.cellsafe import neutral_frame
+from pipelines.storage.hit_schema import header as hit_header
+from pipelines.storage.hit_schema import masked
 from pipelines.storage.warehouse import Warehouse
 
-# (json key, Chinese header) of a hit row, in report order.
+
+def _hit(column: str, key: str | None = None) -> tuple[str, str]:
+    """(json key, Chinese header) of a hit column: the header is the hit schema's."""
+    return (key or column, hit_header(column))
+
+
+# (json key, Chinese header) of a hit row, in report order; status and deadline are the ledger's,
+# case number and court the list entry's.
 HIT_FIELDS: tuple[tuple[str, str], ...] = (
-    ("alert_id", "预警编号"),
+    _hit("alert_id"),
     ("status", "预警状态"),
-    ("record_id", "记录编号"),
-    ("role", "身份"),
-    ("name", "姓名/名称"),
-    ("id_number", "证件号码"),
-    ("match_decision", "匹配结论"),
-    ("match_score", "匹配得分"),
-    ("action", "处置要求"),
-    ("legal_basis", "法律依据"),
+    _hit("record_id"),
+    _hit("role"),
+    _hit("query_name", "name"),
+    _hit("query_id_number", "id_number"),
+    _hit("match_decision"),
+    _hit("match_score"),
+    _hit("action"),
+    _hit("legal_basis"),
     ("deadline", "处置期限"),
-    ("reason", "拦截理由"),
-    ("explanation_zh", "比对依据"),
-    ("entry_id", "名单编号"),
-    ("list_type", "名单类型"),
+    _hit("reason"),
+    _hit("explanation_zh"),
+    _hit("entry_id"),
+    _hit("list_type"),
     ("case_no", "案号"),
     ("court", "执行法院"),
 )
 WITHDRAWAL_FIELDS: tuple[tuple[str, str], ...] = (
-    ("alert_id", "预警编号"),
+    _hit("alert_id"),
     ("status", "预警状态"),
-    ("record_id", "记录编号"),
-    ("role", "身份"),
-    ("entry_id", "名单编号"),
+    _hit("record_id"),
+    _hit("role"),
+    _hit("entry_id"),
     ("first_run", "首次预警日期"),
     ("sent_run", "发送日期"),
     ("withdrawn_run", "撤回日期"),
@@ -112,10 +121,11 @@ def download_rows(hits: pl.DataFrame, settings: AgencySettings) -> pl.DataFrame:
     side's ID is never needed by the agency; every text cell is formula-neutralised.
     """
     masks: list[pl.Expr] = []
-    for column in ("query_name", "list_name"):
+    for column in masked("name"):
         if column in hits.columns:
             masks.append(_text(hits, column).map_elements(mask_name, return_dtype=pl.String))
-    for column, needed in (("query_id_number", settings.needs_full_id), ("list_id_number", False)):
+    for column in masked("id"):
+        needed = settings.needs_full_id and column == "query_id_number"
         if column in hits.columns and not needed:
             masks.append(_text(hits, column).map_elements(mask_id, return_dtype=pl.String))
     return neutral_frame(hits.with_columns(masks) if masks else hits)

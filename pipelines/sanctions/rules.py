@@ -14,18 +14,12 @@ from collections.abc import Sequence
 import polars as pl
 
 from data_contracts.schemas import AGENCY_DATASETS, spec
+from matching.vocab import ListRole, MatchDecision, QueryRole
 from pipelines.sanctions.config import AgencySettings, Condition, SanctionRule
 
-ROLE_ZH = {
-    "guest": "旅客",
-    "guardian": "监护人",
-    "guardian2": "监护人2",
-    "applicant": "申请人",
-    "legal_rep": "法定代表人",
-    "candidate": "考生",
-}
+ROLE_ZH = QueryRole.labels()
 LIST_TYPE_ZH = {"dishonest": "失信被执行人名单", "consumption_restriction": "限制消费名单"}
-DECISION_ZH = {"match": "确认匹配", "review": "待复核"}
+DECISION_ZH = MatchDecision.labels()
 RULE_COLUMNS = ("intercept", "rule_id", "reason", "legal_basis", "action", "deadline_working_days")
 _KEY = ("record_id", "role", "entry_id")
 
@@ -104,11 +98,12 @@ def _role_allowed(rule: SanctionRule) -> tuple[pl.Expr, pl.Expr]:
     roles = list(rule.roles)
     allowed_names = "、".join(ROLE_ZH.get(r, r) for r in roles)
     query_role_ok = pl.col("query_role").is_in(roles)
-    as_legal_rep = pl.col("list_role") == "legal_rep"
+    as_legal_rep = pl.col("list_role") == ListRole.LEGAL_REP
     allowed = (
         pl.when(as_legal_rep)
         .then(
-            pl.lit(rule.legal_rep_counts) & (query_role_ok | (pl.col("query_role") == "legal_rep"))
+            pl.lit(rule.legal_rep_counts)
+            & (query_role_ok | (pl.col("query_role") == QueryRole.LEGAL_REP))
         )
         .otherwise(query_role_ok)
     )
@@ -155,7 +150,7 @@ def _intercept_reason(rule: SanctionRule) -> pl.Expr:
     return pl.concat_str(
         pl.lit("确认匹配"),
         pl.col("_list_type").replace(LIST_TYPE_ZH),
-        pl.when(pl.col("list_role") == "legal_rep")
+        pl.when(pl.col("list_role") == ListRole.LEGAL_REP)
         .then(pl.lit("（被执行单位的法定代表人）"))
         .otherwise(pl.lit("")),
         pl.lit(f"；{clauses}" if clauses else ""),
@@ -193,8 +188,8 @@ def with_hit_roles(hits: pl.DataFrame) -> pl.DataFrame:
     if "query_role" not in hits.columns:
         hits = hits.with_columns(pl.col("role").alias("query_role"))
     hits = hits.with_columns(
-        pl.when(pl.col("list_role") == "legal_rep")
-        .then(pl.lit("legal_rep"))
+        pl.when(pl.col("list_role") == ListRole.LEGAL_REP)
+        .then(pl.lit(QueryRole.LEGAL_REP.value))
         .otherwise(pl.col("role"))
         .alias("role")
     )
@@ -215,7 +210,7 @@ def apply_rule(
     passes = pl.lit(True)
     for ok, _ in checks:
         passes = passes & ok
-    is_match = pl.col("match_decision") == "match"
+    is_match = pl.col("match_decision") == MatchDecision.MATCH
     intercept = passes & is_match
     # The first reason that applies wins: coalesce over "when this, then that" in check order.
     reason = pl.coalesce(

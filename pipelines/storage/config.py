@@ -1,5 +1,4 @@
-"""Where state and files live (the embedded default: DuckDB files and local folders).
-"""
+"""Where state and files live (the embedded default: DuckDB files and local folders)."""
 
 from __future__ import annotations
 

@@ -14,28 +14,11 @@ import polars as pl
 
 from pipelines.ingest.sources import Tally
 from pipelines.storage.cellsafe import neutral_frame
+from pipelines.storage.hit_schema import CSV, names_of
 from pipelines.sweep.screening import CONTEXT_COLUMNS
 
-HIT_COLUMNS = (
-    "agency",
-    "record_id",
-    "role",
-    "query_role",
-    "entry_id",
-    "match_decision",
-    "score_basis",
-    "match_score",
-    "intercept",
-    "rule_id",
-    "reason",
-    "alert_id",
-    "list_role",
-    "list_type",
-    "entry_status",
-    "pair_key",
-    "explanation_zh",
-    "evidence",
-)
+HIT_COLUMNS = names_of(CSV)
+"""The columns of hits.csv, in order (pipelines.storage.hit_schema)."""
 
 
 def write_quarantine(out: Path, quarantine: pl.DataFrame) -> Path:

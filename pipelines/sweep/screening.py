@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from matching.vocab import MatchDecision
 from pipelines.runtime.stage_clock import StageClock
 from pipelines.settings import Settings, agency_settings
 
@@ -49,7 +50,7 @@ def apply_decisions(hits: pl.DataFrame, suppressed: set[str], confirmed: set[str
     kept = hits.filter(~pl.col("pair_key").is_in(list(suppressed)))
     return kept.with_columns(
         pl.when(pl.col("pair_key").is_in(list(confirmed)))
-        .then(pl.lit("match"))
+        .then(pl.lit(MatchDecision.MATCH.value))
         .otherwise(pl.col("match_decision"))
         .alias("match_decision")
     )

@@ -2,8 +2,9 @@
 record and list fields, and their enumerated values, each as its Chinese label.
 
 Nothing is translated twice: dataset fields and enumerations come from the data contracts'
-Chinese headers, roles and list types from the sanction rules, evidence phrases from the
-matcher's explanations. Only what none of them names is written here.
+Chinese headers, decisions, judgements and roles from the shared vocabulary (matching.vocab), list
+types from the sanction rules, evidence phrases from the matcher's explanations.
+Only what none of them names is written here.
 """
 
 from __future__ import annotations
@@ -12,20 +13,18 @@ import re
 
 from data_contracts.schemas import DATASETS
 from matching.explain import PHRASES_ZH
+from matching.vocab import ListRole, MatchDecision, ScoreBasis
 from pipelines.review.models import DECISION_ZH, OUTCOME_ZH
 from pipelines.sanctions.rules import LIST_TYPE_ZH, ROLE_ZH
+from pipelines.storage.hit_schema import header as hit_header
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # codes no dataset, rule or explanation names
 _OWN: dict[str, str] = {
-    "debtor": "被执行人本人",
-    "legal_rep": "法定代表人",
     "_flags": "校验提示",
     "id": "证件号码",
     "birth": "出生日期",
-    "match": "自动匹配",
-    "review": "人工复核",
     "person": "自然人",
     "org": "法人或其他组织",
 }
@@ -42,6 +41,31 @@ AUDIT_ACTION_ZH = {
     "download": "下载",
     "outcome": "机构反馈",
     "denied": "拒绝访问",
+}
+# The agency's hit download: hit columns headed as the hit schema heads them, then the review
+# desk's own columns.
+DOWNLOAD_HEADERS: dict[str, str] = {
+    **{
+        name: hit_header(name)
+        for name in (
+            "alert_id",
+            "record_id",
+            "role",
+            "entry_id",
+            "query_name",
+            "query_id_number",
+            "list_name",
+            "list_id_number",
+            "match_score",
+            "intercept",
+            "rule_id",
+            "reason",
+        )
+    },
+    "first_run": "首次发现",
+    "last_run": "最近发现",
+    "analyst_decision": "复核结论",
+    "outcome": "机构反馈",
 }
 # evidence field codes: the matcher compares these four
 EVIDENCE_FIELD_ZH = {"id": "证件号码", "name": "姓名/名称", "birth": "出生日期", "gender": "性别"}
@@ -75,6 +99,9 @@ LABELS: dict[str, str] = {
     **{o.value: label for o, label in OUTCOME_ZH.items()},
     **AUDIT_ACTION_ZH,
     **_OWN,
+    **ListRole.labels(),
+    **MatchDecision.labels(),
+    **ScoreBasis.labels(),
 }
 """Code -> Chinese label, for fields, roles, list types and enumerated values."""
 

@@ -25,6 +25,7 @@ from pipelines.review.models import (
 from pipelines.review.security import SecurityStore
 from pipelines.review.store import ReviewStore
 from pipelines.runtime.masking import mask_ids_in_text
+from pipelines.storage.hit_schema import header as hit_header
 from pipelines.workbench import vocab
 from pipelines.workbench.settings import WorkbenchSettings
 
@@ -63,6 +64,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["status_zh"] = _label(STATUS_ZH)
     env.filters["pct"] = lambda v: "—" if v is None else f"{100 * v:.1f}%"
     env.filters["zh"] = vocab.zh
+    env.filters["hit_header"] = hit_header
     env.filters["ev_field"] = vocab.evidence_field_zh
     env.filters["ev_level"] = lambda level, field: vocab.evidence_level_zh(field, level)
     return templates
