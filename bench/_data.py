@@ -96,9 +96,12 @@ def agency_records(out: Path, agency: str, as_of: date, settings: Settings) -> p
 def load_inputs(
     out: Path, agency: str, as_of: date = AS_OF, settings: Settings | None = None
 ) -> Inputs:
-    """Records, current active entries and the generator's truth for one agency."""
+    """Records, current active entries and the generator's truth (as the evaluation truth
+    table) for one agency."""
     settings = settings or default_settings()
-    truth = pl.read_parquet(out / "truth" / "matches.parquet").filter(pl.col("agency") == agency)
+    from pipelines.synth.truth import read_truth
+
+    truth = read_truth(out / "truth" / "matches.parquet").filter(pl.col("agency") == agency)
     return Inputs(
         records=agency_records(out, agency, as_of, settings),
         entries=current_active_entries(out, as_of, settings),
