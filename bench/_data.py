@@ -11,11 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from pipelines.settings import Settings, default_settings
 from pipelines.synth import generate
+
+if TYPE_CHECKING:
+    from data_contracts.checks import Side
 
 AS_OF = date(2025, 6, 30)
 """The synthetic world's own night (`pipelines.synth.lists.REF_DATE`): no date shifting."""
@@ -51,7 +55,7 @@ def list_files(out: Path) -> list[Path]:
     return [*snapshot, *deltas]
 
 
-def _checked(dataset: str, path: Path, side: str, settings: Settings, as_of: date) -> pl.DataFrame:
+def _checked(dataset: str, path: Path, side: Side, settings: Settings, as_of: date) -> pl.DataFrame:
     from data_contracts import validate
     from pipelines.ingest import read_dataset
 
