@@ -106,7 +106,7 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> SweepResul
     clock = StageClock(progress or (lambda _msg: None))
     started = time.perf_counter()
     warmup.start()  # Great Expectations imports while the list is read and parsed
-    agency = agency_settings(req.settings, req.agency)  # resolved once, used by every step
+    agency_rules = agency_settings(req.settings, req.agency)  # resolved once for every step
     tally = Tally()
     clock.progress("名单校验 / checking lists")
     # Every file is contract-checked before anything is written: a refused file leaves the
@@ -134,7 +134,7 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> SweepResul
         entries,
         analyst,
         agency=req.agency,
-        agency_rules=agency,
+        agency_rules=agency_rules,
         settings=req.settings,
         run_date=req.run_date,
         clock=clock,
@@ -158,7 +158,7 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> SweepResul
         alert_stats["alerts_sent"] = mark_sent(wh, req.agency, req.run_date)
         alert_stats["replies"] = reply_stats
         staged = write_agency_reports(
-            wh, req.agency, req.run_date, hits, agency, outbox, folder=box_stage.staged
+            wh, req.agency, req.run_date, hits, agency_rules, outbox, folder=box_stage.staged
         )
         report_paths = [box_stage.final / p.relative_to(box_stage.staged) for p in staged]
     kill_point("after_reports")
