@@ -11,11 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from pipelines.settings import Settings, default_settings
 from pipelines.synth import generate
+
+if TYPE_CHECKING:
+    from data_contracts.checks import Side
 
 AS_OF = date(2025, 6, 30)
 """The synthetic world's own night (`pipelines.synth.lists.REF_DATE`): no date shifting."""
@@ -51,7 +55,7 @@ def list_files(out: Path) -> list[Path]:
     return [*snapshot, *deltas]
 
 
-def _checked(dataset: str, path: Path, side: str, settings: Settings, as_of: date) -> pl.DataFrame:
+def _checked(dataset: str, path: Path, side: Side, settings: Settings, as_of: date) -> pl.DataFrame:
     from data_contracts import validate
     from pipelines.ingest import read_dataset
 
@@ -96,9 +100,12 @@ def agency_records(out: Path, agency: str, as_of: date, settings: Settings) -> p
 def load_inputs(
     out: Path, agency: str, as_of: date = AS_OF, settings: Settings | None = None
 ) -> Inputs:
-    """Records, current active entries and the generator's truth for one agency."""
+    """Records, current active entries and the generator's truth (as the evaluation truth
+    table) for one agency."""
     settings = settings or default_settings()
-    truth = pl.read_parquet(out / "truth" / "matches.parquet").filter(pl.col("agency") == agency)
+    from pipelines.synth.truth import read_truth
+
+    truth = read_truth(out / "truth" / "matches.parquet").filter(pl.col("agency") == agency)
     return Inputs(
         records=agency_records(out, agency, as_of, settings),
         entries=current_active_entries(out, as_of, settings),

@@ -2,8 +2,9 @@
 
 A field sample is a folder with `manifest.json` (which files are the list, in order, and which
 file each agency sends), the files themselves and a `truth/` folder (`identity.csv`,
-`entries.csv`, `records.json`). Nothing here knows a sample's names or rates: the manifest says
-where things are, and the scoring rules are the sample's own, restated:
+`entries.csv`, `records.json`, optionally `hard_negatives.csv`), read into the evaluation truth
+table (`pipelines.evaluation.truth`). Nothing here knows a sample's names or rates: the manifest
+says where things are, and the scoring rules are the sample's own, restated:
 
 - identity pairs are role-agnostic on (agency, record_id, entry_id);
 - truth counts only pairs whose entry is still active; hits on entries the delta removed are
@@ -78,22 +79,66 @@ def agency_records(
 
 @dataclass(frozen=True)
 class Truth:
-    """Active true pairs (one row per truth row), removed entries and record counts."""
+    """The sample's truth as the evaluation truth table, its removed entries and record counts."""
 
-    pairs: pl.DataFrame
+    table: pl.DataFrame
+    """`pipelines.evaluation.truth` shape: agency, record_id, role, entry_id, label, category."""
     removed: frozenset[str]
+    """Every entry the list removed: hits on them are neutral, whoever they name."""
     records: dict[str, int]
+
+    @property
+    def pairs(self) -> pl.DataFrame:
+        """Active true pairs, one row per truth row: agency, record_id, entry_id, noise tags."""
+        return self.table.filter(pl.col("label") == "match").select(
+            "agency", "record_id", "entry_id", pl.col("category").alias("noise")
+        )
+
+
+def truth_table(identity: pl.DataFrame, hard_negatives: pl.DataFrame | None) -> pl.DataFrame:
+    """A sample's identity pairs (and look-alikes, when given) as the evaluation truth table.
+
+    An identity pair on an entry still active is a `match`, on any other a `removed`; its
+    `|`-joined noise tags are the category. A look-alike record is a `hard_negative` of its type.
+    """
+    pairs = identity.select(
+        "agency",
+        "record_id",
+        "role",
+        "entry_id",
+        pl.when(pl.col("entry_status") == "active")
+        .then(pl.lit("match"))
+        .otherwise(pl.lit("removed"))
+        .alias("label"),
+        pl.col("noise").fill_null("").alias("category"),
+    )
+    if hard_negatives is None:
+        return pairs
+    looks = hard_negatives.select(
+        "agency",
+        "record_id",
+        "role",
+        pl.lit(None, dtype=pl.String).alias("entry_id"),
+        pl.lit("hard_negative").alias("label"),
+        pl.col("hn_type").alias("category"),
+    )
+    return pl.concat([pairs, looks])
 
 
 def load_truth(sample: FieldSample, agencies: list[str]) -> Truth:
-    """The truth rows of `agencies`, active entries only."""
+    """The truth rows of `agencies` as the evaluation truth table."""
+    from pipelines.evaluation.truth import check_truth
+
     identity = pl.read_csv(sample.truth / "identity.csv", infer_schema_length=0)
+    negatives_file = sample.truth / "hard_negatives.csv"
+    negatives = (
+        pl.read_csv(negatives_file, infer_schema_length=0) if negatives_file.exists() else None
+    )
     entries = pl.read_csv(sample.truth / "entries.csv", infer_schema_length=0)
     counts = json.loads((sample.truth / "records.json").read_text(encoding="utf-8"))["records"]
+    table = check_truth(truth_table(identity, negatives))
     return Truth(
-        pairs=identity.filter(
-            (pl.col("entry_status") == "active") & pl.col("agency").is_in(agencies)
-        ).select("agency", "record_id", "entry_id", "noise"),
+        table=table.filter(pl.col("agency").is_in(agencies)),
         removed=frozenset(
             entries.filter(pl.col("status_final") == "removed")["entry_id"].to_list()
         ),

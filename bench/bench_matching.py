@@ -6,7 +6,7 @@
 Inputs are loaded the way `credsweep sweep` loads them (bench/_data.py): the list snapshot, then
 each delta in order, through the data contract and the versioned warehouse; agency records through
 their contract. Only `matching.link` is timed.
-Quality: `matching.evaluation.evaluate_hits` (the same figures as `credsweep evaluate`, see
+Quality: `pipelines.evaluation.metrics.evaluate_hits` (the same figures as `credsweep evaluate`, see
 docs/evaluation.md): precision / recall / F1 at `match` and `match+review`, per noise type,
 hard negatives, review rate. Speed: link() wall time, candidate pairs per record, RSS.
 """
@@ -27,11 +27,11 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere: `matching`, `pip
 from _data import AS_OF, data_dir, ensure_generated, load_inputs  # noqa: E402
 
 from matching import MatchModel, link  # noqa: E402
-from matching.evaluation import evaluate_hits, format_figures  # noqa: E402
-from matching.evidence import Parties  # noqa: E402
 from matching.model import load_default  # noqa: E402
 from matching.parties import list_parties, query_parties  # noqa: E402
 from matching.training import estimate_model  # noqa: E402
+from pipelines.evaluation.evidence import Parties  # noqa: E402
+from pipelines.evaluation.metrics import evaluate_hits, format_figures  # noqa: E402
 from pipelines.settings import default_settings  # noqa: E402
 
 

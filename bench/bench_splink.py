@@ -11,7 +11,7 @@ Prints figures, asserts nothing. Both engines screen the same query parties (`qu
 with the agency's roles) against the same list parties (`list_parties` of the entries current
 and active after snapshot + deltas, loaded through the data contracts as the sweep does). Each
 engine runs in its own child process so peak RSS figures do not mix; the parent only prepares
-inputs and scores the hits with `matching.evaluation.evaluate_hits`.
+inputs and scores the hits with `pipelines.evaluation.metrics.evaluate_hits`.
 
 Timed "match stage":
 - ours: the whole `matching.link` call (features, blocking, comparisons, scoring, explanations);
@@ -529,7 +529,7 @@ ORACLE_GRID = (0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 
 
 def oracle_threshold(hits: pl.DataFrame, truth: pl.DataFrame, agency: str, n: int) -> float:
     """The probability threshold maximising Splink's F1 at `match`: chosen on the truth (oracle)."""
-    from matching.evaluation import evaluate_hits
+    from pipelines.evaluation.metrics import evaluate_hits
 
     best, best_f1 = 0.5, -1.0
     for t in ORACLE_GRID:
@@ -613,7 +613,7 @@ def main() -> None:
             args.field_sample, agencies, args.as_of or date.today(), args.u_pairs, args.json
         )
         return
-    from matching.evaluation import evaluate_hits, format_figures
+    from pipelines.evaluation.metrics import evaluate_hits, format_figures
     from pipelines.settings import default_settings
 
     data = args.data or data_dir(ROOT, args.size)

@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from matching.claims import check_claims
+from pipelines.evaluation.claims import check_claims
 
 SCORE_LEVELS = {"match": "match", "match_or_review": "match+review"}
 """The scorer's level names -> ours."""

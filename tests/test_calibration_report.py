@@ -13,28 +13,31 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from matching.evaluation import evaluate_hits, format_figures
 from matching.explain import NO_ID_ZH
-from matching.reliability import NAME_SCREEN, reliability
 from pipelines.cli.app import app
+from pipelines.evaluation.metrics import evaluate_hits, format_figures
+from pipelines.evaluation.reliability import NAME_SCREEN, reliability
 from pipelines.evaluation.tables import calibration_table
 from pipelines.sweep.outputs import HIT_COLUMNS
+from pipelines.synth.truth import truth_table
 
 AGENCY = "hotel_booking"
-TRUTH = pl.DataFrame(
-    [
-        ("R1", "guest", "E1", "exact"),
-        ("R2", "guest", "E2", "exact"),
-        ("R3", "guest", "E3", "homophone"),
-        ("R4", "guest", "E4", "removed_entry"),
-        ("R5", "guest", None, "homonym_negative"),
-        ("R6", "guest", "E6", "romanised"),
-        ("R7", "guest", None, "none"),
-        ("R8", "guest", "E8", "exact"),
-    ],
-    schema={c: pl.String for c in ("record_id", "role", "entry_id", "noise")},
-    orient="row",
-).with_columns(pl.lit(AGENCY).alias("agency"))
+TRUTH = truth_table(
+    pl.DataFrame(
+        [
+            ("R1", "guest", "E1", "exact"),
+            ("R2", "guest", "E2", "exact"),
+            ("R3", "guest", "E3", "homophone"),
+            ("R4", "guest", "E4", "removed_entry"),
+            ("R5", "guest", None, "homonym_negative"),
+            ("R6", "guest", "E6", "romanised"),
+            ("R7", "guest", None, "none"),
+            ("R8", "guest", "E8", "exact"),
+        ],
+        schema={c: pl.String for c in ("record_id", "role", "entry_id", "noise")},
+        orient="row",
+    ).with_columns(pl.lit(AGENCY).alias("agency"))
+)
 COLUMNS = ("record_id", "role", "query_role", "entry_id", "match_decision", "score_basis")
 HITS = pl.DataFrame(
     [

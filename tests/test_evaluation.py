@@ -27,8 +27,6 @@ import pytest
 from typer.testing import CliRunner
 
 from data_contracts.schemas import AGENCY_DATASETS
-from matching.evaluation import evaluate_hits, format_figures
-from matching.evidence import Parties, classify_evidence
 from matching.parties import QUERY_SCHEMA, list_parties
 from pipelines.cli.app import app
 from pipelines.evaluation.command import (
@@ -38,7 +36,10 @@ from pipelines.evaluation.command import (
     locate,
     run_evaluation,
 )
+from pipelines.evaluation.evidence import Parties, classify_evidence
+from pipelines.evaluation.metrics import evaluate_hits, format_figures
 from pipelines.settings import default_settings
+from pipelines.synth.truth import truth_table
 
 SAVED = Path(__file__).parent / "data" / "evaluation_figures.json"
 SIZE, SEED = 3000, 11
@@ -47,8 +48,8 @@ UPDATE = os.environ.get("CREDSWEEP_UPDATE_FIGURES") == "1"
 
 
 def _truth(rows: list[tuple[str, str, str | None, str]], agency: str = "hotel_booking"):
-    """Truth frame from (record_id, role, entry_id, noise) tuples."""
-    return pl.DataFrame(
+    """Evaluation truth table from generator-style (record_id, role, entry_id, noise) tuples."""
+    generated = pl.DataFrame(
         {
             "agency": [agency] * len(rows),
             "record_id": [r[0] for r in rows],
@@ -61,6 +62,7 @@ def _truth(rows: list[tuple[str, str, str | None, str]], agency: str = "hotel_bo
             c: pl.String for c in ("agency", "record_id", "role", "entry_id", "list_role", "noise")
         },
     )
+    return truth_table(generated)
 
 
 def _hits(rows: list[tuple], columns=("record_id", "role", "entry_id", "match_decision")):

@@ -1,4 +1,5 @@
-"""The night's self-assessment against truth: `matching.claims` and `credsweep evaluate` output.
+"""The night's self-assessment against truth: `pipelines.evaluation.claims` and the output of
+`credsweep evaluate`.
 
 The end-to-end test runs `credsweep evaluate` on a small generated world; each sweep writes its
 expected precision/recall to summary.json, and the evaluation must set exactly those claims
@@ -13,8 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from matching.claims import CLAIMS, check_claims, claim_name, worst_gap
 from pipelines.cli.app import app
+from pipelines.evaluation.claims import CLAIMS, check_claims, claim_name, worst_gap
 
 MEASURED = {
     "match": {"precision": 0.99, "recall": 0.75},

@@ -52,7 +52,7 @@ def _sweep(
         settings=default_settings(),
         warehouse=warehouse,
     )
-    return run_sweep(req)
+    return run_sweep(req).summary
 
 
 def _hits(out: Path) -> list[dict[str, str]]:

@@ -71,7 +71,7 @@ def test_sweep_outputs_carry_no_live_formula(tmp_path: Path) -> None:
     out = tmp_path / "out"
     summary = run_sweep(
         SweepRequest("hotel_booking", [lists], hotel, out, NIGHT, default_settings())
-    )
+    ).summary
     assert summary["intercepts"] == 2
     folder = out / "outbox" / "hotel_booking" / NIGHT.isoformat()
     written = [out / "hits.csv", out / "quarantine.csv", *folder.glob("*.csv")]

@@ -141,7 +141,7 @@ def sweep(
     )
     console = Console(stderr=True)
     with console.status("sweeping…") as status:
-        summary = run_sweep(request, progress=lambda msg: status.update(msg))
+        summary = run_sweep(request, progress=lambda msg: status.update(msg)).summary
     keys = ("records_in", "records_quarantined", "matches", "reviews", "intercepts", "duration_s")
     typer.echo(json.dumps({k: summary[k] for k in keys}, ensure_ascii=False))
 

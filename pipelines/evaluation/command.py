@@ -1,14 +1,16 @@
-"""`credsweep evaluate`: matching quality of the real sweep against the generator's truth.
+"""`credsweep evaluate`: matching quality of the real sweep against a truth table.
 
 Generates a world with `pipelines.synth.generate` (parquet, deterministic) unless `--data` names
 one, runs `pipelines.sweep.run.run_sweep` per agency exactly as `credsweep sweep` does (snapshot
-then deltas, fresh in-memory warehouse), reads each `hits.csv` and scores it with
-`matching.evaluation.evaluate_hits`. Prints one table per agency and writes the figures as JSON
-(the saved-figure regression test compares against such a file; see docs/evaluation.md).
+then deltas, fresh in-memory warehouse), and scores each `hits.csv` with
+`pipelines.evaluation.metrics.evaluate_hits` against the world's truth, read as the generic truth
+table (`pipelines.evaluation.truth`, adapted from the generator's by `pipelines.synth.truth`).
+Prints one table per agency and writes the figures as JSON (the saved-figure regression test
+compares against such a file; see docs/evaluation.md).
 
-To class each positive by the identifiers its two sides carry, the list (snapshot then deltas)
-and each agency file go once more through their data contracts here, so the parties handed to the
-scorer are the ones matching saw; the sweep itself keeps its outputs to files.
+The sweep's result carries the rows the agency contract let through and the night's list entries,
+so positives are classed by the identifiers their two sides carry from the very parties matching
+saw, without running the contracts or the list versioning a second time.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from data_contracts.schemas import AGENCY_DATASETS
 from pipelines.errors import CredsweepError, InputError
 
 if TYPE_CHECKING:
+    from pipelines.evaluation.evidence import Parties
     from pipelines.settings import Settings
+    from pipelines.sweep.run import SweepResult
 
 UPDATE_HINT = (
     "credsweep evaluate --size 3000 --seed 11 --json tests/data/evaluation_figures.json "
@@ -108,49 +112,17 @@ def read_hits(path: Path) -> pl.DataFrame:
     return restore_frame(pl.read_csv(path, infer_schema=False))  # undo the formula guards
 
 
-def screened_records(source: Path, agency: str, quarantine: Path) -> pl.Series:
-    """Record ids of the input rows the contract let through (by row: ids can be duplicated)."""
-    from pipelines.ingest import read_dataset
-
-    rows = read_dataset(source, agency).select("record_id", "_row")
-    q = pl.read_csv(quarantine, infer_schema=False) if quarantine.exists() else pl.DataFrame()
-    if not {"dataset", "row"} <= set(q.columns):
-        return rows["record_id"]
-    dropped = q.filter(pl.col("dataset") == agency)["row"].cast(pl.Int64, strict=False)
-    return rows.filter(~pl.col("_row").is_in(dropped.implode()))["record_id"]
-
-
-def listed_parties(world: World, run_date: date, settings: Settings) -> pl.DataFrame:
-    """List parties as the sweep builds them: contracts, snapshot then deltas, current entries."""
-    from matching.parties import list_parties
-    from pipelines.ingest.listing import current_entries
-    from pipelines.ingest.sources import load_list_files
-    from pipelines.storage.warehouse import Warehouse
-
-    wh = Warehouse(":memory:")
-    wh.migrate()
-    load_list_files(wh, world.lists, run_date, settings)
-    return list_parties(current_entries(wh, as_of=run_date))
-
-
-def agency_query_parties(
-    source: Path, agency: str, run_date: date, settings: Settings
-) -> pl.DataFrame:
-    """Query parties of the rows the agency contract lets through, cut by the agency's roles."""
-    from data_contracts import validate
-    from matching.parties import query_parties
-    from pipelines.ingest import read_dataset
+def sweep_parties(result: SweepResult, agency: str, run_date: date, settings: Settings) -> Parties:
+    """Both sides as matching saw them: the agency's screened parties and the night's list."""
+    from matching.parties import list_parties, query_parties
+    from pipelines.evaluation.evidence import Parties
     from pipelines.settings import agency_settings
 
-    result = validate(
-        agency,
-        read_dataset(source, agency),
-        run_id=f"{agency}-{run_date.isoformat()}",
-        settings=settings.contracts,
-        side="agency",
-        run_date=run_date,
+    return Parties(
+        query=query_parties(result.records, agency_settings(settings, agency).roles),
+        listed=list_parties(result.entries),
+        as_of=run_date,
     )
-    return query_parties(result.clean, agency_settings(settings, agency).roles)
 
 
 def evaluate_agency(
@@ -160,21 +132,16 @@ def evaluate_agency(
     run_date: date,
     settings: Settings,
     truth: pl.DataFrame,
-    listed: pl.DataFrame | None = None,
 ) -> dict:
-    """Sweep one agency through the real sweep path and score its hits.csv.
-
-    With `listed` (list parties, `listed_parties`), positives are also classed by evidence.
-    """
-    from matching.claims import check_claims
-    from matching.evaluation import evaluate_hits
-    from matching.evidence import Parties
+    """Sweep one agency through the real sweep path and score its hits.csv against `truth`."""
+    from pipelines.evaluation.claims import check_claims
+    from pipelines.evaluation.metrics import evaluate_hits
     from pipelines.sweep.run import SweepRequest, run_sweep
 
     source = world.inputs.get(agency)
     if source is None or not source.exists():
         raise InputError(f"no {agency} dataset in {world.root}/agencies")
-    summary = run_sweep(
+    result = run_sweep(
         SweepRequest(
             agency=agency,
             lists=world.lists,
@@ -184,22 +151,18 @@ def evaluate_agency(
             settings=settings,
         )
     )
-    n_records = summary["by_dataset"][agency]["in"]
-    parties = None
-    if listed is not None:
-        query = agency_query_parties(source, agency, run_date, settings)
-        parties = Parties(query=query, listed=listed, as_of=run_date)
+    counts = result.summary["by_dataset"][agency]
     fig = evaluate_hits(
-        read_hits(out / agency / "hits.csv"),
+        read_hits(out / agency / "hits.csv"),  # the file the agency's figures are about
         truth,
         agency,
-        n_records=n_records,
-        screened=screened_records(source, agency, out / agency / "quarantine.csv"),
-        parties=parties,
+        n_records=counts["in"],
+        screened=result.records["record_id"],
+        parties=sweep_parties(result, agency, run_date, settings),
     )
-    fig["records_quarantined"] = summary["by_dataset"][agency]["quarantined"]
+    fig["records_quarantined"] = counts["quarantined"]
     # the night's own expected precision/recall (summary.json `feedback`) against this truth
-    fig["self_assessment"] = check_claims(summary.get("feedback") or {}, fig)
+    fig["self_assessment"] = check_claims(result.summary.get("feedback") or {}, fig)
     return fig
 
 
@@ -212,13 +175,14 @@ def run_evaluation(
     progress: Callable[[str], None] = lambda _m: None,
 ) -> dict:
     """Figures of every agency asked for, keyed by agency."""
-    truth = pl.read_parquet(world.truth)
-    progress("loading list parties")
-    listed = listed_parties(world, run_date, settings)  # the same for every agency: read once
+    from pipelines.evaluation.truth import check_truth
+    from pipelines.synth.truth import read_truth
+
+    truth = check_truth(read_truth(world.truth))
     figures = {}
     for agency in agencies:
         progress(f"sweeping {agency}")
-        figures[agency] = evaluate_agency(world, agency, out, run_date, settings, truth, listed)
+        figures[agency] = evaluate_agency(world, agency, out, run_date, settings, truth)
     return figures
 
 
@@ -279,12 +243,12 @@ def evaluate(
         Path | None, typer.Option(help="Settings YAML; default $CREDSWEEP_SETTINGS or packaged.")
     ] = None,
 ) -> None:
-    """Precision, recall and F1 of the real sweep per agency and noise type, against the truth,
+    """Precision, recall and F1 of the real sweep per agency and category, against the truth,
     how well `match_score` is calibrated (reliability per score band), and how far each night's
     own expected precision/recall (summary.json) is from what the truth measures."""
     from rich.console import Console
 
-    from matching.evaluation import format_figures
+    from pipelines.evaluation.metrics import format_figures
     from pipelines.evaluation.tables import (
         calibration_table,
         claims_table,

@@ -1,7 +1,7 @@
 """Console tables of `credsweep evaluate`: headline figures, recall by evidence, calibration,
 and the night's self-assessment against the truth.
 
-Rendering only: every figure comes from `matching.evaluation` via the figures dict of one
+Rendering only: every figure comes from `pipelines.evaluation.metrics` via the figures dict of one
 evaluation run (`pipelines.evaluation.command.run_evaluation`). `rich` is imported inside each
 function, as the command loads it only when it prints.
 """
@@ -44,8 +44,8 @@ def evidence_table(figures: dict) -> object:
     """Recall (tp/n) per evidence class, agency and level: what the matcher could have found."""
     from rich.table import Table
 
-    from matching.evaluation import LEVELS
-    from matching.evidence import EVIDENCE_CLASSES, NOT_SCREENED
+    from pipelines.evaluation.evidence import EVIDENCE_CLASSES, NOT_SCREENED
+    from pipelines.evaluation.metrics import LEVELS
 
     classes = (*EVIDENCE_CLASSES, NOT_SCREENED)
     table = Table(
@@ -77,7 +77,7 @@ def calibration_table(figures: dict) -> object:
     """Per agency: does `match_score` mean what it says (ECE), and the name-screened hits apart."""
     from rich.table import Table
 
-    from matching.reliability import NAME_SCREEN
+    from pipelines.evaluation.reliability import NAME_SCREEN
 
     table = Table(
         title="calibration of match_score (model-scored hits; gap = mean score - precision)",

@@ -93,7 +93,7 @@ def sweep_agency(agency: str, run_date: str, settings_path: str | None = None) -
         review_db=settings.storage.path("review_db"),
         docs_dir=_docs_dir(settings, run_date),
     )
-    return run_sweep(request)
+    return run_sweep(request).summary
 
 
 def publish_summary(run_date: str, summaries: list[dict], settings_path: str | None = None) -> dict:

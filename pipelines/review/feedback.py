@@ -129,7 +129,13 @@ def sweep_matching(
     Only `agency`'s own labels refine its model and move its thresholds: the agencies' data
     differ, and one agency's analysts should not retune another's interceptions.
     """
-    labels = agency_labels(store_labels(review_db), agency)
+    return matching_from_labels(settings, agency_labels(store_labels(review_db), agency))
+
+
+def matching_from_labels(
+    settings: Settings, labels: pl.DataFrame
+) -> tuple[MatchModel, calibrate.ThresholdRule, dict[str, Any]]:
+    """`sweep_matching` over labels already read (a sweep reads the store once, up front)."""
     model, _, figures = feedback_from_labels(settings, labels)
     rule = calibrate.ThresholdRule(
         settings.thresholds, settings.calibration, calibrate.labels_to_gammas(labels)

@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.ingest.sources import Tally
+from pipelines.runtime.stage_clock import StageClock, peak_rss_mb
 from pipelines.storage.cellsafe import neutral_frame
 from pipelines.storage.hit_schema import CSV, names_of
 from pipelines.sweep.screening import CONTEXT_COLUMNS
@@ -30,8 +31,8 @@ def write_quarantine(out: Path, quarantine: pl.DataFrame) -> Path:
     return target
 
 
-def write_outputs(out: Path, hits: pl.DataFrame, quarantine: pl.DataFrame, summary: dict) -> None:
-    """Write hits.csv, quarantine.csv and summary.json into `out`."""
+def write_outputs(out: Path, hits: pl.DataFrame, quarantine: pl.DataFrame) -> None:
+    """Write hits.csv and quarantine.csv into `out` (summary.json comes last, `write_summary`)."""
     out.mkdir(parents=True, exist_ok=True)
     ordered = hits.select([c for c in (*HIT_COLUMNS, *CONTEXT_COLUMNS) if c in hits.columns]).sort(
         [c for c in ("record_id", "role", "entry_id", "query_role") if c in hits.columns]
@@ -42,11 +43,11 @@ def write_outputs(out: Path, hits: pl.DataFrame, quarantine: pl.DataFrame, summa
         ordered.with_columns(pl.col("intercept").cast(pl.String).str.to_lowercase())
     ).write_csv(out / "hits.csv")
     write_quarantine(out, quarantine)
-    write_summary(out, summary)
 
 
 def write_summary(out: Path, summary: dict) -> None:
-    """Write summary.json (UTF-8, Chinese kept readable)."""
+    """Write summary.json (UTF-8, Chinese kept readable): once, when the run's figures are all
+    known (`with_run_figures`)."""
     (out / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
@@ -61,8 +62,15 @@ def sweep_summary(
     match_stats: dict,
     alert_stats: dict,
     started: float,
+    *,
+    reports: list[str],
+    list_backfill: bool,
 ) -> dict:
-    """The counts of summary.json; `records_in` = processed + quarantined, per dataset too."""
+    """The counts of summary.json; `records_in` = processed + quarantined, per dataset too.
+
+    `duration_s` is the time so far (the run row stored with the hits); `with_run_figures`
+    completes it once the last stage is done.
+    """
     records_in = sum(tally.rows_in.values())
     quarantined = sum(tally.quarantined.values())
     decisions = (
@@ -92,4 +100,21 @@ def sweep_summary(
         "review_budget": match_stats.get("review_budget"),
         "legal_reps": match_stats.get("legal_reps"),
         "duration_s": round(time.perf_counter() - started, 3),
+        "reports": reports,
+        "list_backfill": list_backfill,
+        # the thresholds used and the night's own expected precision/recall
+        "feedback": match_stats["feedback"],
+    }
+
+
+def with_run_figures(summary: dict, clock: StageClock, started: float) -> dict:
+    """The summary with the whole run's time, seconds per stage and peak memory."""
+    duration = time.perf_counter() - started
+    # imports, warehouse migration and the like: the time no named stage accounts for
+    clock.seconds["other"] = max(duration - sum(clock.seconds.values()), 0.0)
+    return summary | {
+        "duration_s": round(duration, 3),
+        "stage_s": clock.rounded(),
+        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_after_stage_mb": clock.rss_mb,
     }

@@ -5,9 +5,12 @@ lists -> contracts -> warehouse (versioned) ; input -> contract -> parties -> li
 output folder. Every write is keyed by the run date, so the same night twice gives the same
 outputs and no duplicate alerts.
 
-The steps live in their own modules: `pipelines.ingest.sources` (read, contracts, list
-versioning), `pipelines.sweep.screening` (matching, analyst decisions, rules) and
-`pipelines.sweep.outputs` (the files); this module runs them in order.
+The steps live in their own modules and run here in order, top to bottom:
+`pipelines.ingest.sources` (read, contracts), `pipelines.sweep.night_list` (the list files
+applied, the night's entries), `pipelines.sweep.analyst` (the review store, read once),
+`pipelines.sweep.screening` (matching, analyst decisions, rules), the alerts ledger and reports,
+and `pipelines.sweep.outputs` (the files; summary.json written once, last). `run_sweep` returns a
+`SweepResult`: the summary and the frames it made, so a caller (evaluation) need not redo them.
 """
 
 from __future__ import annotations
@@ -22,20 +25,15 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from pipelines.ingest.sources import (
-    Tally,
-    apply_list_frames,
-    check_list_files,
-    checked_source,
-    load_list_files,
-    loaded_after,
-)
+from pipelines.ingest.sources import Tally, check_list_files, checked_source, load_list_files
 from pipelines.runtime.faults import kill_point
-from pipelines.runtime.stage_clock import Progress, StageClock, peak_rss_mb
+from pipelines.runtime.stage_clock import Progress, StageClock
 from pipelines.settings import Settings, agency_settings
 from pipelines.storage.publish import clean_leftovers, open_stage
-from pipelines.sweep.outputs import sweep_summary, write_outputs, write_summary
-from pipelines.sweep.screening import CONTEXT_COLUMNS, analyst_decisions, review_payload, screen
+from pipelines.sweep.analyst import AnalystInput, read_analyst_input
+from pipelines.sweep.night_list import ingest_lists
+from pipelines.sweep.outputs import sweep_summary, with_run_figures, write_outputs, write_summary
+from pipelines.sweep.screening import CONTEXT_COLUMNS, review_payload, screen
 
 if TYPE_CHECKING:
     from pipelines.storage.warehouse import Warehouse
@@ -59,17 +57,33 @@ class SweepRequest:
     docs_dir: Path | None = None
 
 
+@dataclass(frozen=True)
+class SweepResult:
+    """What one sweep wrote and the frames it made, for callers that go on with them."""
+
+    summary: dict
+    """summary.json as written."""
+    hits: pl.DataFrame
+    """Every hit with its rule verdict, alert id and facts (hits.csv is a projection of it)."""
+    quarantine: pl.DataFrame
+    """Every rejected row of the night's files, with its reason (quarantine.csv)."""
+    records: pl.DataFrame
+    """The agency's rows its data contract let through, as matching read them."""
+    entries: pl.DataFrame
+    """The list entries in force on the run date."""
+
+
 def _alerts(
-    req: SweepRequest, wh: Warehouse, hits: pl.DataFrame, suppressed: set[str]
+    req: SweepRequest, wh: Warehouse, hits: pl.DataFrame, analyst: AnalystInput
 ) -> tuple[pl.DataFrame, dict]:
-    from pipelines.courts.relief import exited_entries_of, mark_exited
+    from pipelines.courts.relief import mark_exited
     from pipelines.sanctions.alerts import alert_id_expr, sync_alerts
 
     # debtors a court moved out of enforcement (exit and relief) are no longer intercepted
-    exited = exited_entries_of(req.review_db, req.run_date)
+    exited = set(analyst.exited)
     hits = mark_exited(hits.with_columns(alert_id_expr().alias("alert_id")), exited)
     intercepts = hits.filter(pl.col("intercept"))
-    changes = sync_alerts(wh, req.agency, req.run_date, intercepts, suppressed, exited)
+    changes = sync_alerts(wh, req.agency, req.run_date, intercepts, set(analyst.suppressed), exited)
     return hits, {
         "alerts_new": changes.new,
         "alerts_unchanged": changes.unchanged,
@@ -77,8 +91,9 @@ def _alerts(
     }
 
 
-def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
-    """Run one agency's sweep and return its summary (also written to `summary.json`)."""
+def run_sweep(req: SweepRequest, progress: Progress | None = None) -> SweepResult:
+    """Run one agency's sweep; its summary is written to `summary.json` and returned with the
+    frames the sweep made."""
     from data_contracts import warmup
     from pipelines.courts.leads import record_sightings
     from pipelines.review.alert_replies import exchange_replies, publish_ledger
@@ -91,7 +106,7 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     clock = StageClock(progress or (lambda _msg: None))
     started = time.perf_counter()
     warmup.start()  # Great Expectations imports while the list is read and parsed
-    agency = agency_settings(req.settings, req.agency)
+    agency_rules = agency_settings(req.settings, req.agency)  # resolved once for every step
     tally = Tally()
     clock.progress("名单校验 / checking lists")
     # Every file is contract-checked before anything is written: a refused file leaves the
@@ -106,37 +121,29 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     wh = Warehouse(req.warehouse or ":memory:")
     wh.migrate()
     clock.progress("名单入库 / loading lists")
-    # with no list files the night's list is the stored history as of the run date
-    backfill = bool(req.lists) and loaded_after(wh, req.run_date)
-    list_wh = Warehouse(":memory:") if backfill else wh
-    if backfill:
-        list_wh.migrate()
-    list_changes = apply_list_frames(list_wh, list_frames, req.lists, req.run_date, clock)
+    night_list = ingest_lists(wh, list_frames, req.lists, req.run_date, clock)
     del list_frames
     kill_point("after_lists")
-    from pipelines.ingest.listing import current_entries
-
-    with clock.stage("entries"):
-        entries = current_entries(list_wh, as_of=req.run_date)
-    clock.progress("身份比对 / matching")
+    entries = night_list.entries
     with clock.stage("decisions"):
-        # read once: the same decisions filter hits and alerts
-        decided = analyst_decisions(req.review_db)
+        # read once: the same decisions, labels and exits serve matching, rules and alerts
+        analyst = read_analyst_input(req.review_db, req.agency, req.run_date)
+    clock.progress("身份比对 / matching")
     hits, match_stats = screen(
         records,
         entries,
-        decided,
+        analyst,
         agency=req.agency,
+        agency_rules=agency_rules,
         settings=req.settings,
         run_date=req.run_date,
-        review_db=req.review_db,
         clock=clock,
     )
     kill_point("before_alerts")
     with clock.stage("alerts", "预警 / alerts"):
         # the agency's replies since the last run first: an outcome closes an alert for good
         reply_stats = exchange_replies(wh, req.review_db, outbox, req.agency)
-        hits, alert_stats = _alerts(req, wh, hits, decided[0])
+        hits, alert_stats = _alerts(req, wh, hits, analyst)
         # the courts' whereabouts leads: every confident sighting, intercepted or not
         record_sightings(wh, req.agency, req.run_date, hits, records)
     kill_point("after_alerts")
@@ -145,12 +152,13 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
     out_stage = open_stage(req.out, req.out, req.agency, night)
     box_stage = open_stage(outbox, outbox / req.agency / night, req.agency, night)
     with clock.stage("reports", "报告 / reports"):
-        # sent with this night's report (published whole below; a run killed before that is
-        # rerun whole), so the report states the status the agency receives, rerun or not
+        # an alert is `sent` with the report that carries it (published whole below; a run
+        # killed before that is rerun whole), so the report states the status the agency
+        # receives, rerun or not
         alert_stats["alerts_sent"] = mark_sent(wh, req.agency, req.run_date)
         alert_stats["replies"] = reply_stats
         staged = write_agency_reports(
-            wh, req.agency, req.run_date, hits, agency, outbox, folder=box_stage.staged
+            wh, req.agency, req.run_date, hits, agency_rules, outbox, folder=box_stage.staged
         )
         report_paths = [box_stage.final / p.relative_to(box_stage.staged) for p in staged]
     kill_point("after_reports")
@@ -166,20 +174,19 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
             publish_ledger(wh, req.review_db, req.agency)
     with clock.stage("outputs", "输出 / writing outputs"):
         quarantine = tally.quarantine()
-        summary = sweep_summary(
+        counts = sweep_summary(
             req.agency,
             req.run_date,
             tally,
             hits,
-            list_changes,
+            night_list.changes,
             match_stats,
             alert_stats,
             started,
+            reports=[str(p) for p in report_paths],
+            list_backfill=night_list.backfill,
         )
-        summary["reports"] = [str(p) for p in report_paths]
-        summary["list_backfill"] = backfill
-        summary["feedback"] = match_stats["feedback"]
-        write_outputs(out_stage.staged, hits, quarantine, summary)
+        write_outputs(out_stage.staged, hits, quarantine)
     kill_point("before_record")
     with clock.stage("persist"):  # hits, quarantine and the run row, as the files say
         sources = [("dishonest_list", p.name) for p in req.lists] + [(req.agency, req.input.name)]
@@ -190,16 +197,10 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
             hits=hits,
             quarantine=quarantine,
             sources=sources,
-            summary=summary,
+            summary=counts,
         )
-    # summary.json is rewritten with the last stages' time included
-    duration = time.perf_counter() - started
-    # imports, warehouse migration and the like: the time no named stage accounts for
-    clock.seconds["other"] = max(duration - sum(clock.seconds.values()), 0.0)
-    summary["stage_s"] = clock.rounded()
-    summary["peak_rss_mb"] = peak_rss_mb()
-    summary["peak_rss_after_stage_mb"] = clock.rss_mb
-    summary["duration_s"] = round(duration, 3)
+    # written once, with the last stages' time included
+    summary = with_run_figures(counts, clock, started)
     write_summary(out_stage.staged, summary)
     kill_point("after_record")
     box_stage.publish()
@@ -213,7 +214,7 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> dict:
         summary["matches"] + summary["reviews"],
         summary["intercepts"],
     )
-    return summary
+    return SweepResult(summary, hits, quarantine, records, entries)
 
 
 def _preflight(req: SweepRequest, outbox: Path) -> None:
@@ -230,4 +231,4 @@ def _preflight(req: SweepRequest, outbox: Path) -> None:
 
 # `load_list_files` and `CONTEXT_COLUMNS` are named under this module in docs/splink_benchmark.md
 # and docs/capacity.md; they are defined in pipelines.ingest.sources and pipelines.sweep.screening.
-__all__ = ["CONTEXT_COLUMNS", "SweepRequest", "load_list_files", "run_sweep"]
+__all__ = ["CONTEXT_COLUMNS", "SweepRequest", "SweepResult", "load_list_files", "run_sweep"]

@@ -7,14 +7,20 @@ agency's sanction rule, then the facts the outputs and the capacity score need a
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from matching.vocab import MatchDecision
 from pipelines.runtime.stage_clock import StageClock
-from pipelines.settings import Settings, agency_settings
+from pipelines.settings import Settings
+
+if TYPE_CHECKING:
+    from pipelines.sanctions.config import AgencySettings
+    from pipelines.sweep.analyst import AnalystInput
 
 # Consumption facts of the record, carried into hits.csv for the capacity score (issue 4).
 CONTEXT_COLUMNS = (
@@ -43,7 +49,9 @@ def analyst_decisions(review_db: Path | None) -> Decided:
     return store.suppressed_pair_keys(), store.confirmed_pair_keys()
 
 
-def apply_decisions(hits: pl.DataFrame, suppressed: set[str], confirmed: set[str]) -> pl.DataFrame:
+def apply_decisions(
+    hits: pl.DataFrame, suppressed: Collection[str], confirmed: Collection[str]
+) -> pl.DataFrame:
     """Drop analyst-rejected pairs and promote analyst-confirmed ones to `match`."""
     if hits.is_empty():
         return hits
@@ -79,36 +87,39 @@ def _entry_facts(entries: pl.DataFrame) -> pl.DataFrame:
 def screen(
     records: pl.DataFrame,
     entries: pl.DataFrame,
-    decided: Decided,
+    analyst: AnalystInput,
     *,
     agency: str,
+    agency_rules: AgencySettings,
     settings: Settings,
     run_date: date,
-    review_db: Path | None,
     clock: StageClock | None = None,
 ) -> tuple[pl.DataFrame, dict]:
-    """Screen every role of every record against the list; return hits with rule verdicts."""
+    """Screen every role of every record against the list; return hits with rule verdicts.
+
+    `agency_rules` are the agency's resolved settings; `analyst` what the review store held at
+    the start of the run (`pipelines.sweep.analyst`).
+    """
     from matching import link
     from matching.parties import list_parties, query_parties
-    from pipelines.review.feedback import sweep_matching, with_thresholds_used
+    from pipelines.review.feedback import matching_from_labels, with_thresholds_used
     from pipelines.sanctions.rules import apply_rule
 
     clock = clock or StageClock()
-    agency_rules = agency_settings(settings, agency)
     with clock.stage("parties"):
         query = query_parties(records, agency_rules.roles)
         listed = list_parties(entries)
     with clock.stage("match"):
         # analyst labels refine the packaged model and may move the thresholds (issue 5); in
         # target mode link derives the thresholds from this sweep's own scores (issue 3)
-        model, rule, feedback = sweep_matching(settings, review_db, agency)
+        model, rule, feedback = matching_from_labels(settings, analyst.labels)
         result = link(
             query,
             listed,
             model=model,
             thresholds=rule,
             as_of=run_date,
-            confirmed=frozenset(decided[1]),
+            confirmed=analyst.confirmed,
             review_budget=math.ceil(agency_rules.review_budget_share * records.height),
             **pair_engine(settings),
         )
@@ -116,7 +127,7 @@ def screen(
     listed_reps = (rep_rows.height, int(rep_rows["id_number"].is_not_null().sum()))
     del listed
     with clock.stage("rules"):
-        hits = apply_decisions(result.hits, *decided)
+        hits = apply_decisions(result.hits, analyst.suppressed, analyst.confirmed)
         ruled = apply_rule(hits, records, entries, agency_rules)
     with clock.stage("rules"):
         enriched = enrich_hits(ruled, records, entries, query, agency)

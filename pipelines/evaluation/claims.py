@@ -34,7 +34,7 @@ def check_claims(claims: Mapping[str, Any], measured: Mapping[str, Any]) -> dict
 
     `claims`: a night's feedback figures (summary.json `feedback`). `measured`: figures with a
     `match` and a `match+review` block, each holding `precision` and `recall` (the shape of
-    `matching.evaluation.evaluate_hits`).
+    `pipelines.evaluation.metrics.evaluate_hits`).
     """
     out: dict[str, dict] = {}
     for key, level, metric in CLAIMS:

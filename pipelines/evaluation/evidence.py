@@ -12,7 +12,7 @@ from datetime import date
 import polars as pl
 
 from matching.features import party_features
-from matching.truth import KEY
+from pipelines.evaluation.truth import KEY
 
 EVIDENCE_CLASSES = ("both_ids", "query_no_id", "list_no_id", "neither")
 NOT_SCREENED = "not_screened"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from matching.truth import KEY, REMOVED, agency_truth, keyed_hits, ratio
+from pipelines.evaluation.truth import KEY, agency_truth, keyed_hits, positives, ratio, removed
 
 # Edges of the reliability bands; the last band is closed ([0.999, 1.0]). The first band holds
 # whatever a lower, target-mode review threshold lets through.
@@ -34,11 +34,11 @@ def _scored_hits(hits: pl.DataFrame, t: pl.DataFrame) -> pl.DataFrame:
     best = keyed.sort("match_score", descending=True, nulls_last=True).unique(
         KEY, keep="first", maintain_order=True
     )
-    pos = t.filter(pl.col("entry_id").is_not_null() & (pl.col("noise") != REMOVED)).select(KEY)
-    removed = t.filter(pl.col("noise") == REMOVED).select(KEY).join(pos, on=KEY, how="anti")
+    pos = positives(t).select(KEY)
+    gone = removed(t).select(KEY).join(pos, on=KEY, how="anti")
     return (
         best.filter(pl.col("match_decision").is_in(["match", "review"]))
-        .join(removed.unique(), on=KEY, how="anti")
+        .join(gone.unique(), on=KEY, how="anti")
         .join(pos.unique().with_columns(pl.lit(True).alias("positive")), on=KEY, how="left")
         .select(*KEY, "match_score", "score_basis", pl.col("positive").fill_null(False))
     )

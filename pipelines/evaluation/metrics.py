@@ -1,26 +1,36 @@
-"""Matching quality against the generator's truth: frames in, a JSON-able dict out (no I/O).
+"""Matching quality against a truth table: frames in, a JSON-able dict out (no I/O).
 
-Truth (`pipelines.synth`, `OUT/truth/matches.parquet`) has one row per screened (record, role)
-and, for a listed party, one row per list entry it belongs to:
+The truth is the generic table of `pipelines.evaluation.truth` (record, role, entry, label,
+category), whoever made it:
 
-- a **positive** is a truth row with an `entry_id` whose noise is not `removed_entry`;
-- a **hard negative** is a row whose noise ends in `_negative` (no true entry: any hit is wrong);
-- a **removed_entry** row is a correct identity whose entry was removed in the delta. A hit on it
-  is the right person, so it is neither a true nor a false positive for identity quality; it is
-  counted apart, and an *intercept* on it is the failure that must never happen.
+- a **positive** is a `match` row (it names the true entry);
+- a **hard negative** is a `hard_negative` row (no true entry: any hit is wrong);
+- a **removed** row is a correct identity whose entry was removed. A hit on it is the right
+  person, so it is neither a true nor a false positive for identity quality; it is counted apart,
+  and an *intercept* on it is the failure that must never happen.
 
-Hits and truth are keyed by screened role (`matching.truth`). Each positive is also classed by
-the identifiers its two sides carry (`matching.evidence`), and `match_score` is checked against
-the truth per score band (`matching.reliability`).
+Figures are broken down by `category` (`by_noise`, `negatives`: the names the figures JSON has
+always used). Hits and truth are keyed by screened role (`pipelines.evaluation.truth`). Each
+positive is also classed by the identifiers its two sides carry (`pipelines.evaluation.evidence`),
+and `match_score` is checked against the truth per score band (`pipelines.evaluation.reliability`).
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from matching.evidence import EVIDENCE_CLASSES, NOT_SCREENED, Parties, classify_evidence
-from matching.reliability import NAME_SCREEN, reliability
-from matching.truth import KEY, REMOVED, agency_truth, keyed_hits, ratio
+from pipelines.evaluation.evidence import EVIDENCE_CLASSES, NOT_SCREENED, Parties, classify_evidence
+from pipelines.evaluation.reliability import NAME_SCREEN, reliability
+from pipelines.evaluation.truth import (
+    KEY,
+    TruthLabel,
+    agency_truth,
+    hard_negatives,
+    keyed_hits,
+    positives,
+    ratio,
+    removed,
+)
 
 LEVELS: dict[str, tuple[str, ...]] = {
     "match": ("match",),
@@ -42,10 +52,10 @@ def _hits(hits: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _level(h: pl.DataFrame, pos: pl.DataFrame, removed: pl.DataFrame) -> dict:
+def _level(h: pl.DataFrame, pos: pl.DataFrame, gone: pl.DataFrame) -> dict:
     """tp / fp / fn / precision / recall / f1 for one decision level's hits."""
     tp = h.join(pos, on=KEY, how="semi").height
-    on_removed = h.join(removed, on=KEY, how="semi").join(pos, on=KEY, how="anti").height
+    on_removed = h.join(gone, on=KEY, how="semi").join(pos, on=KEY, how="anti").height
     fp = h.height - tp - on_removed
     fn = pos.height - tp
     precision, recall = ratio(tp, tp + fp), ratio(tp, pos.height)
@@ -71,10 +81,10 @@ def evaluate_hits(
     screened: pl.Series | None = None,
     parties: Parties | None = None,
 ) -> dict:
-    """Precision, recall, F1 at `match` and `match+review`, per noise type, against the truth.
+    """Precision, recall, F1 at `match` and `match+review`, per category, against the truth.
 
     `screened`, when given, are the record ids that reached matching (passed their contract):
-    positives on other records are counted apart (`positives_not_screened`, per noise type
+    positives on other records are counted apart (`positives_not_screened`, per category
     `not_screened`) so a recall loss can be told apart from a quarantine loss. They still count
     as positives: the sweep missed them either way.
 
@@ -83,10 +93,10 @@ def evaluate_hits(
     """
     t = agency_truth(truth, agency)
     h = _hits(hits, t)
-    pos = t.filter(pl.col("entry_id").is_not_null() & (pl.col("noise") != REMOVED))
+    pos = positives(t)
     pos_keys = pos.select(KEY).unique()
-    removed = t.filter(pl.col("noise") == REMOVED)
-    removed_keys = removed.select(KEY).unique()
+    gone = removed(t)
+    removed_keys = gone.select(KEY).unique()
     at = {
         "match": h.filter(pl.col("is_match")).select(KEY),
         "match+review": h.filter(pl.col("is_hit")).select(KEY),
@@ -102,12 +112,12 @@ def evaluate_hits(
     reviews = h.filter(~pl.col("is_match") & pl.col("is_hit")).height
     fig["reviews"] = reviews
     fig["review_rate"] = round(reviews / n_records, 6) if n_records else 0.0
-    fig["by_noise"] = _by_noise(_found(pos, at), _found(removed, at))
+    fig["by_noise"] = _by_category(_found(pos, at), _found(gone, at))
     if screened is not None:
         lost = pos.filter(~pl.col("record_id").is_in(screened.cast(pl.String).implode()))
         fig["positives_not_screened"] = lost.select(KEY).unique().height
-        for noise, n in lost.group_by("noise").len().iter_rows():
-            fig["by_noise"][noise]["not_screened"] = n
+        for category, n in lost.group_by("category").len().iter_rows():
+            fig["by_noise"][category]["not_screened"] = n
     if parties is not None:
         classed = classify_evidence(_positive_sides(truth, agency), parties, screened)
         fig["recall_by_evidence"] = _by_evidence(_found(classed, at))
@@ -131,19 +141,19 @@ def _found(rows: pl.DataFrame, at: dict[str, pl.DataFrame]) -> pl.DataFrame:
     return out
 
 
-def _by_noise(pos: pl.DataFrame, removed: pl.DataFrame) -> dict:
-    """n and recall per noise type (for removed_entry: how often the right person was found)."""
-    rows = pl.concat([pos, removed]).unique(KEY, keep="first")
+def _by_category(pos: pl.DataFrame, gone: pl.DataFrame) -> dict:
+    """n and recall per category (for removed rows: how often the right person was found)."""
+    rows = pl.concat([pos, gone]).unique(KEY, keep="first")
     table = (
-        rows.group_by("noise")
+        rows.group_by("category")
         .agg(
             pl.len().alias("n"),
             *[pl.col(level).mean().round(6).alias(level) for level in LEVELS],
         )
-        .sort("noise")
+        .sort("category")
     )
     return {
-        r["noise"]: {"n": r["n"], **{f"recall_{lv}": r[lv] for lv in LEVELS}}
+        r["category"]: {"n": r["n"], **{f"recall_{lv}": r[lv] for lv in LEVELS}}
         for r in table.iter_rows(named=True)
     }
 
@@ -156,7 +166,7 @@ def _positive_sides(truth: pl.DataFrame, agency: str) -> pl.DataFrame:
         truth.filter(
             (pl.col("agency") == agency)
             & pl.col("entry_id").is_not_null()
-            & (pl.col("noise").fill_null("none") != REMOVED)
+            & (pl.col("label") == TruthLabel.MATCH)
         )
         .select(
             *[pl.col(c).cast(pl.String) for c in KEY],
@@ -182,30 +192,26 @@ def _by_evidence(classed: pl.DataFrame) -> dict:
 
 
 def _negatives(t: pl.DataFrame, at: dict[str, pl.DataFrame]) -> dict:
-    """Per hard-negative noise type: how many (record, role) slots got any hit at each level."""
-    neg = (
-        t.filter(pl.col("noise").str.ends_with("_negative"))
-        .select("record_id", "role", "noise")
-        .unique()
-    )
+    """Per hard-negative category: how many (record, role) slots got any hit at each level."""
+    neg = hard_negatives(t).select("record_id", "role", "category").unique()
     out: dict = {}
-    for noise in sorted(neg["noise"].unique().to_list()):
-        slots = neg.filter(pl.col("noise") == noise)
-        out[noise] = {"n": slots.height}
+    for category in sorted(neg["category"].unique().to_list()):
+        slots = neg.filter(pl.col("category") == category)
+        out[category] = {"n": slots.height}
         for level, kept in at.items():
-            out[noise][f"hit_{level}"] = slots.join(
+            out[category][f"hit_{level}"] = slots.join(
                 kept, on=["record_id", "role"], how="semi"
             ).height
     return out
 
 
-def _intercepts(h: pl.DataFrame, pos: pl.DataFrame, removed: pl.DataFrame) -> dict:
+def _intercepts(h: pl.DataFrame, pos: pl.DataFrame, gone: pl.DataFrame) -> dict:
     """Intercepts in all, those not on a true entry, and those on a removed entry (must be 0)."""
     inter = h.filter(pl.col("intercept")).select(KEY)
     return {
         "intercepts": inter.height,
         "false_intercepts": inter.join(pos, on=KEY, how="anti").height,
-        "removed_entry_intercepts": inter.join(removed, on=KEY, how="semi").height,
+        "removed_entry_intercepts": inter.join(gone, on=KEY, how="semi").height,
     }
 
 
