@@ -16,6 +16,7 @@ import polars as pl
 from matching import calibrate
 from matching.config import MatchCalibration, MatchThresholds
 from matching.model import MatchModel, load_default, refine
+from pipelines.review.sweep_side import SweepReview
 from pipelines.settings import Settings
 
 _MOVED_BITS = 0.01
@@ -39,9 +40,7 @@ def store_labels(review_db: Path | None) -> pl.DataFrame:
                 "agency": pl.String,
             }
         )
-    from pipelines.review.store import ReviewStore
-
-    store = ReviewStore(review_db)
+    store = SweepReview(review_db)
     store.migrate()
     return store.labels()
 

@@ -35,9 +35,9 @@ def analyst_decisions(review_db: Path | None) -> Decided:
     """Analyst decisions: pairs suppressed forever, and pairs confirmed as matches."""
     if review_db is None:
         return set(), set()
-    from pipelines.review.store import ReviewStore
+    from pipelines.review.sweep_side import SweepReview
 
-    store = ReviewStore(review_db)
+    store = SweepReview(review_db)
     store.migrate()
     return store.suppressed_pair_keys(), store.confirmed_pair_keys()
 
