@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 
@@ -51,7 +52,9 @@ def list_files(out: Path) -> list[Path]:
     return [*snapshot, *deltas]
 
 
-def _checked(dataset: str, path: Path, side: str, settings: Settings, as_of: date) -> pl.DataFrame:
+def _checked(
+    dataset: str, path: Path, side: Literal["agency", "list"], settings: Settings, as_of: date
+) -> pl.DataFrame:
     from data_contracts import validate
     from pipelines.ingest import read_dataset
 

@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+import polars as pl
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +35,7 @@ from matching.parties import list_parties, query_parties  # noqa: E402
 from pipelines.settings import default_settings  # noqa: E402
 
 
-def _em(model: MatchModel, q: object, lp: object) -> MatchModel:
+def _em(model: MatchModel, q: pl.DataFrame, lp: pl.DataFrame) -> MatchModel:
     """Estimate m/u by EM and print the fitted parameters."""
     t = time.perf_counter()
     model = model.estimate(q, lp, as_of=AS_OF)
