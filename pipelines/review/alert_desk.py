@@ -9,7 +9,7 @@ the next sweep folds both back into the warehouse ledger (`pipelines.review.aler
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -177,13 +177,6 @@ def replies(store: ReviewFile, agency: str) -> pl.DataFrame:
     return frame.with_columns(
         (pl.col("at_ts") + pl.duration(hours=8)).dt.date().alias("on_date")
     ).select(list(REPLY_SCHEMA))
-
-
-def beijing_today(now: datetime) -> date:
-    """The Beijing calendar date of a stored UTC time."""
-    from datetime import timedelta
-
-    return (now + timedelta(hours=8)).date()
 
 
 def recorded_outcomes(store: ReviewFile, agency: str) -> set[tuple[str, str]]:

@@ -1,4 +1,4 @@
-"""Analyst labels feed the matcher: the model and thresholds a sweep runs with (issue 5, issue 3).
+"""Analyst labels feed the matcher: the model and thresholds a sweep runs with.
 
 Every sweep starts again from the packaged model and folds in *all* labels gathered so far, so
 the same labels always give the same model (a rerun of a night is identical) and a withdrawn or

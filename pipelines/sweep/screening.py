@@ -15,7 +15,7 @@ import polars as pl
 from pipelines.runtime.stage_clock import StageClock
 from pipelines.settings import Settings, agency_settings
 
-# Consumption facts of the record, carried into hits.csv for the capacity score (issue 4).
+# Consumption facts of the record, carried into hits.csv for the capacity score.
 CONTEXT_COLUMNS = (
     "hotel_star",
     "room_rate",
@@ -98,8 +98,8 @@ def screen(
         query = query_parties(records, agency_rules.roles)
         listed = list_parties(entries)
     with clock.stage("match"):
-        # analyst labels refine the packaged model and may move the thresholds (issue 5); in
-        # target mode link derives the thresholds from this sweep's own scores (issue 3)
+        # analyst labels refine the packaged model and may move the thresholds; in
+        # target mode link derives the thresholds from this sweep's own scores
         model, rule, feedback = sweep_matching(settings, review_db, agency)
         result = link(
             query,
