@@ -216,13 +216,14 @@ def splink_settings(with_orgs: bool):  # noqa: ANN201
     """The Splink model: link_only, the comparisons above, our blocking keys as rules."""
     import splink.comparison_library as cl
     from splink import SettingsCreator
+    from splink.blocking_rule_library import CustomRule
 
     comparisons = [id_comparison(), name_comparison(), birth_comparison(), cl.ExactMatch("sex")]
     return SettingsCreator(
         link_type="link_only",
         unique_id_column_name="uid",
         comparisons=comparisons + ([branch_comparison()] if with_orgs else []),
-        blocking_rules_to_generate_predictions=list(BLOCKING_RULES),
+        blocking_rules_to_generate_predictions=[CustomRule(rule) for rule in BLOCKING_RULES],
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,
     )
