@@ -1,4 +1,5 @@
-"""Request plumbing shared by the views: who is signed in, CSRF, client address, templates."""
+"""Request plumbing shared by the views: who is signed in, CSRF, client address, templates,
+and the store's refusals as HTTP errors."""
 
 from __future__ import annotations
 
