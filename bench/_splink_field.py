@@ -27,7 +27,8 @@ from _field_sample import (
     open_sample,
     score_hits,
 )
-from bench_splink import ORACLE_GRID, ROOT, SWEEP_META, decide, spawn
+from _splink_engines import ROOT, SWEEP_META, spawn
+from _splink_score import ORACLE_GRID, decide
 
 from matching.parties import list_parties, query_parties
 from pipelines.settings import agency_settings, default_settings

@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+import polars as pl
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +36,7 @@ from pipelines.evaluation.metrics import evaluate_hits, format_figures  # noqa: 
 from pipelines.settings import default_settings  # noqa: E402
 
 
-def _em(model: MatchModel, q: object, lp: object) -> MatchModel:
+def _em(model: MatchModel, q: pl.DataFrame, lp: pl.DataFrame) -> MatchModel:
     """Estimate m/u by EM and print the fitted parameters."""
     t = time.perf_counter()
     model = estimate_model(model, q, lp, as_of=AS_OF)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""Wall time and peak memory of a full `credsweep sweep` (issue 2 / issue 3 acceptance).
+"""Wall time and peak memory of a full `credsweep sweep`.
 
     .venv/bin/python bench/bench_sweep.py --size 200000 --records 200000 [--agency hotel_booking]
 

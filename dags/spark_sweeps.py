@@ -9,8 +9,10 @@ works out each agency's arguments from the landing area. Sizing: docs/spark.md.
 
 from __future__ import annotations
 
+from typing import cast
+
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
-from airflow.sdk import dag, task
+from airflow.sdk import XComArg, dag, task
 
 from pipelines.orchestration.airflow_runner import (
     AGENCIES,
@@ -50,14 +52,16 @@ def credsweep_spark_sweeps() -> None:
         night = nights_from_context(context)[0]
         return {agency: job_args(agency, night) for agency in AGENCIES}
 
-    args = job_args()
+    # `job_args` pushes one XCom per agency (multiple_outputs); each job's arguments are a
+    # reference to its own key, which Airflow resolves to the list of strings at run time
+    ((args_task, _),) = job_args().iter_references()
     for agency in AGENCIES:
         SparkSubmitOperator(
             task_id=f"sweep_{agency}",
             application=_application(),
             conn_id=SPARK_CONN_ID,
             name=f"credsweep-{agency}",
-            application_args=args[agency],
+            application_args=cast(list[str], XComArg(args_task, key=agency)),
             # executors and memory come from the connection / cluster defaults; see docs/spark.md
         )
 

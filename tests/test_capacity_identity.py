@@ -32,7 +32,7 @@ def _low(id_number: str, name: str = "张伟") -> dict[str, object]:
 def _engine_says(decisions: dict[str, tuple[str, str]]):
     """A stand-in for `matching.link` (its signature and hit columns only): id -> (entry, decision).
 
-    The engine's internals are being reworked; these tests pin what capacity does with each
+    The engine's internals may change; these tests pin what capacity does with each
     decision, not which decision the engine reaches.
     """
 

@@ -1,4 +1,4 @@
-"""Issue 2 acceptance inputs, file to verdict: a one-line error or quarantine rows."""
+"""Contract acceptance inputs, file to verdict: a one-line error or quarantine rows."""
 
 from __future__ import annotations
 

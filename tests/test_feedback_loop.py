@@ -1,4 +1,4 @@
-"""Issue 5 acceptance, end to end: analyst decisions change the next sweep.
+"""End to end: analyst decisions change the next sweep.
 
 A pair rejected as a false match never raises an alert again; a confirmed pair is acted on and
 reaches the agency's report.

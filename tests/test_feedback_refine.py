@@ -1,4 +1,4 @@
-"""Issue 5, last item: analyst labels refine the matcher's parameters and thresholds.
+"""Analyst labels refine the matcher's parameters and thresholds.
 
 End to end: a sweep queues borderline pairs, analysts label a batch in the real ReviewStore,
 the next sweep runs with a model refined towards those labels and reports it in summary.json.

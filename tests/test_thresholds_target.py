@@ -1,4 +1,4 @@
-"""Issue 3, item 5: match/review thresholds chosen from the target precision declared in settings.
+"""Match/review thresholds chosen from the target precision declared in settings.
 
 Settings round-trip; target mode on a generated world picks thresholds whose model-expected
 precision meets the target and records them in summary.json; a stricter target never lowers the

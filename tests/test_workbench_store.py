@@ -211,7 +211,7 @@ def test_push_to_a_fresh_file_needs_no_explicit_migrate(tmp_path: Path) -> None:
     assert fresh.push_review_items(AGENCY, RUN, hits_frame(hit("p1", "r1"))) == 1
 
 
-# ---- thresholds each sweep used (issue 5 follow-up: the precision page shows them) -------------
+# ---- thresholds each sweep used (the precision page shows them, not the written ones) ---------
 
 NOON = datetime(2025, 3, 14, 4, 0)
 

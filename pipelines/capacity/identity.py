@@ -5,7 +5,8 @@ A `review` pair is not scored; it is counted per entry (`unconfirmed_records`) a
 evidence text as "identity unconfirmed", so the court sees that something may be missing.
 Gender is blanked on both sides before linking: the ID's sequence digit already carries it, and
 the capacity score must not move when only the declared gender does (tests pin this).
-Only `matching.link`'s signature and its hit columns are relied on (the engine is being reworked).
+Only `matching.link`'s signature and its hit columns are relied on, so the matcher's internals
+may change without touching capacity.
 """
 
 from __future__ import annotations

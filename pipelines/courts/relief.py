@@ -134,9 +134,9 @@ def exited_entries_of(review_db: Path | None, run_date: date) -> set[str]:
     if review_db is None:
         return set()
     from pipelines.review import relief_desk
-    from pipelines.review.store import ReviewStore
+    from pipelines.review.sweep_side import SweepReview
 
-    return relief_desk.exited_entries(ReviewStore(review_db), run_date)
+    return relief_desk.exited_entries(SweepReview(review_db), run_date)
 
 
 def mark_exited(hits: pl.DataFrame, exited: set[str]) -> pl.DataFrame:

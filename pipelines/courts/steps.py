@@ -44,14 +44,14 @@ def deliver_leads(run_date: str, out: Path | None = None, settings_path: str | N
     """Write `out/<court>/leads.xlsx|json` for the night and publish them to the workbench."""
     from pipelines.courts.leads import night_leads, write_leads
     from pipelines.review import court_desk
-    from pipelines.review.store import ReviewStore
+    from pipelines.review.sweep_side import SweepReview
 
     settings = load_settings(settings_path)
     night = date.fromisoformat(run_date)
     leads = night_leads(_warehouse(settings), night)
     target = out or leads_out(settings, run_date)
     per_court = write_leads(leads, night, target)
-    court_desk.publish_leads(ReviewStore(settings.storage.path("review_db")), night, leads)
+    court_desk.publish_leads(SweepReview(settings.storage.path("review_db")), night, leads)
     return {"run_date": run_date, "out": str(target), "leads": leads.height, "courts": per_court}
 
 
@@ -59,11 +59,11 @@ def deliver_relief(run_date: str, settings_path: str | None = None) -> dict:
     """Publish the latest 失能 cases to the courts' desk; write the night's decision files."""
     from pipelines.courts.relief import latest_capacity, relief_cases, write_relief_files
     from pipelines.review import relief_desk
-    from pipelines.review.store import ReviewStore
+    from pipelines.review.sweep_side import SweepReview
 
     settings = load_settings(settings_path)
     night = date.fromisoformat(run_date)
-    store = ReviewStore(settings.storage.path("review_db"))
+    store = SweepReview(settings.storage.path("review_db"))
     scored = latest_capacity(settings.storage.path("runs"), night)
     cases = 0
     if scored is not None:
@@ -103,11 +103,11 @@ def compute_stats(
     from pipelines.courts.stats import collect, compute
     from pipelines.courts.stats_report import write_stats
     from pipelines.review import court_desk, relief_desk
-    from pipelines.review.store import ReviewStore
+    from pipelines.review.sweep_side import SweepReview
 
     settings = load_settings(settings_path)
     start, end = stats_range(settings, date_from, date_to)
-    store = ReviewStore(settings.storage.path("review_db"))
+    store = SweepReview(settings.storage.path("review_db"))
     inputs = collect(
         _warehouse(settings),
         start,

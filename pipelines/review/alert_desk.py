@@ -9,14 +9,13 @@ the next sweep folds both back into the warehouse ledger (`pipelines.review.aler
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import duckdb
 import polars as pl
 
-from pipelines.review.models import User
-from pipelines.review.store import ReviewStore
+from pipelines.review.base import ReviewFile
 from pipelines.runtime.masking import mask_name
 from pipelines.runtime.workdays import working_days_between
 from pipelines.sanctions.alert_lifecycle import OPEN, REPLY_SCHEMA, AlertStatus
@@ -61,7 +60,7 @@ def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def publish_ledger(store: ReviewStore, agency: str, ledger: pl.DataFrame) -> int:
+def publish_ledger(store: ReviewFile, agency: str, ledger: pl.DataFrame) -> int:
     """Replace the agency's published ledger with the warehouse's; returns the rows."""
     frame = ledger.filter(pl.col("agency") == agency).select(_NAMES)
 
@@ -81,7 +80,7 @@ def publish_ledger(store: ReviewStore, agency: str, ledger: pl.DataFrame) -> int
 
 
 def acknowledge(
-    store: ReviewStore, agency: str, alert_ids: Sequence[str], username: str, source: str
+    store: ReviewFile, agency: str, alert_ids: Sequence[str], username: str, source: str
 ) -> int:
     """Acknowledge the agency's own alerts (others are ignored); returns the new acks."""
     now = store.clock()
@@ -103,7 +102,7 @@ def acknowledge(
     return store.db.run(_ack)
 
 
-def known_alerts(store: ReviewStore, agency: str, alert_ids: Sequence[str]) -> set[str]:
+def known_alerts(store: ReviewFile, agency: str, alert_ids: Sequence[str]) -> set[str]:
     """Which of the ids are alerts of this agency in the published ledger."""
     ids = list(dict.fromkeys(alert_ids))
 
@@ -138,7 +137,7 @@ def _desk_rows(con: duckdb.DuckDBPyConnection, agency: str) -> list[dict[str, An
     )
 
 
-def open_alerts(store: ReviewStore, agency: str, today: date) -> list[dict[str, Any]]:
+def open_alerts(store: ReviewFile, agency: str, today: date) -> list[dict[str, Any]]:
     """The agency's alerts still awaiting an outcome: overdue first, then nearest deadline."""
     rows = [r for r in store.db.run(lambda con: _desk_rows(con, agency)) if not r["outcome"]]
     for row in rows:
@@ -152,7 +151,7 @@ def open_alerts(store: ReviewStore, agency: str, today: date) -> list[dict[str, 
     return rows
 
 
-def replies(store: ReviewStore, agency: str) -> pl.DataFrame:
+def replies(store: ReviewFile, agency: str) -> pl.DataFrame:
     """The agency's acknowledgements and outcomes as replies to fold into the warehouse."""
 
     def _read(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -180,25 +179,7 @@ def replies(store: ReviewStore, agency: str) -> pl.DataFrame:
     ).select(list(REPLY_SCHEMA))
 
 
-def record_user_outcomes(
-    store: ReviewStore, user: User, rows: list[dict[str, Any]], client_ip: str
-) -> tuple[int, int]:
-    """Outcomes from an agency user (one or many); returns (recorded, disputes opened)."""
-    assert user.agency is not None
-    summary = store.record_outcomes(user.agency, rows, username=user.username)
-    detail = f"{summary.recorded} outcomes"
-    store.audit(user, "outcome", ",".join(r["alert_id"] for r in rows)[:500], client_ip, detail)
-    return summary.recorded, summary.disputed
-
-
-def beijing_today(now: datetime) -> date:
-    """The Beijing calendar date of a stored UTC time."""
-    from datetime import timedelta
-
-    return (now + timedelta(hours=8)).date()
-
-
-def recorded_outcomes(store: ReviewStore, agency: str) -> set[tuple[str, str]]:
+def recorded_outcomes(store: ReviewFile, agency: str) -> set[tuple[str, str]]:
     """(alert_id, outcome) pairs the agency has already reported."""
     rows = store.db.run(
         lambda con: con.execute(

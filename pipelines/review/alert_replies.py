@@ -16,6 +16,8 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.errors import InputError
+from pipelines.review import alert_desk
+from pipelines.review.sweep_side import SweepReview
 from pipelines.sanctions.alert_lifecycle import OUTCOMES, AlertStatus, fold_replies
 from pipelines.storage.warehouse import Warehouse
 
@@ -65,10 +67,8 @@ def reply_files(outbox: Path, agency: str) -> list[Path]:
 
 def import_reply_files(review_db: Path, outbox: Path, agency: str) -> dict[str, int]:
     """Record the replies of the agency's files not recorded yet; bad rows are counted, named."""
-    from pipelines.review import alert_desk
-    from pipelines.review.store import ReviewStore
 
-    store = ReviewStore(review_db)
+    store = SweepReview(review_db)
     counts = {"acknowledged": 0, "outcomes": 0, "rejected": 0}
     valid = {s.value for s in OUTCOMES}
     for path in reply_files(outbox, agency):
@@ -104,11 +104,9 @@ def exchange_replies(
     """Import reply files, then fold every reply of the agency into the warehouse ledger."""
     if review_db is None:
         return {}
-    from pipelines.review import alert_desk
-    from pipelines.review.store import ReviewStore
 
     counts = import_reply_files(review_db, outbox, agency) if outbox else {}
-    folded = fold_replies(wh, agency, alert_desk.replies(ReviewStore(review_db), agency))
+    folded = fold_replies(wh, agency, alert_desk.replies(SweepReview(review_db), agency))
     return {**counts, "replies_recorded": folded.recorded, "replies_unknown": folded.unknown}
 
 
@@ -116,8 +114,6 @@ def publish_ledger(wh: Warehouse, review_db: Path | None, agency: str) -> int:
     """Publish the agency's ledger to the review database for the workbench's alert desk."""
     if review_db is None:
         return 0
-    from pipelines.review import alert_desk
-    from pipelines.review.store import ReviewStore
     from pipelines.sanctions.alerts import alerts_of
 
-    return alert_desk.publish_ledger(ReviewStore(review_db), agency, alerts_of(wh, agency))
+    return alert_desk.publish_ledger(SweepReview(review_db), agency, alerts_of(wh, agency))

@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from pipelines.review.store import ReviewStore
+from pipelines.review.base import ReviewFile
 
 _DDL = """CREATE TABLE IF NOT EXISTS court_leads (
   run_date DATE NOT NULL,
@@ -27,7 +27,7 @@ def _ddl(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_DDL)
 
 
-def publish_leads(store: ReviewStore, run_date: date, leads: pl.DataFrame) -> int:
+def publish_leads(store: ReviewFile, run_date: date, leads: pl.DataFrame) -> int:
     """Replace the night's published leads with `leads`; returns the rows."""
     rows = [
         (run_date, str(r["court"]), i, json.dumps(r, ensure_ascii=False, default=str))
@@ -44,7 +44,7 @@ def publish_leads(store: ReviewStore, run_date: date, leads: pl.DataFrame) -> in
     return store.db.run(_push)
 
 
-def lead_nights(store: ReviewStore, court: str) -> list[date]:
+def lead_nights(store: ReviewFile, court: str) -> list[date]:
     """Nights with leads for the court, newest first."""
 
     def _read(con: duckdb.DuckDBPyConnection) -> list[date]:
@@ -58,7 +58,7 @@ def lead_nights(store: ReviewStore, court: str) -> list[date]:
     return store.db.run(_read)
 
 
-def leads_of(store: ReviewStore, court: str, run_date: date) -> list[dict[str, Any]]:
+def leads_of(store: ReviewFile, court: str, run_date: date) -> list[dict[str, Any]]:
     """The court's leads of one night, in published order."""
 
     def _read(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -80,7 +80,7 @@ _STATS_DDL = """CREATE TABLE IF NOT EXISTS stats_documents (
 )"""
 
 
-def publish_stats(store: ReviewStore, document: dict[str, Any]) -> None:
+def publish_stats(store: ReviewFile, document: dict[str, Any]) -> None:
     """Keep the statistics of a range (a rerun of the same range replaces it)."""
     text = json.dumps(document, ensure_ascii=False, default=str)
 
@@ -94,7 +94,7 @@ def publish_stats(store: ReviewStore, document: dict[str, Any]) -> None:
     store.db.run(_push)
 
 
-def latest_stats(store: ReviewStore) -> dict[str, Any] | None:
+def latest_stats(store: ReviewFile) -> dict[str, Any] | None:
     """The statistics published last (latest end date, then the longest range)."""
 
     def _read(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""Analyst labels feed the matcher: the model and thresholds a sweep runs with (issue 5, issue 3).
+"""Analyst labels feed the matcher: the model and thresholds a sweep runs with.
 
 Every sweep starts again from the packaged model and folds in *all* labels gathered so far, so
 the same labels always give the same model (a rerun of a night is identical) and a withdrawn or
@@ -16,6 +16,7 @@ import polars as pl
 from matching import calibrate
 from matching.config import MatchCalibration, MatchThresholds
 from matching.model import MatchModel, load_default, refine
+from pipelines.review.sweep_side import SweepReview
 from pipelines.settings import Settings
 
 _MOVED_BITS = 0.01
@@ -39,9 +40,7 @@ def store_labels(review_db: Path | None) -> pl.DataFrame:
                 "agency": pl.String,
             }
         )
-    from pipelines.review.store import ReviewStore
-
-    store = ReviewStore(review_db)
+    store = SweepReview(review_db)
     store.migrate()
     return store.labels()
 

@@ -2,7 +2,7 @@
 
 The statistics (Beta posterior, intervals) live in `matching.calibrate`, the same arithmetic
 that moves the sweep's thresholds; this module only cuts the labels into bands for the page,
-at the thresholds each agency's latest sweep recorded (`ReviewStore.latest_thresholds`).
+at the thresholds each agency's latest sweep recorded (`ReviewFile.latest_thresholds`).
 """
 
 from __future__ import annotations

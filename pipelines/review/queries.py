@@ -1,4 +1,4 @@
-"""SQL units of work on an open review connection; only `store.ReviewStore` calls these."""
+"""SQL units of work on an open review connection; only the review file classes call these."""
 
 from __future__ import annotations
 

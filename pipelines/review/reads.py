@@ -1,4 +1,4 @@
-"""SQL reads for the web views, and the users table; only `store.ReviewStore` calls these."""
+"""SQL reads for the web views and the users table (`web_side.WebReview`, `accounts`)."""
 
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from pipelines.review.base import ReviewFile
 from pipelines.review.models import User
-from pipelines.review.store import ReviewStore
 
 
 class Measure(StrEnum):
@@ -84,7 +84,7 @@ def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def publish_cases(store: ReviewStore, cases: pl.DataFrame) -> int:
+def publish_cases(store: ReviewFile, cases: pl.DataFrame) -> int:
     """Replace the published 失能 cases (the latest assessment) with `cases`."""
     frame = cases.select(_CASE_NAMES)
 
@@ -105,7 +105,7 @@ def publish_cases(store: ReviewStore, cases: pl.DataFrame) -> int:
     return store.db.run(_push)
 
 
-def cases_of(store: ReviewStore, court: str) -> list[dict[str, Any]]:
+def cases_of(store: ReviewFile, court: str) -> list[dict[str, Any]]:
     """The court's cases with the review in force, unreviewed first."""
 
     def _read(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -125,7 +125,7 @@ def cases_of(store: ReviewStore, court: str) -> list[dict[str, Any]]:
     return store.db.run(_read)
 
 
-def case_of(store: ReviewStore, court: str, entry_id: str) -> dict[str, Any] | None:
+def case_of(store: ReviewFile, court: str, entry_id: str) -> dict[str, Any] | None:
     """One case of the court with its review history (None when not this court's)."""
 
     def _read(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
@@ -148,7 +148,7 @@ def case_of(store: ReviewStore, court: str, entry_id: str) -> dict[str, Any] | N
 
 
 def decide(
-    store: ReviewStore, user: User, entry_id: str, measures: Sequence[Measure], note: str | None,
+    store: ReviewFile, user: User, entry_id: str, measures: Sequence[Measure], note: str | None,
     client_ip: str,
 ) -> int:  # fmt: skip
     """Record a court's review of its own case, audited; returns the review id."""
@@ -183,7 +183,7 @@ def decide(
     return store.db.run(_write)
 
 
-def reviews_in_force(store: ReviewStore, up_to: date | None = None) -> pl.DataFrame:
+def reviews_in_force(store: ReviewFile, up_to: date | None = None) -> pl.DataFrame:
     """The latest review of every entry decided up to `up_to` (Beijing day), with its case."""
 
     def _read(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -213,7 +213,7 @@ def reviews_in_force(store: ReviewStore, up_to: date | None = None) -> pl.DataFr
     return pl.DataFrame(store.db.run(_read), schema=schema, orient="row")
 
 
-def exited_entries(store: ReviewStore, up_to: date | None = None) -> set[str]:
+def exited_entries(store: ReviewFile, up_to: date | None = None) -> set[str]:
     """Entries whose review in force recommends exit from the list."""
     reviews = reviews_in_force(store, up_to)
     return {

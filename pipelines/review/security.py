@@ -148,11 +148,6 @@ class SecurityStore:
 
         self.db.run(_close)
 
-    def revoke_user(self, username: str, why: str) -> int:
-        """Revoke every live session of a user (password, role or agency changed)."""
-        now = self.clock()
-        return self.db.run(lambda con: revoke_user_sessions(con, username, now, why))
-
     def audit_denial(self, username: str | None, path: str, reason: str, client_ip: str) -> None:
         """An HTTP 403: who (if signed in) was refused which path, and why."""
         now = self.clock()

@@ -5,7 +5,7 @@ parties (`matching.parties`), the matcher (`pipelines.screen.index` over `matchi
 decisions and the sanction rule (`pipelines.sweep.screening.apply_decisions`,
 `pipelines.sanctions.rules`), the alerts ledger (`pipelines.sanctions.alerts.sync_alerts`, same
 stable alert ids) and the analysts' queue
-(`ReviewStore.push_review_items`). The thresholds are the ones the latest nightly sweep of the
+(`SweepReview.push_review_items`). The thresholds are the ones the latest nightly sweep of the
 agency recorded (a target-mode cut-off depends on a whole night's scores, which one record
 cannot reproduce), else what a sweep would use before scoring (settings, moved by labels).
 """
@@ -112,9 +112,9 @@ class Desk:
     def _recorded_thresholds(self) -> dict[str, MatchThresholds]:
         if self.review_db is None or not self.review_db.exists():
             return {}
-        from pipelines.review.store import ReviewStore
+        from pipelines.review.sweep_side import SweepReview
 
-        store = ReviewStore(self.review_db)
+        store = SweepReview(self.review_db)
         store.migrate()
         return {
             t.agency: MatchThresholds(source="fixed", match=t.match, review=t.review)
@@ -195,10 +195,10 @@ class Desk:
                     set(self._judged.suppressed),
                 )
             if reviews.height and self.review_db is not None:
-                from pipelines.review.store import ReviewStore
+                from pipelines.review.sweep_side import SweepReview
 
                 entries = entries_of(index, reviews["entry_id"].to_list())
-                ReviewStore(self.review_db).push_review_items(
+                SweepReview(self.review_db).push_review_items(
                     agency, index.as_of, review_payload(ruled, records, entries)
                 )
 

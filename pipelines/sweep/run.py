@@ -163,12 +163,12 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> SweepResul
         report_paths = [box_stage.final / p.relative_to(box_stage.staged) for p in staged]
     kill_point("after_reports")
     if req.review_db is not None:
-        from pipelines.review.store import ReviewStore, SweepThresholds
+        from pipelines.review.sweep_side import SweepReview, SweepThresholds
 
         # the cut-offs used go with the items: the precision page shows them, not the written ones
         used = SweepThresholds.from_feedback(req.agency, req.run_date, match_stats["feedback"])
         with clock.stage("review_items"):
-            ReviewStore(req.review_db).push_review_items(
+            SweepReview(req.review_db).push_review_items(
                 req.agency, req.run_date, review_payload(hits, records, entries), used
             )
             publish_ledger(wh, req.review_db, req.agency)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from pipelines.sanctions.config import AgencySettings
     from pipelines.sweep.analyst import AnalystInput
 
-# Consumption facts of the record, carried into hits.csv for the capacity score (issue 4).
+# Consumption facts of the record, carried into hits.csv for the capacity score.
 CONTEXT_COLUMNS = (
     "hotel_star",
     "room_rate",
@@ -42,9 +42,9 @@ def analyst_decisions(review_db: Path | None) -> Decided:
     """Analyst decisions: pairs suppressed forever, and pairs confirmed as matches."""
     if review_db is None:
         return set(), set()
-    from pipelines.review.store import ReviewStore
+    from pipelines.review.sweep_side import SweepReview
 
-    store = ReviewStore(review_db)
+    store = SweepReview(review_db)
     store.migrate()
     return store.suppressed_pair_keys(), store.confirmed_pair_keys()
 
@@ -110,8 +110,8 @@ def screen(
         query = query_parties(records, agency_rules.roles)
         listed = list_parties(entries)
     with clock.stage("match"):
-        # analyst labels refine the packaged model and may move the thresholds (issue 5); in
-        # target mode link derives the thresholds from this sweep's own scores (issue 3)
+        # analyst labels refine the packaged model and may move the thresholds; in
+        # target mode link derives the thresholds from this sweep's own scores
         model, rule, feedback = matching_from_labels(settings, analyst.labels)
         result = link(
             query,

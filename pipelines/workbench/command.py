@@ -12,7 +12,7 @@ import polars as pl
 import typer
 
 from pipelines.review.models import Role
-from pipelines.review.store import ReviewStore
+from pipelines.review.web_side import WebReview
 from pipelines.workbench.settings import WorkbenchSettings, load_workbench_settings
 
 review_app = typer.Typer(help="Analyst workbench: review queue, decisions, agency feedback.")
@@ -22,8 +22,8 @@ DbOption = Annotated[
 ]
 
 
-def _store(settings: WorkbenchSettings) -> ReviewStore:
-    store = ReviewStore(
+def _store(settings: WorkbenchSettings) -> WebReview:
+    store = WebReview(
         settings.review_db,
         retry_s=settings.lock_retry_s,
         review_deadline_days=settings.review_deadline_working_days,

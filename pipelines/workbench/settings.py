@@ -1,8 +1,9 @@
 """Workbench settings: where review state lives and how long a login lasts.
 
-Kept apart from `pipelines.settings.Settings` (whose `storage` section belongs to the sweep) so
-the workbench can run on a machine that never sees the warehouse. Every field is documented in
-docs/workbench.md; a test fails when one is not.
+Kept apart from `pipelines.settings.Settings` so the workbench can run on a machine that never
+sees the warehouse, but the review file is the sweep's own: unless given, its location is the
+run settings' `storage.review_db` (under `$CREDSWEEP_HOME`), so the two never drift onto two
+files. Every field is documented in docs/workbench.md; a test fails when one is not.
 """
 
 from __future__ import annotations
@@ -14,8 +15,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.review.throttle import ThrottlePolicy
+from pipelines.settings import load_settings
 
 ENV_PREFIX = "CREDSWEEP_REVIEW_"
+
+
+def sweep_review_db() -> str:
+    """The review file the sweep writes: `storage.review_db` of the run settings."""
+    return str(load_settings().storage.path("review_db"))
 
 
 class WorkbenchSettings(BaseModel):
@@ -24,8 +31,11 @@ class WorkbenchSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     review_db: str = Field(
-        "var/review.duckdb",
-        description="DuckDB file with review state; separate from the warehouse (one-writer rule).",
+        default_factory=sweep_review_db,
+        description=(
+            "DuckDB file with review state; separate from the warehouse (one-writer rule). "
+            "Default: the sweep's `storage.review_db`."
+        ),
     )
     secret_key: str = Field(
         default_factory=lambda: secrets.token_urlsafe(32),

@@ -1,4 +1,5 @@
-"""Request plumbing shared by the views: who is signed in, CSRF, client address, templates."""
+"""Request plumbing shared by the views: who is signed in, CSRF, client address, templates,
+and the store's refusals as HTTP errors."""
 
 from __future__ import annotations
 
@@ -19,15 +20,18 @@ from pipelines.review.models import (
     OUTCOME_ZH,
     ROLE_ZH,
     STATUS_ZH,
+    Decision,
+    DecisionRefused,
     Role,
     User,
 )
 from pipelines.review.security import SecurityStore
-from pipelines.review.store import ReviewStore
+from pipelines.review.web_side import WebReview
 from pipelines.runtime.masking import mask_ids_in_text
 from pipelines.storage.hit_schema import header as hit_header
 from pipelines.workbench import vocab
 from pipelines.workbench.settings import WorkbenchSettings
+from pipelines.workbench.state import workbench_of
 
 HERE = Path(__file__).parent
 # agency codes are dataset names (hotel_booking): nothing that could break a header or a path
@@ -70,16 +74,14 @@ def make_templates() -> Jinja2Templates:
     return templates
 
 
-def store_of(request: Request) -> ReviewStore:
+def store_of(request: Request) -> WebReview:
     """The app's one store; views reach the database only through it."""
-    store: ReviewStore = request.app.state.store
-    return store
+    return workbench_of(request).store
 
 
 def settings_of(request: Request) -> WorkbenchSettings:
     """The app's workbench settings."""
-    settings: WorkbenchSettings = request.app.state.settings
-    return settings
+    return workbench_of(request).settings
 
 
 def client_ip(request: Request) -> str:
@@ -110,14 +112,13 @@ async def require_csrf(request: Request) -> None:
 
 def security_of(request: Request) -> SecurityStore:
     """The app's sessions and login throttle."""
-    security: SecurityStore = request.app.state.security
-    return security
+    return workbench_of(request).security
 
 
 def start_session(request: Request, user: User) -> None:
     """A fresh session for the user: new server-side session, new token, absolute expiry."""
     request.session.clear()
-    clock: Callable[[], float] = request.app.state.clock
+    clock = workbench_of(request).clock
     max_age = settings_of(request).session_max_age_s
     token = security_of(request).open_session(user, max_age, client_ip(request))
     request.session.update(
@@ -145,7 +146,7 @@ def current_user(request: Request) -> User:
     user is audited as a page view (path only: query strings may carry filter values).
     """
     session = request.session
-    clock: Callable[[], float] = request.app.state.clock
+    clock = workbench_of(request).clock
     token = session.get("sid")
     user = None
     if session.get("user") and token and float(session.get("exp", 0)) > clock():
@@ -157,22 +158,6 @@ def current_user(request: Request) -> User:
     return user
 
 
-def staff_user(request: Request) -> User:
-    """Analysts and supervisors only; agency and court users get HTTP 403."""
-    user = current_user(request)
-    if user.role in (Role.AGENCY, Role.COURT):
-        raise HTTPException(status_code=403, detail="机构用户无权访问复核队列")
-    return user
-
-
-def supervisor_user(request: Request) -> User:
-    """Supervisors only."""
-    user = current_user(request)
-    if user.role != Role.SUPERVISOR:
-        raise HTTPException(status_code=403, detail="仅主管可访问")
-    return user
-
-
 def checked_agency(request: Request, agency: str | None) -> str | None:
     """An `agency` parameter, validated before any use (queries, file names, headers).
 
@@ -181,7 +166,7 @@ def checked_agency(request: Request, agency: str | None) -> str | None:
     """
     if not agency:
         return None
-    known: dict[str, str] = request.app.state.agencies
+    known = workbench_of(request).agencies
     if not _AGENCY_CODE.fullmatch(agency) or (known and agency not in known):
         raise HTTPException(status_code=400, detail="机构参数无效")
     return agency
@@ -220,3 +205,15 @@ def safe_next(target: str | None) -> str:
 def wall_clock() -> float:
     """Seconds since the epoch; tests pass their own clock to expire sessions."""
     return time.time()
+
+
+def decide_items(
+    store: WebReview, user: User, item_ids: list[str], decision: Decision, note: str, ip: str
+) -> int:
+    """Write the decisions; a refused one is HTTP 409, an unknown item HTTP 404."""
+    try:
+        return store.decide(user, item_ids, decision, note=note.strip() or None, client_ip=ip)
+    except DecisionRefused as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+    except LookupError:
+        raise HTTPException(status_code=404, detail="未找到该复核项") from None

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pipelines.review import alert_desk
-from pipelines.review.models import Role, User
+from pipelines.review.models import Role
 from pipelines.sanctions.alert_lifecycle import OUTCOMES, AlertStatus
-from pipelines.workbench.pages import agency_user, render, today
-from pipelines.workbench.web import agency_scope, client_ip, current_user, require_csrf, store_of
+from pipelines.workbench.deps import CSRF, AgencyUser, Anyone, ClientIp, State, Store
+from pipelines.workbench.pages import render, today
+from pipelines.workbench.web import agency_scope
 
 router = APIRouter()
 ACTIONS = (AlertStatus.ACKNOWLEDGED, *OUTCOMES)
@@ -28,13 +29,18 @@ STATUS_ZH = {"new": "新增", "sent": "已发送", "acknowledged": "已签收"}
 
 @router.get("/agency/alerts", response_class=HTMLResponse)
 def alert_desk_page(
-    request: Request, user: Annotated[User, Depends(current_user)], agency: str | None = None
+    request: Request,
+    user: Anyone,
+    store: Store,
+    state: State,
+    ip: ClientIp,
+    agency: str | None = None,
 ) -> HTMLResponse:
     """Open alerts of one agency, overdue first."""
-    chosen = agency_scope(user, agency) or next(iter(request.app.state.agencies), None)
+    chosen = agency_scope(user, agency) or next(iter(state.agencies), None)
     day = today(request)
-    rows = alert_desk.open_alerts(store_of(request), chosen, day) if chosen else []
-    store_of(request).audit(user, "view_alerts", chosen, client_ip(request), f"{len(rows)} rows")
+    rows = alert_desk.open_alerts(store, chosen, day) if chosen else []
+    store.audit(user, "view_alerts", chosen, ip, f"{len(rows)} rows")
     return render(
         request,
         "alerts.html",
@@ -48,10 +54,12 @@ def alert_desk_page(
     )
 
 
-@router.post("/agency/alerts/reply", dependencies=[Depends(require_csrf)])
+@router.post("/agency/alerts/reply", dependencies=[CSRF])
 def reply(
     request: Request,
-    user: Annotated[User, Depends(agency_user)],
+    user: AgencyUser,
+    store: Store,
+    ip: ClientIp,
     action: Annotated[AlertStatus, Form()],
     alert_id: Annotated[list[str], Form()],
     note: Annotated[str, Form()] = "",
@@ -60,7 +68,6 @@ def reply(
     if action not in ACTIONS:
         raise HTTPException(status_code=400, detail="不支持的处理结果")
     assert user.agency is not None
-    store = store_of(request)
     ids = [a.strip() for a in alert_id if a.strip()]
     if not ids:
         raise HTTPException(status_code=400, detail="请至少选择一条预警")
@@ -69,12 +76,13 @@ def reply(
         raise HTTPException(status_code=403, detail="只能处理本机构的预警")
     if action == AlertStatus.ACKNOWLEDGED:
         made = alert_desk.acknowledge(store, user.agency, ids, user.username, "workbench")
-        store.audit(user, "acknowledge", ",".join(ids)[:500], client_ip(request), f"{made} acks")
+        store.audit(user, "acknowledge", ",".join(ids)[:500], ip, f"{made} acks")
         request.session["flash"] = f"已签收 {made} 条预警"
-    else:
-        rows = [{"alert_id": a, "outcome": action.value, "note": note.strip() or None} for a in ids]
-        recorded, disputed = alert_desk.record_user_outcomes(store, user, rows, client_ip(request))
-        request.session["flash"] = f"已提交 {recorded} 条处理结果" + (
-            f"，{disputed} 条误匹配已转人工复核" if disputed else ""
-        )
+        return RedirectResponse("/agency/alerts", status_code=303)
+    rows = [{"alert_id": a, "outcome": action.value, "note": note.strip() or None} for a in ids]
+    summary = store.record_outcomes(user.agency, rows, username=user.username)
+    store.audit(user, "outcome", ",".join(ids)[:500], ip, f"{summary.recorded} outcomes")
+    request.session["flash"] = f"已提交 {summary.recorded} 条处理结果" + (
+        f"，{summary.disputed} 条误匹配已转人工复核" if summary.disputed else ""
+    )
     return RedirectResponse("/agency/alerts", status_code=303)

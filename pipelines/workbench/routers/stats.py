@@ -6,26 +6,24 @@ the agency figures, the ranking and its own court's row only. Agency users are r
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from pipelines.courts.stats_report import charts, table_html
 from pipelines.review import court_desk
-from pipelines.review.models import Role, User
-from pipelines.workbench.pages import court_or_staff, render
-from pipelines.workbench.web import client_ip, store_of
+from pipelines.review.models import Role
+from pipelines.workbench.deps import ClientIp, CourtOrStaff, Store
+from pipelines.workbench.pages import render
 
 router = APIRouter()
 TOP_COURTS = 30
 
 
 @router.get("/stats", response_class=HTMLResponse)
-def stats_page(request: Request, user: Annotated[User, Depends(court_or_staff)]) -> HTMLResponse:
+def stats_page(request: Request, user: CourtOrStaff, store: Store, ip: ClientIp) -> HTMLResponse:
     """Charts (pygal SVG as data URIs: offline, no script) and the tables."""
-    document = court_desk.latest_stats(store_of(request))
-    store_of(request).audit(user, "view_stats", None, client_ip(request))
+    document = court_desk.latest_stats(store)
+    store.audit(user, "view_stats", None, ip)
     if document is None:
         return render(request, "stats.html", document=None, figures=[], tables=[])
     courts = document["by_court"]
