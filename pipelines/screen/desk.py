@@ -96,7 +96,7 @@ class Desk:
         self._index = index
 
     def _judgements(self, index: ListIndex | None) -> Judgements:
-        from pipelines.sweep.screening import analyst_decisions
+        from pipelines.sweep.analyst import analyst_decisions
 
         suppressed, confirmed = analyst_decisions(self.review_db)
         rule = self.source.threshold_rule()

@@ -12,6 +12,20 @@ from pathlib import Path
 
 import polars as pl
 
+Decided = tuple[set[str], set[str]]
+"""Pair keys analysts rejected (suppressed forever) and confirmed (always a match)."""
+
+
+def analyst_decisions(review_db: Path | None) -> Decided:
+    """Analyst decisions: pairs suppressed forever, and pairs confirmed as matches."""
+    if review_db is None:
+        return set(), set()
+    from pipelines.review.sweep_side import SweepReview
+
+    store = SweepReview(review_db)
+    store.migrate()
+    return store.suppressed_pair_keys(), store.confirmed_pair_keys()
+
 
 def _no_labels() -> pl.DataFrame:
     from pipelines.review.feedback import store_labels
@@ -39,7 +53,6 @@ def read_analyst_input(review_db: Path | None, agency: str, run_date: date) -> A
         return AnalystInput()
     from pipelines.courts.relief import exited_entries_of
     from pipelines.review.feedback import agency_labels, store_labels
-    from pipelines.sweep.screening import analyst_decisions
 
     suppressed, confirmed = analyst_decisions(review_db)  # migrates the store first
     return AnalystInput(

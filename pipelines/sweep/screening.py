@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -34,21 +33,6 @@ CONTEXT_COLUMNS = (
     "applied_on",
     "registered_on",
 )
-Decided = tuple[set[str], set[str]]
-"""Pair keys analysts rejected (suppressed forever) and confirmed (always a match)."""
-
-
-def analyst_decisions(review_db: Path | None) -> Decided:
-    """Analyst decisions: pairs suppressed forever, and pairs confirmed as matches."""
-    if review_db is None:
-        return set(), set()
-    from pipelines.review.sweep_side import SweepReview
-
-    store = SweepReview(review_db)
-    store.migrate()
-    return store.suppressed_pair_keys(), store.confirmed_pair_keys()
-
-
 def apply_decisions(
     hits: pl.DataFrame, suppressed: Collection[str], confirmed: Collection[str]
 ) -> pl.DataFrame:
