@@ -37,7 +37,7 @@ from pipelines.capacity.model import score as score_debtors
 AGENCIES = ("hotel_booking", "school_enrollment", "subsidy_application", "civil_service_candidate")
 
 
-def prepare(world: Path, size: int, seed: int, hit_rate: float) -> None:
+def prepare(world: Path, size: int, seed: int, hit_rate: float, setting: str = "base") -> None:
     """Generate one world and run its four sweeps at the world's night."""
     from pipelines.settings import default_settings
     from pipelines.sweep.run import SweepRequest, run_sweep
@@ -45,8 +45,11 @@ def prepare(world: Path, size: int, seed: int, hit_rate: float) -> None:
     from pipelines.synth.timeshift import WORLD_DATE
 
     t0 = time.perf_counter()
-    generate(world, size, seed, hit_rate=hit_rate, formats="parquet")
-    print(f"generated size {size} seed {seed} in {time.perf_counter() - t0:.0f} s", flush=True)
+    generate(world, size, seed, hit_rate=hit_rate, formats="parquet", capacity_setting=setting)
+    print(
+        f"generated size {size} seed {seed} ({setting}) in {time.perf_counter() - t0:.0f} s",
+        flush=True,
+    )
     lists = sorted((world / "lists").glob("snapshot.*")) + sorted((world / "lists").glob("delta_*"))
     for agency in AGENCIES:
         t0 = time.perf_counter()
@@ -210,6 +213,12 @@ def main() -> None:
     p.add_argument("--size", type=int, default=20000)
     p.add_argument("--seed", type=int, default=8)
     p.add_argument("--hit-rate", type=float, default=0.15)
+    p.add_argument(
+        "--capacity-setting",
+        choices=("base", "shifted"),
+        default="base",
+        help="the generator's welfare/asset rates (shifted: fewer inquiries, more welfare fraud)",
+    )
     r = sub.add_parser("run")
     r.add_argument("--fit-world", type=Path, required=True)
     r.add_argument("--eval-world", type=Path, help="a larger independent world (optional)")
@@ -225,7 +234,7 @@ def main() -> None:
     r.add_argument("--write-packaged", action="store_true")
     args = ap.parse_args()
     if args.cmd == "prepare":
-        prepare(args.world, args.size, args.seed, args.hit_rate)
+        prepare(args.world, args.size, args.seed, args.hit_rate, args.capacity_setting)
     else:
         run(args)
 
