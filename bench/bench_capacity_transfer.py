@@ -122,6 +122,31 @@ def field_source(sample: Path, hits: Path, out: Path) -> dict:
     return {"name": "field sample", "feats": feats, "entries": entries, "truth": truth}
 
 
+def pooled(sources: list[dict]) -> dict:
+    """Several generated worlds as one labelled source (entry ids prefixed per world).
+
+    Fitting on worlds drawn with different generator settings (base and shifted welfare and
+    inquiry rates) keeps the weights from resting on one setting's rates: what we do not know
+    about the real rates is drawn, not guessed once.
+    """
+    if len(sources) == 1:
+        return sources[0]
+
+    def tag(frame: pl.DataFrame, k: int, cols: tuple[str, ...]) -> pl.DataFrame:
+        return frame.with_columns(pl.format("w{}:{}", pl.lit(k), pl.col(c)).alias(c) for c in cols)
+
+    return {
+        "name": " + ".join(s["name"] for s in sources),
+        "feats": pl.concat(
+            [tag(s["feats"], k, ("entry_id",)) for k, s in enumerate(sources)], how="diagonal"
+        ),
+        "entries": pl.concat(
+            [tag(s["entries"], k, ("entry_id", "debtor_id")) for k, s in enumerate(sources)]
+        ),
+        "truth": pl.concat([tag(s["truth"], k, ("entry_id",)) for k, s in enumerate(sources)]),
+    }
+
+
 def fit_on(source: dict, label: str, l2: float) -> CapacityModel:
     """Weights and cut-offs from one source's debtors (a debtor's outcome: its own entry's)."""
     return fit(source["feats"], source["truth"], label=label, l2=l2)
@@ -161,11 +186,11 @@ def _line(direction: str, model: CapacityModel, m: dict) -> str:
 def run(args: argparse.Namespace) -> None:
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
-    gen_fit = world_source(args.fit_world, work / "fit_world")
+    fit_worlds = [world_source(w, work / f"world_{w.name}") for w in args.fit_world]
+    gen_fit = pooled(fit_worlds)
     field = field_source(args.field, args.field_hits, work / "field")
-    packaged = fit_on(
-        gen_fit, f"generated world {args.fit_world.name} (generator's truth)", args.l2
-    )
+    names = ", ".join(w.name for w in args.fit_world)
+    packaged = fit_on(gen_fit, f"generated worlds {names} (generator's truth)", args.l2)
     if args.write_packaged:
         base = load_model()
         save_model(
@@ -182,11 +207,15 @@ def run(args: argparse.Namespace) -> None:
         )
     reverse = fit_on(field, "field sample truth (bench only)", args.l2)
     rows = [_line("generated -> field sample", packaged, measure(packaged, field))]
-    evals = [("fitting world", gen_fit)]
+    evals = [
+        (f"fitting world {w.name}", src) for w, src in zip(args.fit_world, fit_worlds, strict=True)
+    ]
     if args.eval_world:
-        evals.append(("eval world", world_source(args.eval_world, work / "eval_world")))
+        evals.append(
+            (f"eval world {args.eval_world.name}", world_source(args.eval_world, work / "eval"))
+        )
     for name, world in evals:
-        if name != "fitting world":
+        if not name.startswith("fitting world"):
             rows.append(
                 _line(f"generated -> generated ({name})", packaged, measure(packaged, world))
             )
@@ -220,7 +249,13 @@ def main() -> None:
         help="the generator's welfare/asset rates (shifted: fewer inquiries, more welfare fraud)",
     )
     r = sub.add_parser("run")
-    r.add_argument("--fit-world", type=Path, required=True)
+    r.add_argument(
+        "--fit-world",
+        type=Path,
+        nargs="+",
+        required=True,
+        help="one or more generated worlds, pooled (e.g. one base and one shifted setting)",
+    )
     r.add_argument("--eval-world", type=Path, help="a larger independent world (optional)")
     r.add_argument(
         "--l2",
