@@ -30,7 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.capacity.evaluate import auc
+from pipelines.capacity.evaluate import auc, calibration
 from pipelines.capacity.model import DEFAULT_MODEL, CapacityModel, fit, load_model, save_model
 from pipelines.capacity.model import score as score_debtors
 
@@ -166,6 +166,13 @@ def measure(model: CapacityModel, source: dict) -> dict:
             float((conf["capacity_class"] == conf["outcome"]).mean() or 0.0), 4
         ),
     }
+    # Calibration on the other source: score/100 read as P(失信), mean gap per score decile
+    # weighted by debtors (expected calibration error).
+    cal = calibration(rows["capacity_score"].to_numpy(), able)
+    out["ece"] = round(
+        float(((cal["predicted"] - cal["observed"]).abs() * cal["n"]).sum() / max(rows.height, 1)),
+        4,
+    )
     for cls in ("dishonest", "incapable"):
         sel = conf.filter(pl.col("capacity_class") == cls)
         out[f"{cls}_precision"] = round(float((sel["outcome"] == cls).mean() or 0.0), 4)
@@ -179,7 +186,7 @@ def _line(direction: str, model: CapacityModel, m: dict) -> str:
         f"| {direction} | {t.dishonest:g} / {t.incapable:g} | {m['auc']:.3f} | "
         f"{m['confident_share']:.3f} | {m['confident_accuracy']:.3f} | "
         f"{m['dishonest_precision']:.3f} ({m['dishonest_n']}) | "
-        f"{m['incapable_precision']:.3f} ({m['incapable_n']}) | {m['entries']} |"
+        f"{m['incapable_precision']:.3f} ({m['incapable_n']}) | {m['ece']:.3f} | {m['entries']} |"
     )
 
 
@@ -228,9 +235,10 @@ def run(args: argparse.Namespace) -> None:
     print(json.dumps(reverse.thresholds.model_dump(), ensure_ascii=False))
     print(
         "| fitted on -> evaluated on | cut-offs 失信/失能 | AUC | confident share "
-        "| confident accuracy | 失信 precision (n) | 失能 precision (n) | entries |"
+        "| confident accuracy | 失信 precision (n) | 失能 precision (n) | calibration error "
+        "| entries |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
 
 
