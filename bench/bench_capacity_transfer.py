@@ -31,7 +31,14 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.capacity.evaluate import auc, calibration
-from pipelines.capacity.model import DEFAULT_MODEL, CapacityModel, fit, load_model, save_model
+from pipelines.capacity.model import (
+    DEFAULT_MODEL,
+    CapacityModel,
+    fit,
+    load_model,
+    save_model,
+    strictest_thresholds,
+)
 from pipelines.capacity.model import score as score_debtors
 
 AGENCIES = ("hotel_booking", "school_enrollment", "subsidy_application", "civil_service_candidate")
@@ -198,15 +205,21 @@ def run(args: argparse.Namespace) -> None:
     field = field_source(args.field, args.field_hits, work / "field")
     names = ", ".join(w.name for w in args.fit_world)
     packaged = fit_on(gen_fit, f"generated worlds {names} (generator's truth)", args.l2)
+    if args.cutoffs == "strictest" and len(fit_worlds) > 1:
+        packaged = strictest_thresholds(
+            packaged,
+            [(w["feats"], w["truth"]) for w in fit_worlds],
+            label=f"generated worlds {names}",
+        )
     if args.write_packaged:
         base = load_model()
         save_model(
             packaged.model_copy(
                 update={
                     "version": f"gen-fit-{gen_fit['feats'].height}",
-                    "description": "Fitted on a generated world's truth (pipelines.synth, "
-                    "bench/bench_capacity_transfer.py); cut-offs for the target precisions "
-                    "on that world; see docs/capacity.md.",
+                    "description": f"Fitted on generated worlds' truth ({names}; "
+                    "pipelines.synth, bench/bench_capacity_transfer.py); cut-offs "
+                    f"({args.cutoffs}) for the target precisions; see docs/capacity.md.",
                     "params": base.params,
                 }
             ),
@@ -270,6 +283,13 @@ def main() -> None:
         type=float,
         default=50.0,
         help="ridge penalty: strong shrinkage so no signal peculiar to one source dominates",
+    )
+    r.add_argument(
+        "--cutoffs",
+        choices=("pooled", "strictest"),
+        default="strictest",
+        help="with several fit worlds: cut-offs for the target precision on the pooled worlds, "
+        "or the strictest of each world's own (the precision must hold on every setting)",
     )
     r.add_argument("--field", type=Path, required=True)
     r.add_argument("--field-hits", type=Path, required=True)

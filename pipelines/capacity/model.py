@@ -277,3 +277,33 @@ def fit(
         }
     )
     return derive_thresholds(fitted, features, outcomes, label=f"{label} on {len(y)} outcomes")
+
+
+def strictest_thresholds(
+    model: CapacityModel, labelled: list[tuple[pl.DataFrame, pl.DataFrame]], *, label: str
+) -> CapacityModel:
+    """Cut-offs that meet the target precisions on EVERY labelled source given, not on average.
+
+    Each (features, outcomes) source gets its own cut-offs (`derive_thresholds`); the 失信 cut-off
+    kept is the highest of them and the 失能 cut-off the lowest. Sources drawn under different
+    assumptions (e.g. generator settings with more welfare fraud or fewer inquiries) then bound
+    the precision a court can expect where the true rates are not known.
+    """
+    chosen = [derive_thresholds(model, f, o, label=label).thresholds for f, o in labelled]
+    if not chosen:
+        raise ValueError("strictest_thresholds needs at least one labelled source")
+    hi = max(t.dishonest for t in chosen)
+    lo = min(t.incapable for t in chosen)
+    t = model.thresholds
+    chosen_by = (
+        f"{label}: strictest over {len(chosen)} labelled sources, target precision "
+        f"{t.target_precision_dishonest:.0%} (失信) / {t.target_precision_incapable:.0%} (失能) "
+        f"on each, bands of at least {t.min_band}"
+    )
+    return model.model_copy(
+        update={
+            "thresholds": t.model_copy(
+                update={"dishonest": hi, "incapable": min(lo, hi - 0.5), "chosen_by": chosen_by}
+            )
+        }
+    )
