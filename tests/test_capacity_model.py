@@ -227,3 +227,23 @@ def test_default_model_covers_every_term_and_features_supply_them() -> None:
     )
     x = design_matrix(feats)
     assert x.shape == (3, len(TERM_NAMES)) and np.isfinite(x).all()
+
+
+def test_every_term_is_documented_with_the_direction_fit_enforces() -> None:
+    """docs/capacity.md's feature table names every term once, with the sign `fit` holds it to."""
+    import re
+    from pathlib import Path
+
+    from pipelines.capacity.terms import DIRECTION
+
+    doc = (Path(__file__).parents[1] / "docs" / "capacity.md").read_text(encoding="utf-8")
+    table = doc.split("## Features and the direction each may push", 1)[1].split("\n## ", 1)[0]
+    sign = {"+": 1, "−": -1, "-": -1, "0": 0}
+    documented: dict[str, int] = {}
+    for row in table.splitlines():
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[1] in sign:
+            for name in re.findall(r"`([a-z_]+)`", cells[0]):
+                assert name not in documented, f"{name} documented twice"
+                documented[name] = sign[cells[1]]
+    assert documented == DIRECTION
