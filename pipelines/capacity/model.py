@@ -2,8 +2,10 @@
 
 score = 100 * sigmoid(intercept + sum(weight * term)); higher = more able to pay. Each weight is
 the change in log-odds of "able but unwilling" per unit of its term (units in `terms.TERMS`).
-The packaged weights (`default_model.json`) are an expert prior; `fit` refines them from
-court-confirmed outcomes and keeps the same names, so a court can read every change.
+The packaged weights (`default_model.json`) are fitted on generated worlds of two generator
+settings, with cut-offs that hold the target precisions on each (`strictest_thresholds`); `fit`
+refits them from court-confirmed outcomes and keeps the same names, so a court can read every
+change.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ class CapacityModel(BaseModel):
 
 
 def load_model(path: Path | None = None) -> CapacityModel:
-    """Load a model from JSON (default: the packaged expert prior)."""
+    """Load a model from JSON (default: the packaged model, `default_model.json`)."""
     chosen = path or DEFAULT_MODEL
     try:
         return CapacityModel.model_validate_json(chosen.read_text(encoding="utf-8"))

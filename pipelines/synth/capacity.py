@@ -9,6 +9,8 @@ noise on every side, so no single signal separates them either:
 - assets: a quarter of debtors have no inquiry at all; an inquiry that finds nothing writes a
   `none` row; the chance and size of each asset grow with ability, and incapable people still
   have small deposits and a minimum social-insurance base.
+- conduct (`case_conduct`): listing grounds and partial payment lean toward the class they
+  point to by one stated likelihood ratio, never decide it.
 `shifted` lowers inquiry coverage and raises welfare noise to test robustness of a model.
 """
 
