@@ -68,3 +68,41 @@ def test_shifted_setting_has_fewer_inquiries_on_the_same_people(tmp_path: Path) 
         shares[setting] = (assets["id_number"].n_unique(), people.height)
     assert shares["shifted"][0] < shares["base"][0]  # fewer people inquired
     assert shares["shifted"][1] == shares["base"][1]  # same listed people
+
+
+@settings(
+    max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(min_value=1, max_value=10_000))
+def test_one_assessment_per_debtor_never_joins_two_people(
+    tmp_path_factory: pytest.TempPathFactory, seed: int
+) -> None:
+    """Over generated worlds: a debtor's entries are one true person, all with one class."""
+    from pipelines.capacity.run import CapacityRequest, run_capacity
+
+    root = tmp_path_factory.mktemp(f"d{seed}")
+    generate(root / "w", 1200, seed, formats="parquet", hit_rate=0.0)
+    lists = sorted((root / "w" / "lists").glob("*.parquet"))
+    run_capacity(
+        CapacityRequest(
+            lists=tuple(sorted(lists, key=lambda p: not p.name.startswith("snapshot"))),
+            welfare=root / "w" / "capacity" / "welfare_status.parquet",
+            assets=root / "w" / "capacity" / "asset_inquiry.parquet",
+            out=root / "out",
+            reports=False,
+        )
+    )
+    table = pl.read_csv(root / "out" / "capacity.csv", infer_schema=False)
+    truth = pl.read_parquet(root / "w" / "truth" / "capacity.parquet")
+    rows = table.join(truth.select("entry_id", "person_id"), on="entry_id")
+    assert rows.height > 500
+    per_debtor = rows.group_by("debtor_id").agg(
+        pl.col("person_id").n_unique().alias("people"),
+        pl.col("capacity_class").n_unique().alias("classes"),
+        pl.col("capacity_score").n_unique().alias("scores"),
+    )
+    assert per_debtor["people"].max() == 1  # never two people in one debtor
+    assert per_debtor["classes"].max() == 1 and per_debtor["scores"].max() == 1
+    several = rows.group_by("person_id").agg(pl.col("debtor_id").n_unique().alias("debtors"))
+    # the generator publishes a person's cases with readable numbers: all grouped
+    assert (several["debtors"] == 1).mean() > 0.95
