@@ -287,7 +287,7 @@ def main() -> None:
     r.add_argument(
         "--cutoffs",
         choices=("pooled", "strictest"),
-        default="strictest",
+        default="pooled",
         help="with several fit worlds: cut-offs for the target precision on the pooled worlds, "
         "or the strictest of each world's own (the precision must hold on every setting)",
     )
