@@ -30,14 +30,21 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.capacity.evaluate import auc
-from pipelines.capacity.model import DEFAULT_MODEL, CapacityModel, fit, load_model, save_model
+from pipelines.capacity.evaluate import auc, calibration
+from pipelines.capacity.model import (
+    DEFAULT_MODEL,
+    CapacityModel,
+    fit,
+    load_model,
+    save_model,
+    strictest_thresholds,
+)
 from pipelines.capacity.model import score as score_debtors
 
 AGENCIES = ("hotel_booking", "school_enrollment", "subsidy_application", "civil_service_candidate")
 
 
-def prepare(world: Path, size: int, seed: int, hit_rate: float) -> None:
+def prepare(world: Path, size: int, seed: int, hit_rate: float, setting: str = "base") -> None:
     """Generate one world and run its four sweeps at the world's night."""
     from pipelines.settings import default_settings
     from pipelines.sweep.run import SweepRequest, run_sweep
@@ -45,8 +52,11 @@ def prepare(world: Path, size: int, seed: int, hit_rate: float) -> None:
     from pipelines.synth.timeshift import WORLD_DATE
 
     t0 = time.perf_counter()
-    generate(world, size, seed, hit_rate=hit_rate, formats="parquet")
-    print(f"generated size {size} seed {seed} in {time.perf_counter() - t0:.0f} s", flush=True)
+    generate(world, size, seed, hit_rate=hit_rate, formats="parquet", capacity_setting=setting)
+    print(
+        f"generated size {size} seed {seed} ({setting}) in {time.perf_counter() - t0:.0f} s",
+        flush=True,
+    )
     lists = sorted((world / "lists").glob("snapshot.*")) + sorted((world / "lists").glob("delta_*"))
     for agency in AGENCIES:
         t0 = time.perf_counter()
@@ -119,6 +129,31 @@ def field_source(sample: Path, hits: Path, out: Path) -> dict:
     return {"name": "field sample", "feats": feats, "entries": entries, "truth": truth}
 
 
+def pooled(sources: list[dict]) -> dict:
+    """Several generated worlds as one labelled source (entry ids prefixed per world).
+
+    Fitting on worlds drawn with different generator settings (base and shifted welfare and
+    inquiry rates) keeps the weights from resting on one setting's rates: what we do not know
+    about the real rates is drawn, not guessed once.
+    """
+    if len(sources) == 1:
+        return sources[0]
+
+    def tag(frame: pl.DataFrame, k: int, cols: tuple[str, ...]) -> pl.DataFrame:
+        return frame.with_columns(pl.format("w{}:{}", pl.lit(k), pl.col(c)).alias(c) for c in cols)
+
+    return {
+        "name": " + ".join(s["name"] for s in sources),
+        "feats": pl.concat(
+            [tag(s["feats"], k, ("entry_id",)) for k, s in enumerate(sources)], how="diagonal"
+        ),
+        "entries": pl.concat(
+            [tag(s["entries"], k, ("entry_id", "debtor_id")) for k, s in enumerate(sources)]
+        ),
+        "truth": pl.concat([tag(s["truth"], k, ("entry_id",)) for k, s in enumerate(sources)]),
+    }
+
+
 def fit_on(source: dict, label: str, l2: float) -> CapacityModel:
     """Weights and cut-offs from one source's debtors (a debtor's outcome: its own entry's)."""
     return fit(source["feats"], source["truth"], label=label, l2=l2)
@@ -138,6 +173,13 @@ def measure(model: CapacityModel, source: dict) -> dict:
             float((conf["capacity_class"] == conf["outcome"]).mean() or 0.0), 4
         ),
     }
+    # Calibration on the other source: score/100 read as P(失信), mean gap per score decile
+    # weighted by debtors (expected calibration error).
+    cal = calibration(rows["capacity_score"].to_numpy(), able)
+    out["ece"] = round(
+        float(((cal["predicted"] - cal["observed"]).abs() * cal["n"]).sum() / max(rows.height, 1)),
+        4,
+    )
     for cls in ("dishonest", "incapable"):
         sel = conf.filter(pl.col("capacity_class") == cls)
         out[f"{cls}_precision"] = round(float((sel["outcome"] == cls).mean() or 0.0), 4)
@@ -151,27 +193,33 @@ def _line(direction: str, model: CapacityModel, m: dict) -> str:
         f"| {direction} | {t.dishonest:g} / {t.incapable:g} | {m['auc']:.3f} | "
         f"{m['confident_share']:.3f} | {m['confident_accuracy']:.3f} | "
         f"{m['dishonest_precision']:.3f} ({m['dishonest_n']}) | "
-        f"{m['incapable_precision']:.3f} ({m['incapable_n']}) | {m['entries']} |"
+        f"{m['incapable_precision']:.3f} ({m['incapable_n']}) | {m['ece']:.3f} | {m['entries']} |"
     )
 
 
 def run(args: argparse.Namespace) -> None:
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
-    gen_fit = world_source(args.fit_world, work / "fit_world")
+    fit_worlds = [world_source(w, work / f"world_{w.name}") for w in args.fit_world]
+    gen_fit = pooled(fit_worlds)
     field = field_source(args.field, args.field_hits, work / "field")
-    packaged = fit_on(
-        gen_fit, f"generated world {args.fit_world.name} (generator's truth)", args.l2
-    )
+    names = ", ".join(w.name for w in args.fit_world)
+    packaged = fit_on(gen_fit, f"generated worlds {names} (generator's truth)", args.l2)
+    if args.cutoffs == "strictest" and len(fit_worlds) > 1:
+        packaged = strictest_thresholds(
+            packaged,
+            [(w["feats"], w["truth"]) for w in fit_worlds],
+            label=f"generated worlds {names}",
+        )
     if args.write_packaged:
         base = load_model()
         save_model(
             packaged.model_copy(
                 update={
                     "version": f"gen-fit-{gen_fit['feats'].height}",
-                    "description": "Fitted on a generated world's truth (pipelines.synth, "
-                    "bench/bench_capacity_transfer.py); cut-offs for the target precisions "
-                    "on that world; see docs/capacity.md.",
+                    "description": f"Fitted on generated worlds' truth ({names}; "
+                    "pipelines.synth, bench/bench_capacity_transfer.py); cut-offs "
+                    f"({args.cutoffs}) for the target precisions; see docs/capacity.md.",
                     "params": base.params,
                 }
             ),
@@ -179,11 +227,15 @@ def run(args: argparse.Namespace) -> None:
         )
     reverse = fit_on(field, "field sample truth (bench only)", args.l2)
     rows = [_line("generated -> field sample", packaged, measure(packaged, field))]
-    evals = [("fitting world", gen_fit)]
+    evals = [
+        (f"fitting world {w.name}", src) for w, src in zip(args.fit_world, fit_worlds, strict=True)
+    ]
     if args.eval_world:
-        evals.append(("eval world", world_source(args.eval_world, work / "eval_world")))
+        evals.append(
+            (f"eval world {args.eval_world.name}", world_source(args.eval_world, work / "eval"))
+        )
     for name, world in evals:
-        if name != "fitting world":
+        if not name.startswith("fitting world"):
             rows.append(
                 _line(f"generated -> generated ({name})", packaged, measure(packaged, world))
             )
@@ -196,9 +248,10 @@ def run(args: argparse.Namespace) -> None:
     print(json.dumps(reverse.thresholds.model_dump(), ensure_ascii=False))
     print(
         "| fitted on -> evaluated on | cut-offs 失信/失能 | AUC | confident share "
-        "| confident accuracy | 失信 precision (n) | 失能 precision (n) | entries |"
+        "| confident accuracy | 失信 precision (n) | 失能 precision (n) | calibration error "
+        "| entries |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
 
 
@@ -210,8 +263,20 @@ def main() -> None:
     p.add_argument("--size", type=int, default=20000)
     p.add_argument("--seed", type=int, default=8)
     p.add_argument("--hit-rate", type=float, default=0.15)
+    p.add_argument(
+        "--capacity-setting",
+        choices=("base", "shifted"),
+        default="base",
+        help="the generator's welfare/asset rates (shifted: fewer inquiries, more welfare fraud)",
+    )
     r = sub.add_parser("run")
-    r.add_argument("--fit-world", type=Path, required=True)
+    r.add_argument(
+        "--fit-world",
+        type=Path,
+        nargs="+",
+        required=True,
+        help="one or more generated worlds, pooled (e.g. one base and one shifted setting)",
+    )
     r.add_argument("--eval-world", type=Path, help="a larger independent world (optional)")
     r.add_argument(
         "--l2",
@@ -219,13 +284,20 @@ def main() -> None:
         default=50.0,
         help="ridge penalty: strong shrinkage so no signal peculiar to one source dominates",
     )
+    r.add_argument(
+        "--cutoffs",
+        choices=("pooled", "strictest"),
+        default="pooled",
+        help="with several fit worlds: cut-offs for the target precision on the pooled worlds, "
+        "or the strictest of each world's own (the precision must hold on every setting)",
+    )
     r.add_argument("--field", type=Path, required=True)
     r.add_argument("--field-hits", type=Path, required=True)
     r.add_argument("--work", type=Path, default=Path("/tmp/capacity_transfer"))
     r.add_argument("--write-packaged", action="store_true")
     args = ap.parse_args()
     if args.cmd == "prepare":
-        prepare(args.world, args.size, args.seed, args.hit_rate)
+        prepare(args.world, args.size, args.seed, args.hit_rate, args.capacity_setting)
     else:
         run(args)
 

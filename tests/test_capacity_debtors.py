@@ -10,7 +10,7 @@ import polars as pl
 
 from matching.config import MatchThresholds
 from pipelines.capacity import assess
-from pipelines.capacity.persons import person_keys
+from pipelines.capacity.persons import ids_agree, person_keys
 from pipelines.capacity.run import CapacityRequest, night_of, run_capacity
 from pipelines.settings import default_settings
 from tests.test_capacity_helpers import AS_OF, assets, consumption, entries, entry, welfare
@@ -81,7 +81,9 @@ def test_every_entry_of_a_person_carries_the_same_assessment() -> None:
     assert all(a1[k] == a2[k] for k in shared)
     assert a1["cases"] == 2 and a1["amount_due_total"] == 80_000.0
     assert a1["court"] != a2["court"]  # each case stays with its own enforcing court
-    assert "五星级酒店" in a1["evidence"] and "不动产1处" in a1["evidence"]
+    assert "五星级酒店" in a1["evidence"]
+    debtor_a = features.filter(pl.col("entry_id") == a1["debtor_id"]).row(0, named=True)
+    assert debtor_a["real_estate_count"] == 1 and debtor_a["hotel_stays"] == 1
     assert features.height == 3  # A, B and the namesake C: one feature row per debtor
     assert rows["C1"]["debtor_id"] == "C1" and rows["C1"]["cases"] == 1
 
@@ -205,3 +207,34 @@ def test_the_nights_hits_change_the_assessment_of_sighted_debtors(tmp_path: Path
             by_debtor.setdefault(r["debtor_id"], set()).add(r["capacity_class"])
         assert all(len(c) == 1 for c in by_debtor.values())
     assert any(int(r["cases"]) > 1 for r in with_hits.values())
+
+
+def test_one_case_listed_twice_with_different_masks_is_one_debtor() -> None:
+    """A case's 失信 and 限制消费 entries name one debtor even when no digit pair is readable."""
+    ents = entries(
+        entry("S1", id_number="11010519890729****"),
+        entry("X1", id_number="1101051989****1918", list_type="consumption_restriction"),
+        # same case, same name, but readable digits disagree: two co-debtors of one name
+        entry("S2", id_number="11010519890729****"),
+        entry("X2", id_number="1101051975****1918", list_type="consumption_restriction"),
+        # same name, another case: nothing joins them without the engine's word
+        entry("S3", id_number="4****************8"),
+    ).with_columns(
+        pl.Series(
+            "case_no",
+            [
+                "（2019）京01执1号",
+                "（2019）京01执1号 ",
+                "（2020）京01执2号",
+                "（2020）京01执2号",
+                "（2021）京01执3号",
+            ],
+        )
+    )
+    debtor = dict(person_keys(ents, thresholds=MatchThresholds(), as_of=AS_OF).iter_rows())
+    assert debtor["S1"] == debtor["X1"] == "S1"
+    assert debtor["S2"] != debtor["X2"]
+    assert debtor["S3"] == "S3"
+    assert ids_agree("1101051989****1918", "11010519890729****")
+    assert not ids_agree("1101051975****1918", "11010519890729****")
+    assert ids_agree(None, "110105198907291918") and ids_agree("110105890729191", "1101051989****")

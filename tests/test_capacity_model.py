@@ -12,6 +12,7 @@ from matching.config import MatchThresholds
 from pipelines.capacity import CapacityModel, Thresholds, assess, fit, load_model, score
 from pipelines.capacity.features import build_features
 from pipelines.capacity.identity import link_all
+from pipelines.capacity.model import derive_thresholds, strictest_thresholds
 from pipelines.capacity.terms import TERM_NAMES, design_matrix
 from tests.test_capacity_helpers import AS_OF, assets, consumption, entries, entry, welfare
 
@@ -23,7 +24,16 @@ MODEL = load_model()
 def _scenario() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     ents = entries(
         entry("RICH", id_number=ID_RICH, behavior="隐匿、转移财产"),
-        entry("POOR", name="王芳", gender="F", id_number=ID_POOR, age=75),
+        # listed for a settlement she could not keep, after paying part of the debt
+        entry(
+            "POOR",
+            name="王芳",
+            gender="F",
+            id_number=ID_POOR,
+            age=75,
+            behavior="无正当理由拒不履行执行和解协议",
+            amount_performed=20_000.0,
+        ),
         entry("NONE", name="刘洋"),
     )
     wel = welfare(
@@ -173,6 +183,35 @@ def test_fit_chooses_cut_offs_for_the_declared_precision() -> None:
     assert "target precision 85% (失信) / 90% (失能)" in t.chosen_by
 
 
+def test_strictest_cut_offs_hold_the_precision_on_every_source() -> None:
+    """A second source where welfare says less (more fraud) must not lower the promise."""
+    feats, outcomes, prior, _ = _known_world()
+    targets = Thresholds(target_precision_dishonest=0.85, target_precision_incapable=0.85)
+    fitted = fit(feats, outcomes, base=prior.model_copy(update={"thresholds": targets}), l2=0.1)
+    # the same people, but some able debtors now also draw 低保 (fraud)
+    rng = np.random.default_rng(3)
+    able = (outcomes["outcome"] == "dishonest").to_numpy()
+    fraud = able & (rng.random(len(able)) < 0.05)
+    noisy = feats.with_columns(
+        (pl.col("welfare_minimum_living") | pl.Series(fraud)).alias("welfare_minimum_living")
+    )
+    sources = [(feats, outcomes), (noisy, outcomes)]
+    strict = strictest_thresholds(fitted, sources, label="two settings")
+    own = [derive_thresholds(fitted, f, o, label="one").thresholds for f, o in sources]
+    assert strict.thresholds.dishonest == max(t.dishonest for t in own)
+    assert strict.thresholds.incapable == min(t.incapable for t in own)
+    for f, _ in sources:
+        scored = score(strict, f).join(outcomes, on="entry_id")
+        for cls in ("dishonest", "incapable"):
+            called = scored.filter(pl.col("capacity_class") == cls)
+            assert called.height >= strict.thresholds.min_band
+            assert (called["outcome"] == cls).mean() >= 0.85
+    assert own[1].dishonest > own[0].dishonest  # the noisy source alone needed the stricter cut
+    assert "strictest over 2" in strict.thresholds.chosen_by
+    with pytest.raises(ValueError):
+        strictest_thresholds(fitted, [], label="none")
+
+
 def test_default_model_covers_every_term_and_features_supply_them() -> None:
     assert set(MODEL.weights) == set(TERM_NAMES)
     ents, wel, ast, cons = _scenario()
@@ -188,3 +227,23 @@ def test_default_model_covers_every_term_and_features_supply_them() -> None:
     )
     x = design_matrix(feats)
     assert x.shape == (3, len(TERM_NAMES)) and np.isfinite(x).all()
+
+
+def test_every_term_is_documented_with_the_direction_fit_enforces() -> None:
+    """docs/capacity.md's feature table names every term once, with the sign `fit` holds it to."""
+    import re
+    from pathlib import Path
+
+    from pipelines.capacity.terms import DIRECTION
+
+    doc = (Path(__file__).parents[1] / "docs" / "capacity.md").read_text(encoding="utf-8")
+    table = doc.split("## Features and the direction each may push", 1)[1].split("\n## ", 1)[0]
+    sign = {"+": 1, "−": -1, "-": -1, "0": 0}
+    documented: dict[str, int] = {}
+    for row in table.splitlines():
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[1] in sign:
+            for name in re.findall(r"`([a-z_]+)`", cells[0]):
+                assert name not in documented, f"{name} documented twice"
+                documented[name] = sign[cells[1]]
+    assert documented == DIRECTION

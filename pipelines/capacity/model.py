@@ -2,8 +2,10 @@
 
 score = 100 * sigmoid(intercept + sum(weight * term)); higher = more able to pay. Each weight is
 the change in log-odds of "able but unwilling" per unit of its term (units in `terms.TERMS`).
-The packaged weights (`default_model.json`) are an expert prior; `fit` refines them from
-court-confirmed outcomes and keeps the same names, so a court can read every change.
+The packaged weights (`default_model.json`) are fitted on generated worlds of two generator
+settings pooled, cut for the target precisions on them (`strictest_thresholds` holds them on
+each world instead); `fit` refits them from court-confirmed outcomes and keeps the same names,
+so a court can read every change.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ class CapacityModel(BaseModel):
 
 
 def load_model(path: Path | None = None) -> CapacityModel:
-    """Load a model from JSON (default: the packaged expert prior)."""
+    """Load a model from JSON (default: the packaged model, `default_model.json`)."""
     chosen = path or DEFAULT_MODEL
     try:
         return CapacityModel.model_validate_json(chosen.read_text(encoding="utf-8"))
@@ -277,3 +279,33 @@ def fit(
         }
     )
     return derive_thresholds(fitted, features, outcomes, label=f"{label} on {len(y)} outcomes")
+
+
+def strictest_thresholds(
+    model: CapacityModel, labelled: list[tuple[pl.DataFrame, pl.DataFrame]], *, label: str
+) -> CapacityModel:
+    """Cut-offs that meet the target precisions on EVERY labelled source given, not on average.
+
+    Each (features, outcomes) source gets its own cut-offs (`derive_thresholds`); the 失信 cut-off
+    kept is the highest of them and the 失能 cut-off the lowest. Sources drawn under different
+    assumptions (e.g. generator settings with more welfare fraud or fewer inquiries) then bound
+    the precision a court can expect where the true rates are not known.
+    """
+    chosen = [derive_thresholds(model, f, o, label=label).thresholds for f, o in labelled]
+    if not chosen:
+        raise ValueError("strictest_thresholds needs at least one labelled source")
+    hi = max(t.dishonest for t in chosen)
+    lo = min(t.incapable for t in chosen)
+    t = model.thresholds
+    chosen_by = (
+        f"{label}: strictest over {len(chosen)} labelled sources, target precision "
+        f"{t.target_precision_dishonest:.0%} (失信) / {t.target_precision_incapable:.0%} (失能) "
+        f"on each, bands of at least {t.min_band}"
+    )
+    return model.model_copy(
+        update={
+            "thresholds": t.model_copy(
+                update={"dishonest": hi, "incapable": min(lo, hi - 0.5), "chosen_by": chosen_by}
+            )
+        }
+    )

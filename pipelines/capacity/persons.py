@@ -5,6 +5,11 @@ the cases for enforcement (捆绑执行). The entries are screened against each 
 `matching.link`; every `match` pair joins two entries, and the connected groups are the persons.
 Only `match` joins: a shared common name with an unreadable number never merges two people.
 Organisations are grouped the same way (same USCC / organisation code and name).
+
+One more join needs no number at all: two entries of the **same enforcement case** (same case
+number) naming the same debtor (same name, same party type) are that case's 失信 and 限制消费
+listings, which courts publish together with differently masked numbers. They are joined unless
+their readable ID digits contradict each other (then they are two co-debtors of one name).
 """
 
 from __future__ import annotations
@@ -67,10 +72,49 @@ def same_party_pairs(
     ).select(pl.col("record_id").alias("entry_id"), pl.col("entry_id").alias("other_id"))
 
 
+def ids_agree(a: str | None, b: str | None) -> bool:
+    """Two published IDs could be one number: no readable digit differs where both show one.
+
+    Masks (`*`) hide digits; an 18- and a 15-digit form, or a missing number, cannot contradict.
+    """
+    if not a or not b or len(a) != len(b):
+        return True
+    return all(x == y or "*" in (x, y) for x, y in zip(a.upper(), b.upper(), strict=True))
+
+
+def same_case_pairs(entries: pl.DataFrame) -> pl.DataFrame:
+    """`entry_id, other_id`: entries of one case number naming the same debtor, IDs agreeing."""
+    empty = pl.DataFrame(schema={"entry_id": pl.String, "other_id": pl.String})
+    if not {"case_no", "name", "party_type"} <= set(entries.columns):
+        return empty
+    key = entries.select(
+        pl.col("entry_id").cast(pl.String),
+        pl.col("case_no").cast(pl.String).str.replace_all(r"\s", "").alias("_case"),
+        pl.col("name").cast(pl.String).str.replace_all(r"\s", "").alias("_name"),
+        pl.col("party_type").cast(pl.String),
+        (
+            pl.col("id_number").cast(pl.String)
+            if "id_number" in entries.columns
+            else pl.lit(None, pl.String)
+        ).alias("_id"),
+    ).filter((pl.col("_case").str.len_chars() > 0) & (pl.col("_name").str.len_chars() > 0))
+    pairs = key.join(key, on=["_case", "_name", "party_type"], suffix="_o").filter(
+        pl.col("entry_id") < pl.col("entry_id_o")
+    )
+    agree = [ids_agree(a, b) for a, b in pairs.select("_id", "_id_o").iter_rows()]
+    if not agree:
+        return empty
+    return pairs.filter(pl.Series(agree, dtype=pl.Boolean)).select(
+        "entry_id", pl.col("entry_id_o").alias("other_id")
+    )
+
+
 def person_keys(entries: pl.DataFrame, *, thresholds: MatchThresholds, as_of: date) -> pl.DataFrame:
     """`entry_id, debtor_id`: the debtor (smallest entry id of the group) of every entry."""
     ids = entries["entry_id"].cast(pl.String).to_list()
-    pairs = same_party_pairs(entries, thresholds=thresholds, as_of=as_of)
+    pairs = pl.concat(
+        [same_party_pairs(entries, thresholds=thresholds, as_of=as_of), same_case_pairs(entries)]
+    )
     party = dict(zip(ids, entries["party_type"].cast(pl.String).to_list(), strict=True))
     # a person and an organisation are never one debtor, whatever a name collision suggests
     edges = [(a, b) for a, b in pairs.iter_rows() if party.get(a) == party.get(b)]

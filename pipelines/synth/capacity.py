@@ -9,6 +9,8 @@ noise on every side, so no single signal separates them either:
 - assets: a quarter of debtors have no inquiry at all; an inquiry that finds nothing writes a
   `none` row; the chance and size of each asset grow with ability, and incapable people still
   have small deposits and a minimum social-insurance base.
+- conduct (`case_conduct`): listing grounds and partial payment lean toward the class they
+  point to by one stated likelihood ratio, never decide it.
 `shifted` lowers inquiry coverage and raises welfare noise to test robustness of a model.
 """
 
@@ -139,10 +141,14 @@ def assets(
     )
 
 
-# Grounds for listing and partial payment follow the debtor's latent class (not decisive):
-# an able debtor is more often found to refuse while able, to evade or to breach the consumption
-# order; an unable one more often fails to report assets (there are none to report), breaks a
-# settlement it cannot keep, and has paid part of the debt in good faith.
+# Grounds for listing and partial payment lean toward the debtor's latent class, never decide
+# it. What we believe, stated once: each ground is about as common overall as courts report it
+# (refusal and failing to report assets most often, evasion and consumption breaches rarely), and
+# a ground that points to a class is TWICE as likely for a debtor of that class. Refusing while
+# able, evading and breaching the consumption order point to means; failing to report assets
+# (there is nothing to report) and breaking a settlement one cannot keep point to inability; so
+# does having paid part of the debt in good faith (the unable pay what they can). One likelihood
+# ratio (2) for every signal, not rates read off any sample.
 _GROUNDS = (
     "有履行能力而拒不履行生效法律文书确定义务",
     "违反财产报告制度",
@@ -150,11 +156,18 @@ _GROUNDS = (
     "以虚假诉讼、虚假仲裁或者以隐匿、转移财产等方法规避执行",
     "无正当理由拒不履行执行和解协议",
 )
-_GROUNDS_P = {
-    "dishonest": np.array([0.32, 0.22, 0.16, 0.14, 0.16]),
-    "incapable": np.array([0.14, 0.42, 0.06, 0.05, 0.33]),
-}
-_PARTIAL_P = {"dishonest": 0.14, "incapable": 0.30}
+_GROUND_BASE = np.array([0.3, 0.3, 0.1, 0.1, 0.2])
+_GROUND_POINTS_TO_MEANS = np.array([True, False, True, True, False])
+_LIKELIHOOD_RATIO = 2.0
+
+
+def _grounds_p(able: bool) -> np.ndarray:
+    w = _GROUND_BASE * np.where(_GROUND_POINTS_TO_MEANS == able, _LIKELIHOOD_RATIO, 1.0)
+    return np.asarray(w / w.sum())
+
+
+_GROUNDS_P = {"dishonest": _grounds_p(True), "incapable": _grounds_p(False)}
+_PARTIAL_P = {"dishonest": 0.15, "incapable": 0.15 * _LIKELIHOOD_RATIO}
 
 
 def case_conduct(seed: int, entries: pl.DataFrame, person_cap: pl.DataFrame) -> pl.DataFrame:
