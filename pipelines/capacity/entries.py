@@ -4,33 +4,6 @@ from __future__ import annotations
 
 import polars as pl
 
-# Middle dots in their several encodings, spaces and full-width spaces: 买买提·艾力 = 买买提艾力.
-_NAME_NOISE = r"[\s·•\.．・‧∙]+"
-_ID_NOISE = r"[\s\-_－—‐]+"
-
-
-def name_key(col: str) -> pl.Expr:
-    """A name folded for exact comparison (width, case, middle dots, spaces)."""
-    return (
-        pl.col(col)
-        .cast(pl.String)
-        .str.normalize("NFKC")
-        .str.to_uppercase()
-        .str.replace_all(_NAME_NOISE, "")
-    )
-
-
-def id_key(col: str) -> pl.Expr:
-    """An ID number folded for comparison (width, case, separators); `*` masks are kept."""
-    return (
-        pl.col(col)
-        .cast(pl.String)
-        .str.normalize("NFKC")
-        .str.to_uppercase()
-        .str.replace_all(_ID_NOISE, "")
-    )
-
-
 def active_entries(versions: list[pl.DataFrame]) -> pl.DataFrame:
     """Apply the snapshot then each delta in order; return the entries still active.
 
