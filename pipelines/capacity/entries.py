@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+
 def active_entries(versions: list[pl.DataFrame]) -> pl.DataFrame:
     """Apply the snapshot then each delta in order; return the entries still active.
 
