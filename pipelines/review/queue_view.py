@@ -66,7 +66,8 @@ class QueuePage:
         return self.first + len(self.rows) - 1 if self.rows else 0
 
 
-def _where(flt: QueueFilter) -> tuple[str, list[Any]]:
+def queue_where(flt: QueueFilter) -> tuple[str, list[Any]]:
+    """SQL condition and parameters of a queue filter (status, agency, dates): every queue read."""
     params: list[Any] = []
     if flt.closed:
         clauses = ["r.status = 'closed'"]
@@ -90,7 +91,7 @@ def queue_page(
 ) -> QueuePage:
     """Rows of page `page` (1-based, clamped to the last page) in the chosen order."""
     sort = sort if sort in SORTS else DEFAULT_SORT
-    where, params = _where(flt)
+    where, params = queue_where(flt)
     joined = f"FROM review_items r JOIN pushed_hits h USING (hit_id) WHERE {where}"
     found = con.execute(f"SELECT count(*) {joined}", params).fetchone()
     total = int(found[0]) if found else 0

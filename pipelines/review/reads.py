@@ -10,7 +10,7 @@ import polars as pl
 
 from pipelines.review.models import QueueFilter, Role
 from pipelines.review.queries import LATEST
-from pipelines.review.queue_view import DEFAULT_SORT, SORTS, item_columns
+from pipelines.review.queue_view import DEFAULT_SORT, SORTS, item_columns, queue_where
 
 # Most urgent first: nearest deadline, then disputes, then hits the rule would intercept once
 # confirmed (sanction impact), then the strongest score (the queue page's default order).
@@ -22,29 +22,9 @@ def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _where(flt: QueueFilter) -> tuple[str, list[Any]]:
-    params: list[Any] = []
-    if flt.closed:
-        clauses = ["r.status = 'closed'"]
-    elif flt.include_escalated:
-        clauses = ["r.status IN ('open', 'escalated')"]
-    else:
-        clauses = ["r.status = 'open'"]
-    if flt.agency:
-        clauses.append("h.agency = ?")
-        params.append(flt.agency)
-    if flt.date_from:
-        clauses.append("h.last_run >= ?")
-        params.append(flt.date_from)
-    if flt.date_to:
-        clauses.append("h.first_run <= ?")
-        params.append(flt.date_to)
-    return " AND ".join(clauses), params
-
-
 def queue(con: duckdb.DuckDBPyConnection, flt: QueueFilter, limit: int) -> list[dict[str, Any]]:
     """Review items with their hit, filtered and ordered for work."""
-    where, params = _where(flt)
+    where, params = queue_where(flt)
     rows = con.execute(
         f"""
         SELECT r.item_id, r.kind, r.status, r.deadline, r.pair_key, h.agency, h.record_id, h.role,
