@@ -162,3 +162,45 @@ def test_xlsx_number_cells_told_from_digit_text_by_cell_type(tmp_path: Path) -> 
         "110105194912310021",
         "1.25000E+01",
     ]
+
+
+def test_xlsx_number_cells_found_on_every_sheet_of_the_table(tmp_path: Path) -> None:
+    # a cover sheet, the header sheet, a headerless continuation and a re-headed one: the cell
+    # types of each sheet line up with that sheet's own rows
+    path = tmp_path / "hotel.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    wb.add_worksheet("封面").write_string(0, 0, "某市酒店住宿登记表")
+    header = ["记录编号", "旅客姓名", "证件号码", "入住时间"]
+    first = wb.add_worksheet("1月")
+    first.write_row(0, 0, ["某市酒店住宿登记表 2024年5月"])
+    first.write_row(1, 0, header)
+    first.write_row(2, 0, ["H1", "张伟", "110105194912310021", "2024-05-01"])
+    first.write_row(3, 0, ["H2", "王芳"])
+    first.write_number(3, 2, 110105194912310021)  # a number cell: lost
+    first.write_string(3, 3, "2024-05-01")
+    cont = wb.add_worksheet("2月")  # no header row: the export simply goes on
+    cont.write_row(0, 0, ["H3", "李娜"])
+    cont.write_number(0, 2, 110105194912310021)
+    cont.write_string(0, 3, "2024-05-02")
+    cont.write_row(1, 0, ["H4", "赵强", "110105194912310000", "2024-05-02"])
+    again = wb.add_worksheet("3月")
+    again.write_row(0, 0, header)
+    again.write_row(1, 0, ["H5", "孙丽", "110105194912310000", "2024-05-03"])
+    again.write_row(2, 0, ["H6", "周杰"])
+    again.write_number(2, 2, 110105194912310000)
+    again.write_string(2, 3, "2024-05-03")
+    again.write_row(3, 0, ["H7", "吴敏"])
+    again.write_number(3, 2, 310104198001011)  # a 15-digit number survives a double: kept
+    again.write_string(3, 3, "2024-05-03")
+    wb.close()
+    frame = read_dataset(path, "hotel_booking")
+    assert frame["record_id"].to_list() == [f"H{i}" for i in range(1, 8)]
+    assert frame["id_number"].to_list() == [
+        "110105194912310021",
+        "1.10105E+17",
+        "1.10105E+17",
+        "110105194912310000",
+        "110105194912310000",
+        "1.10105E+17",
+        "310104198001011",
+    ]

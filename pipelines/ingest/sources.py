@@ -17,8 +17,10 @@ import polars as pl
 from pipelines.runtime.stage_clock import StageClock
 from pipelines.settings import Settings
 
-if TYPE_CHECKING:  # both import heavy modules (GE side, DuckDB) that the sweep loads lazily
+if TYPE_CHECKING:  # these import heavy modules (GE side, DuckDB) that the sweep loads lazily
     from data_contracts.checks import Side
+    from pipelines.ingest.list_checks import FileKey
+    from pipelines.ingest.listing import ListChange
     from pipelines.storage.warehouse import Warehouse
 
 QUARANTINE_COLUMNS = ("dataset", "source", "row", "record_key", "reason")
@@ -76,6 +78,19 @@ def checked_source(
     return result.clean
 
 
+@dataclass(frozen=True)
+class ListFile:
+    """One list file after its check: the clean rows to apply, or a reused earlier check."""
+
+    path: Path
+    key: FileKey
+    rows_in: int
+    quarantine: pl.DataFrame
+    clean: pl.DataFrame | None
+    """None when the check was reused: the warehouse already applied this very file."""
+    reused: ListChange | None = None
+
+
 def check_list_files(
     paths: Sequence[Path],
     run_date: date,
@@ -83,38 +98,73 @@ def check_list_files(
     docs_dir: Path | None = None,
     tally: Tally | None = None,
     clock: StageClock | None = None,
-) -> list[pl.DataFrame]:
-    """Read and contract-check every list file, touching no store (a refusal changes nothing)."""
+    *,
+    reuse_from: Path | None = None,
+) -> list[ListFile]:
+    """Read and contract-check every list file, touching no store (a refusal changes nothing).
+
+    With `reuse_from` (a warehouse file), a file that warehouse already checked and applied on
+    this run date is not read again: its remembered rows, rejected rows and changes are taken
+    (`pipelines.ingest.list_checks`), so the night's list is checked once, not once per agency.
+    """
+    from pipelines.ingest.list_checks import file_key, find_checked
+
     tally = tally if tally is not None else Tally()
-    return [
-        checked_source("dishonest_list", p, "list", settings, run_date, docs_dir, tally, clock)
-        for p in paths
-    ]
+    clock = clock or StageClock()
+    with clock.stage("list_digest"):
+        keys = [
+            file_key(p, "snapshot" if i == 0 else "delta", run_date, settings)
+            for i, p in enumerate(paths)
+        ]
+        known = find_checked(reuse_from, keys)
+    checked = []
+    for path, key in zip(paths, keys, strict=True):
+        if (memo := known.get(key)) is not None:
+            tally.add("dishonest_list", memo.rows_in, memo.quarantine)
+            checked.append(ListFile(path, key, memo.rows_in, memo.quarantine, None, memo.change))
+            continue
+        frames, before = len(tally.frames), tally.rows_in.get("dishonest_list", 0)
+        clean = checked_source(
+            "dishonest_list", path, "list", settings, run_date, docs_dir, tally, clock
+        )
+        rows = tally.rows_in["dishonest_list"] - before
+        checked.append(ListFile(path, key, rows, tally.frames[frames], clean))
+    return checked
 
 
 def apply_list_frames(
     wh: Warehouse,
-    frames: Sequence[pl.DataFrame],
-    paths: Sequence[Path],
+    files: Sequence[ListFile],
     run_date: date,
     clock: StageClock | None = None,
+    *,
+    remember: bool = True,
 ) -> dict[str, int]:
-    """Apply checked list files to the versioned list: the first as snapshot, then deltas."""
+    """Apply checked list files to the versioned list: the first as snapshot, then deltas.
+
+    A reused check was applied to this warehouse already (applying it again would replay it), so
+    its remembered changes are counted. Each file applied is remembered when `remember` (not
+    for a scratch store, whose loads the warehouse does not hold).
+    """
+    from pipelines.ingest.list_checks import RememberedCheck, remember_checked
     from pipelines.ingest.listing import apply_list
 
     clock = clock or StageClock()
     changes: dict[str, int] = dict.fromkeys(
         ("added", "changed", "removed", "unchanged", "unknown_removals"), 0
     )
-    for i, (clean, path) in enumerate(zip(frames, paths, strict=True)):
+    for file in files:
         with clock.stage("listing"):
-            change = apply_list(
-                wh,
-                clean,
-                run_date=run_date,
-                mode="snapshot" if i == 0 else "delta",
-                source=path.name,
-            )
+            if file.clean is None:
+                assert file.reused is not None  # a ListFile holds one or the other
+                change = file.reused
+            else:
+                change = apply_list(
+                    wh, file.clean, run_date=run_date, mode=file.key.mode, source=file.path.name
+                )
+                if remember:
+                    check = RememberedCheck(file.rows_in, file.quarantine, change)
+                    remember_checked(wh, file.key, check)
         for key in changes:
             changes[key] += int(getattr(change, key))
     return changes
@@ -139,7 +189,11 @@ def load_list_files(
     tally: Tally | None = None,
     clock: StageClock | None = None,
 ) -> tuple[dict[str, int], Tally]:
-    """Check every list file, then apply the snapshot and each delta in order."""
+    """Check every list file, then apply the snapshot and each delta in order.
+
+    Always a full check (the list ingest is where the night's list is validated); the checks are
+    remembered, so the night's sweeps given the same files reuse them.
+    """
     tally = tally or Tally()
-    frames = check_list_files(paths, run_date, settings, docs_dir, tally, clock)
-    return apply_list_frames(wh, frames, paths, run_date, clock), tally
+    files = check_list_files(paths, run_date, settings, docs_dir, tally, clock)
+    return apply_list_frames(wh, files, run_date, clock), tally

@@ -4,16 +4,15 @@ Agencies put a title line (`某市酒店住宿登记表 2024年5月`) or a blank
 header is the first of the top rows that names known columns. Excel stores numbers as doubles
 with 15 significant digits: an 18-digit ID typed into a number cell has lost its last digits
 (`110105194912310021` -> `110105194912310000`, displayed `1.10105E+17`). fastexcel renders such
-a cell as plain digits, indistinguishable from a good ID, so the sheet XML is scanned for number
-cells in ID columns and those are rendered in Excel's scientific form, which `matching.ids`
-classifies as `mangled`. Numbers of up to 15 digits survive a double exactly and are kept.
+a cell as plain digits, indistinguishable from a good ID, so a sheet's ID columns are read a
+second time as cell types (calamine's own, no pass over the sheet XML) and number cells that a
+double cannot hold are rendered in Excel's scientific form, which `matching.ids` classifies as
+`mangled`. Numbers of up to 15 digits survive a double exactly and are kept.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,66 +26,12 @@ from pipelines.ingest.headers import count_known, fold_header, folded_header_map
 
 log = logging.getLogger("credsweep.ingest")
 HEADER_SCAN_ROWS = 30
-_CELL = re.compile(rb"<c r=\"([A-Z]+)([0-9]+)\"([^>]*?)(?:/>|>(.*?)</c>)", re.S)
-_VALUE = re.compile(rb"<v>([^<]*)</v>")
 _EXACT_DIGITS = 15
 
 
-def _col_index(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n - 1
-
-
-def _sheet_xml(path: Path, index: int) -> bytes | None:
-    """Raw XML of worksheet `index` (0-based), or None when the zip is not laid out as Excel's.
-
-    Excel, LibreOffice and xlsxwriter number the parts `sheetN.xml` in tab order; a workbook laid
-    out otherwise simply loses the lost-ID marking, never rows.
-    """
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-            part = f"xl/worksheets/sheet{index + 1}.xml"
-            return zf.read(part) if part in names else None
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return None
-
-
-def number_cells(
-    path: Path, columns: set[int], sheet: int = 0
-) -> tuple[int, dict[tuple[int, int], str]]:
-    """(first sheet row holding a value, {(sheet_row, column): number text}) for `columns`."""
-    xml = _sheet_xml(path, sheet)
-    if xml is None:
-        return 0, {}
-    first_row: int | None = None
-    found: dict[tuple[int, int], str] = {}
-    for m in _CELL.finditer(xml):
-        body = m.group(4) or b""
-        if b"<v>" not in body and b"<is>" not in body:
-            continue  # styled empty cell: calamine does not count it
-        row = int(m.group(2)) - 1
-        first_row = row if first_row is None else min(first_row, row)
-        col = _col_index(m.group(1))
-        attrs = m.group(3)
-        if col in columns and (b't="' not in attrs or b't="n"' in attrs):
-            v = _VALUE.search(body)
-            if v:
-                found[(row, col)] = v.group(1).decode()
-    return first_row or 0, found
-
-
-def _lost_number_text(value: str) -> str | None:
-    """Scientific text for a number that cannot hold an ID exactly; None when it can."""
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    if number.is_integer() and len(str(int(abs(number)))) <= _EXACT_DIGITS:
-        return None
-    return f"{number:.5E}"  # Excel's General display, e.g. 1.10105E+17
+def _lost_number_text(number: float) -> str:
+    """Excel's General display of a number, e.g. 1.10105E+17 (what the clerk saw)."""
+    return f"{number:.5E}"
 
 
 @dataclass(frozen=True)
@@ -237,6 +182,25 @@ def _sheet_rows(
     return data.filter(~pl.all_horizontal(pl.exclude("_row").is_null()))
 
 
+def _number_cell_mask(path: Path, sheet: int, names: list[str]) -> pl.DataFrame:
+    """Per sheet row, whether each named column's cell is a number (or boolean) cell.
+
+    calamine knows each cell's type: read as booleans with coercion, text cells come back null
+    and number cells as true/false, so no pass over the sheet XML is needed. Same options as the
+    text read (no header row, same sheet), so the rows line up with it.
+    """
+    loaded = fastexcel.read_excel(path).load_sheet(
+        sheet,
+        header_row=None,
+        use_columns=names,
+        dtypes=dict.fromkeys(names, "boolean"),
+        dtype_coercion="coerce",
+    )
+    frame = pl.from_arrow(loaded.to_arrow())
+    assert isinstance(frame, pl.DataFrame)
+    return frame.select(pl.col(n).is_not_null() for n in names)
+
+
 def _mark_lost_ids(
     path: Path,
     spec: DatasetSpec,
@@ -248,27 +212,24 @@ def _mark_lost_ids(
     """Replace number-cell IDs that a double cannot hold with their scientific display text."""
     lookup = folded_header_map(spec)
     id_names = {f.name for f in spec.fields if f.kind == "id"}
-    abs_cols = sheet.abs_cols
     id_cols = {
-        abs_cols[i]: headers[i]
+        sheet.grid.columns[i]: headers[i]
         for i, hd in enumerate(headers)
         if lookup.get(fold_header(hd)) in id_names
     }
     if not id_cols:
         return data
-    first_row, cells = number_cells(path, set(id_cols), sheet.index)
-    for abs_col, header in id_cols.items():
-        patch = {
-            row - first_row - h - 1: text
-            for (row, col), value in cells.items()
-            if col == abs_col and (text := _lost_number_text(value)) is not None
-        }
-        if patch:
-            idx = pl.Series(list(patch), dtype=pl.Int64)
-            values = pl.Series(list(patch.values()), dtype=pl.String)
-            fixed = data[header].scatter(
-                idx.filter((idx >= 0) & (idx < data.height)),
-                values.filter((idx >= 0) & (idx < data.height)),
-            )
-            data = data.with_columns(fixed)
-    return data
+    mask = _number_cell_mask(path, sheet.index, list(id_cols)).slice(h + 1, data.height)
+    if mask.height < data.height:  # never expected (same sheet, same options): mark none there
+        pad = pl.DataFrame({n: [False] * (data.height - mask.height) for n in mask.columns})
+        mask = pl.concat([mask, pad])
+    fixes = []
+    for name, header in id_cols.items():
+        number = data[header].cast(pl.Float64, strict=False)
+        # up to 15 digits an integer survives a double exactly: such a number cell is kept
+        exact = (number == number.round(0)) & (number.abs() < 10.0**_EXACT_DIGITS)
+        lost = (mask[name] & number.is_not_null() & ~exact).arg_true()
+        if lost.len():
+            shown = pl.Series([_lost_number_text(v) for v in number.gather(lost)], dtype=pl.String)
+            fixes.append(data[header].scatter(lost, shown))
+    return data.with_columns(fixes) if fixes else data

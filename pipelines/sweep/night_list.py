@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from pipelines.ingest.sources import apply_list_frames, loaded_after
+from pipelines.ingest.sources import ListFile, apply_list_frames, loaded_after
 from pipelines.runtime.stage_clock import StageClock
 
 if TYPE_CHECKING:
@@ -36,8 +35,7 @@ class NightList:
 
 def ingest_lists(
     wh: Warehouse,
-    frames: Sequence[pl.DataFrame],
-    paths: Sequence[Path],
+    files: Sequence[ListFile],
     run_date: date,
     clock: StageClock | None = None,
 ) -> NightList:
@@ -51,11 +49,12 @@ def ingest_lists(
     from pipelines.storage.warehouse import Warehouse
 
     clock = clock or StageClock()
-    backfill = bool(paths) and loaded_after(wh, run_date)
+    backfill = bool(files) and loaded_after(wh, run_date)
     target = Warehouse(":memory:") if backfill else wh
     if backfill:
         target.migrate()
-    changes = apply_list_frames(target, frames, paths, run_date, clock)
+    # a scratch store's loads are not the warehouse's: nothing of them is remembered
+    changes = apply_list_frames(target, files, run_date, clock, remember=not backfill)
     with clock.stage("entries"):
         entries = current_entries(target, as_of=run_date)
     return NightList(entries=entries, changes=changes, backfill=backfill)

@@ -111,8 +111,15 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> SweepResul
     clock.progress("名单校验 / checking lists")
     # Every file is contract-checked before anything is written: a refused file leaves the
     # warehouse exactly as it was.
-    list_frames = check_list_files(
-        req.lists, req.run_date, req.settings, req.docs_dir, tally, clock
+    # A list file this warehouse already checked and applied tonight is not checked again.
+    list_files = check_list_files(
+        req.lists,
+        req.run_date,
+        req.settings,
+        req.docs_dir,
+        tally,
+        clock,
+        reuse_from=req.warehouse,
     )
     clock.progress(f"数据契约 / checking {req.agency}")
     records = checked_source(
@@ -121,8 +128,8 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> SweepResul
     wh = Warehouse(req.warehouse or ":memory:")
     wh.migrate()
     clock.progress("名单入库 / loading lists")
-    night_list = ingest_lists(wh, list_frames, req.lists, req.run_date, clock)
-    del list_frames
+    night_list = ingest_lists(wh, list_files, req.run_date, clock)
+    del list_files
     kill_point("after_lists")
     entries = night_list.entries
     with clock.stage("decisions"):
