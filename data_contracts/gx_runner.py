@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from data_contracts.checks import Check
+from data_contracts.offline_docs import check_assets, localize_site
 
 # GE logs every public-API registration at INFO (hundreds of lines once airflow set INFO);
 # both must be quiet before the first import.
@@ -95,6 +96,7 @@ def _context(docs_dir: Path | None) -> Any:
     for site in list(ctx.list_data_docs_sites()):
         ctx.delete_data_docs_site(site)  # the default site would build into a stray temp folder
     if docs_dir is not None:
+        check_assets()  # before GE writes a page that would render blank offline
         ctx.add_data_docs_site(
             "credsweep",
             {
@@ -143,6 +145,8 @@ def run_suite(
     validation = next(iter(result.run_results.values()))
     outcomes = [_outcome(checks, r) for r in validation.results]
     outcomes.sort(key=lambda o: checks.index(o.check))
+    if docs_dir is not None:
+        localize_site(docs_dir)  # GE's pages load CDN assets; point them at local copies
     index = docs_dir / "index.html" if docs_dir is not None else None
     return SuiteRun(outcomes, bool(result.success), result, index)
 

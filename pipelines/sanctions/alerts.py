@@ -3,10 +3,13 @@
 An alert is `new` when first raised, `sent` once its report is in the agency's outbox,
 `acknowledged` when the agency confirms receipt, then closed by the agency's outcome
 (`intercepted`, `false_match`, `released`), or `withdrawn` when its list entry is removed or the
-court exits the debtor, `suppressed` when an analyst rejected the pair. Every change is also a
-row of `alert_transitions` (`pipelines.sanctions.alert_lifecycle`). Withdrawal is driven by the
-list and the analysts, never by a record's absence from tonight's batch: agency files carry one
-night's records, so yesterday's bookings are simply not in them.
+court exits the debtor, or when tonight's screening of the same record no longer intercepts it
+(analyst labels moved the thresholds, a rule changed), `suppressed` when an analyst rejected the
+pair. Every change is also a row of `alert_transitions` (`pipelines.sanctions.alert_lifecycle`).
+Withdrawal is driven by the list, the analysts and the records screened tonight, never by a
+record's absence from tonight's batch: agency files carry one night's records, so yesterday's
+bookings are simply not in them. So every open alert of a record screened tonight is in
+tonight's report, and one that leaves it is withdrawn with its reason.
 
 Every change is stamped with the run date and the counts are read back from those stamps, so
 rerunning a night rewrites nothing and reports the same numbers.
@@ -42,6 +45,8 @@ STATUS_ZH = {
 SUPPRESSED_REASON = "经人工复核确认非同一主体，撤回预警"
 REOPENED_REASON = "名单条目重新生效，重新预警"
 EXITED_REASON = "执行法院决定退出失信名单（失能救助），撤回预警"
+RESCREENED_REASON = "该记录今晚重新比对后不再满足拦截条件（匹配阈值或规则已调整），撤回预警"
+RESCREEN_REOPENED_REASON = "该记录重新比对后再次满足拦截条件，重新预警"
 _ID_FIELDS = ("agency", "record_id", "role", "entry_id")
 
 
@@ -113,13 +118,19 @@ def sync_alerts(
     intercepts: pl.DataFrame,
     suppressed_pair_keys: set[str],
     exited_entries: Collection[str] = (),
+    screened_records: Collection[str] = (),
 ) -> AlertChanges:
     """Upsert tonight's intercepts into the ledger and withdraw what no longer stands.
 
     `exited_entries` are list entries a court moved out of enforcement (exit and relief): their
     alerts are withdrawn and no new one is raised, even before the list publisher removes them.
+    `screened_records` are the record ids screened tonight: their open alerts that are not among
+    tonight's intercepts are withdrawn (a night earlier than an alert's last sighting leaves it).
     """
     exited = pl.DataFrame({"entry_id": sorted(exited_entries)}, schema={"entry_id": pl.String})
+    screened = pl.DataFrame(
+        {"record_id": sorted(set(screened_records))}, schema={"record_id": pl.String}
+    )
     incoming = _incoming(agency, run_date, intercepts).join(exited, on="entry_id", how="anti")
     suppressed = pl.DataFrame(
         {"pair_key": sorted(suppressed_pair_keys)}, schema={"pair_key": pl.String}
@@ -130,6 +141,7 @@ def sync_alerts(
             registered(con, incoming, "alerts") as inc,
             registered(con, suppressed, "sup") as sup,
             registered(con, exited, "exit") as ext,
+            registered(con, screened, "screened") as scr,
         ):
             # An analyst's rejection is final: withdraw, and never raise the pair again.
             con.execute(
@@ -157,6 +169,15 @@ def sync_alerts(
                       AND entry_id IN (SELECT entry_id FROM {ext})""",
                 params,
             )
+            # Re-screened tonight and no longer intercepted: it leaves the report, so withdraw.
+            con.execute(
+                f"""UPDATE alerts SET status = 'withdrawn', withdrawn_run = $run,
+                       reason = '{RESCREENED_REASON}'
+                    WHERE agency = $agency AND status IN {_ACTIVE_SQL} AND last_run <= $run
+                      AND record_id IN (SELECT record_id FROM {scr})
+                      AND alert_id NOT IN (SELECT alert_id FROM {inc})""",
+                params,
+            )
             con.execute(
                 f"""UPDATE alerts SET last_run = greatest(last_run, $run),
                        first_run = least(first_run, $run)
@@ -164,11 +185,14 @@ def sync_alerts(
                       AND alert_id IN (SELECT alert_id FROM {inc})""",
                 params,
             )
-            # A withdrawn alert whose entry is listed again is raised afresh, same id.
+            # A withdrawn alert intercepted again (entry listed again, record re-screened) is
+            # raised afresh, same id.
             con.execute(
                 f"""UPDATE alerts SET status = 'new', opened_run = $run, last_run = $run,
                        deadline = i.deadline, withdrawn_run = NULL, sent_run = NULL,
-                       reason = '{REOPENED_REASON}'
+                       reason = CASE WHEN alerts.reason = '{RESCREENED_REASON}'
+                                     THEN '{RESCREEN_REOPENED_REASON}'
+                                     ELSE '{REOPENED_REASON}' END
                     FROM {inc} i
                     WHERE alerts.alert_id = i.alert_id AND alerts.agency = $agency
                       AND alerts.status = 'withdrawn'

@@ -74,7 +74,11 @@ class SweepResult:
 
 
 def _alerts(
-    req: SweepRequest, wh: Warehouse, hits: pl.DataFrame, analyst: AnalystInput
+    req: SweepRequest,
+    wh: Warehouse,
+    hits: pl.DataFrame,
+    analyst: AnalystInput,
+    records: pl.DataFrame,
 ) -> tuple[pl.DataFrame, dict]:
     from pipelines.courts.relief import mark_exited
     from pipelines.sanctions.alerts import alert_id_expr, sync_alerts
@@ -83,7 +87,12 @@ def _alerts(
     exited = set(analyst.exited)
     hits = mark_exited(hits.with_columns(alert_id_expr().alias("alert_id")), exited)
     intercepts = hits.filter(pl.col("intercept"))
-    changes = sync_alerts(wh, req.agency, req.run_date, intercepts, set(analyst.suppressed), exited)
+    # every record screened tonight: an open alert of one that no longer intercepts (labels
+    # moved the thresholds, a rule changed) leaves tonight's report and must be withdrawn
+    screened = records["record_id"].cast(pl.String).drop_nulls().to_list()
+    changes = sync_alerts(
+        wh, req.agency, req.run_date, intercepts, set(analyst.suppressed), exited, screened
+    )
     return hits, {
         "alerts_new": changes.new,
         "alerts_unchanged": changes.unchanged,
@@ -150,7 +159,7 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> SweepResul
     with clock.stage("alerts", "预警 / alerts"):
         # the agency's replies since the last run first: an outcome closes an alert for good
         reply_stats = exchange_replies(wh, req.review_db, outbox, req.agency)
-        hits, alert_stats = _alerts(req, wh, hits, analyst)
+        hits, alert_stats = _alerts(req, wh, hits, analyst, records)
         # the courts' whereabouts leads: every confident sighting, intercepted or not
         record_sightings(wh, req.agency, req.run_date, hits, records)
     kill_point("after_alerts")
