@@ -35,13 +35,9 @@ def credsweep_court_weekly() -> None:
     @task
     def night(**context) -> str:
         """The week's last night (param, else the day before the interval ends)."""
-        from pipelines.capacity.weekly import week_night
+        from pipelines.orchestration.airflow_runner import week_night_of
 
-        return week_night(
-            (context.get("params") or {}).get("run_date"),
-            context.get("data_interval_end"),
-            context["dag_run"].run_after,
-        )
+        return week_night_of(context)
 
     @task
     def ranking(run_date: str, **context) -> dict:

@@ -15,7 +15,7 @@ DAG_ID = "credsweep_capacity_weekly"
 
 
 def test_week_night_param_else_day_before_interval_end() -> None:
-    from pipelines.capacity.weekly import week_night
+    from pipelines.orchestration.airflow_runner import week_night
 
     end = datetime(2025, 6, 29, 21, 0, tzinfo=UTC)  # Monday 05:00 in Beijing
     assert week_night("2025-06-01", end, end) == "2025-06-01"

@@ -8,22 +8,13 @@ so a rerun of the same week overwrites the same files.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from pipelines.errors import InputError
 
 WEEK_DAYS = 7
 NIGHT_TZ = "Asia/Shanghai"
-
-
-def week_night(explicit: str | None, interval_end: datetime | None, run_after: datetime) -> str:
-    """The night to score at: the param, else the Beijing day before the interval ends."""
-    if explicit:
-        return date.fromisoformat(explicit).isoformat()
-    end = interval_end or run_after
-    return (end.astimezone(ZoneInfo(NIGHT_TZ)).date() - timedelta(days=1)).isoformat()
 
 
 def _one(folder: Path, stem: str) -> Path:

@@ -136,6 +136,23 @@ def dags_folder() -> Path:
     return load_settings().orchestration.folder()
 
 
+def week_night(explicit: str | None, interval_end: datetime | None, run_after: datetime) -> str:
+    """A weekly run's night: the param, else the Beijing day before the interval ends."""
+    if explicit:
+        return date.fromisoformat(explicit).isoformat()
+    end = interval_end or run_after
+    return (end.astimezone(ZoneInfo(NIGHT_TZ)).date() - timedelta(days=1)).isoformat()
+
+
+def week_night_of(context: Mapping[str, Any]) -> str:
+    """The night of a weekly DAG run from its task context (param `run_date`, else interval)."""
+    return week_night(
+        (context.get("params") or {}).get("run_date"),
+        context.get("data_interval_end"),
+        context["dag_run"].run_after,
+    )
+
+
 def night_logical_date(run_date: str) -> datetime:
     """The logical date the scheduler gives the night's ingest run: 01:00 Beijing, next day."""
     night = date.fromisoformat(run_date) + timedelta(days=1)
