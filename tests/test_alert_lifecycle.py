@@ -4,7 +4,6 @@ the workbench, an upload and a reply file, overdue across a public holiday, ever
 
 from __future__ import annotations
 
-import csv
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from pipelines.sanctions.alerts import alerts_of
 from pipelines.storage.warehouse import Warehouse
 from pipelines.workbench.app import create_app
 from pipelines.workbench.settings import WorkbenchSettings
+from tests.sweep_helpers import cli_sweep, hit_rows
 
 AGENCY = "hotel_booking"
 # The eve of National Day 2025: a one-working-day deadline falls on 9 October, after the holiday.
@@ -39,30 +39,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _sweep(world: Path, base: Path, night: str) -> list[dict[str, str]]:
-    out = base / night
-    args = [
-        "sweep",
-        "--agency",
-        AGENCY,
-        "--list",
-        str(world / "lists/snapshot.csv"),
-        "--list",
-        str(world / "lists/delta_001.csv"),
-        "--input",
-        str(world / "agencies/hotel_booking.csv"),
-        "--out",
-        str(out),
-        "--run-date",
-        night,
-        "--warehouse",
-        str(base / "wh.duckdb"),
-        "--review-db",
-        str(base / "review.duckdb"),
-    ]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    with (out / "hits.csv").open(encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+    out = cli_sweep(world, base / night, night, base / "wh.duckdb", base / "review.duckdb")
+    return hit_rows(out)
 
 
 def _csrf(html: str) -> str:

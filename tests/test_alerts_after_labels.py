@@ -15,15 +15,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from pipelines.cli.app import app
 from pipelines.review.models import Decision, QueueFilter, Role, User
 from pipelines.review.store import ReviewStore
 from pipelines.sanctions.alert_lifecycle import OPEN, transitions_of
 from pipelines.sanctions.alerts import alerts_of
 from pipelines.settings import DEFAULT_SETTINGS
 from pipelines.storage.warehouse import Warehouse
+from tests.sweep_helpers import cli_sweep
 
 AGENCY = "hotel_booking"
 NIGHT_1, NIGHT_2 = "2025-07-01", "2025-07-02"
@@ -51,28 +50,7 @@ def few_labels_move(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _sweep(world: Path, base: Path, night: str) -> dict:
-    out = base / night
-    args = [
-        "sweep",
-        "--agency",
-        AGENCY,
-        "--list",
-        str(world / "lists/snapshot.csv"),
-        "--list",
-        str(world / "lists/delta_001.csv"),
-        "--input",
-        str(world / "agencies/hotel_booking.csv"),
-        "--out",
-        str(out),
-        "--run-date",
-        night,
-        "--warehouse",
-        str(base / "wh.duckdb"),
-        "--review-db",
-        str(base / "review.duckdb"),
-    ]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
+    out = cli_sweep(world, base / night, night, base / "wh.duckdb", base / "review.duckdb")
     return json.loads((out / "summary.json").read_text(encoding="utf-8"))
 
 

@@ -10,11 +10,10 @@ import csv
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from pipelines.cli.app import app
 from pipelines.review.models import Decision, QueueFilter, Role, User
 from pipelines.review.store import ReviewStore
+from tests.sweep_helpers import cli_sweep, hit_rows
 
 NIGHT_1, NIGHT_2 = "2025-07-01", "2025-07-02"
 ANALYST = User("analyst1", Role.ANALYST)
@@ -30,29 +29,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _sweep(world: Path, out: Path, night: str, wh: Path, review: Path) -> list[dict[str, str]]:
-    args = [
-        "sweep",
-        "--agency",
-        "hotel_booking",
-        "--list",
-        str(world / "lists/snapshot.csv"),
-        "--list",
-        str(world / "lists/delta_001.csv"),
-        "--input",
-        str(world / "agencies/hotel_booking.csv"),
-        "--out",
-        str(out),
-        "--run-date",
-        night,
-        "--warehouse",
-        str(wh),
-        "--review-db",
-        str(review),
-    ]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    with (out / "hits.csv").open(encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+    return hit_rows(cli_sweep(world, out, night, wh, review))
 
 
 def _report_alerts(out: Path, night: str) -> set[str]:
