@@ -10,10 +10,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from pipelines.sanctions.rules import LIST_TYPE_ZH
 from pipelines.workbench.state import workbench_of
 from pipelines.workbench.web import csrf_token, make_templates
-
-LIST_TYPE_ZH = {"dishonest": "失信被执行人", "consumption_restriction": "限制消费"}
 
 
 @cache
