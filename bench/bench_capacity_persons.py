@@ -25,7 +25,13 @@ import polars as pl
 
 from pipelines.capacity.entries import active_entries
 from pipelines.capacity.inputs import read_clean
-from pipelines.capacity.persons import _components, ids_agree, same_case_pairs, same_party_pairs
+from pipelines.capacity.persons import (
+    _components,
+    birth_year_pairs,
+    ids_agree,
+    same_case_pairs,
+    same_party_pairs,
+)
 from pipelines.settings import default_settings
 
 
@@ -64,6 +70,13 @@ def _birth(id_number: str | None) -> str | None:
     return digits if "*" not in digits else None
 
 
+def _region_year(id_number: str | None) -> str | None:
+    """Region code and birth year (the first ten digits) of an 18-digit ID when readable."""
+    if not id_number or len(id_number) != 18 or "*" in id_number[:10]:
+        return None
+    return id_number[:10]
+
+
 def _region(id_number: str | None) -> str | None:
     if not id_number or len(id_number) != 18 or "*" in id_number[:6]:
         return None
@@ -82,6 +95,18 @@ CANDIDATES: dict[str, tuple[tuple[str, ...], Rule]] = {
     ),
     "name + birth date + ID region code, IDs agree": (
         ("_name", "_birth", "_region"),
+        lambda a, b: ids_agree(a["id_number"], b["id_number"]),
+    ),
+    "name + region code + birth year, IDs agree": (
+        ("_name", "_region_year"),
+        lambda a, b: ids_agree(a["id_number"], b["id_number"]),
+    ),
+    "name + region code + birth year + court province, IDs agree": (
+        ("_name", "_region_year", "province"),
+        lambda a, b: ids_agree(a["id_number"], b["id_number"]),
+    ),
+    "name + region code + birth year + court, IDs agree": (
+        ("_name", "_region_year", "court"),
         lambda a, b: ids_agree(a["id_number"], b["id_number"]),
     ),
     "name + court, IDs agree": (
@@ -116,7 +141,12 @@ def shipped_edges(entries: pl.DataFrame, truth: pl.DataFrame, as_of: str) -> Non
     engine = same_party_pairs(
         entries, thresholds=default_settings().thresholds, as_of=date.fromisoformat(as_of)
     )
-    for label, pairs in (("engine match", engine), ("same case", same_case_pairs(entries))):
+    kinds = (
+        ("engine match", engine),
+        ("same case", same_case_pairs(entries)),
+        ("name + region code + birth year", birth_year_pairs(entries)),
+    )
+    for label, pairs in kinds:
         rows = [(a, b) for a, b in pairs.iter_rows() if a in person and b in person]
         wrong = [(a, b) for a, b in rows if person[a] != person[b]]
         no_id = [(a, b) for a, b in rows if not (has_id[a] and has_id[b])]
@@ -145,6 +175,9 @@ def main() -> None:
             pl.col("name").str.replace_all(r"\s", "").alias("_name"),
             pl.col("id_number").map_elements(_birth, return_dtype=pl.String).alias("_birth"),
             pl.col("id_number").map_elements(_region, return_dtype=pl.String).alias("_region"),
+            pl.col("id_number")
+            .map_elements(_region_year, return_dtype=pl.String)
+            .alias("_region_year"),
         )
     )
     print(f"== {args.world or args.field}: {frame.height} active person entries with truth")

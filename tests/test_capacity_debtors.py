@@ -255,3 +255,20 @@ def test_one_case_number_at_two_courts_is_two_cases() -> None:
     debtor = dict(person_keys(ents, thresholds=MatchThresholds(), as_of=AS_OF).iter_rows())
     assert debtor["S1"] == debtor["X1"] == "S1"
     assert debtor["X2"] == "X2"
+
+
+def test_two_masks_showing_region_and_birth_year_are_one_person() -> None:
+    """One number masked two ways (birth date hidden / last digits hidden) joins under one name;
+    a name, region and year shared with a contradicting number is a namesake twin: not joined."""
+    ents = entries(
+        entry("A1", id_number="4229211987****7828"),
+        entry("A2", id_number="42292119870530****", list_type="consumption_restriction"),
+        entry("B1", name="王伟", id_number="1101051975****1234"),
+        entry("B2", name="王伟", id_number="11010519750101****"),
+        entry("B3", name="王伟", id_number="1101051975****5678"),
+        entry("C1", name="李娜", id_number="4229211987****7828"),
+    ).with_columns(pl.Series("case_no", [f"（2020）京01执{i}号" for i in range(6)]))
+    debtor = dict(person_keys(ents, thresholds=MatchThresholds(), as_of=AS_OF).iter_rows())
+    assert debtor["A1"] == debtor["A2"] == "A1"
+    assert len({debtor["B1"], debtor["B2"], debtor["B3"]}) == 3
+    assert debtor["C1"] == "C1"

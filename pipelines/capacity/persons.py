@@ -117,11 +117,55 @@ def same_case_pairs(entries: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def birth_year_pairs(entries: pl.DataFrame) -> pl.DataFrame:
+    """`entry_id, other_id`: person entries with the same name, region code and birth year.
+
+    Courts mask different parts of one number (`4229211987****7828` on one list,
+    `42292119870530****` on the other); when both still show the region code and the birth year
+    (the first ten digits) and no readable digit differs, under the same name, they are one
+    person. The key is trusted only when the list itself shows no namesake twin under it: if any
+    two entries sharing it have readable digits that contradict, none of its entries is joined.
+    """
+    empty = pl.DataFrame(schema={"entry_id": pl.String, "other_id": pl.String})
+    if not {"name", "party_type", "id_number"} <= set(entries.columns):
+        return empty
+    number = pl.col("id_number").cast(pl.String).str.to_uppercase()
+    key = entries.select(
+        pl.col("entry_id").cast(pl.String),
+        pl.col("name").cast(pl.String).str.replace_all(r"\s", "").alias("_name"),
+        number.str.slice(0, 10).alias("_key"),
+        number.alias("_id"),
+        pl.col("party_type").cast(pl.String).alias("_party"),
+    ).filter(
+        (pl.col("_party") == "person")
+        & (pl.col("_name").str.len_chars() > 0)
+        & (pl.col("_id").str.len_chars() == 18)
+        & ~pl.col("_key").str.contains("*", literal=True)
+    )
+    pairs = key.join(key, on=["_name", "_key"], suffix="_o").filter(
+        pl.col("entry_id") < pl.col("entry_id_o")
+    )
+    if pairs.is_empty():
+        return empty
+    agree = pl.Series([ids_agree(a, b) for a, b in pairs.select("_id", "_id_o").iter_rows()])
+    pairs = pairs.with_columns(agree.alias("_agree"))
+    trusted = pairs.group_by("_name", "_key").agg(pl.col("_agree").all().alias("_ok"))
+    return (
+        pairs.join(trusted, on=["_name", "_key"])
+        .filter(pl.col("_ok"))
+        .select("entry_id", pl.col("entry_id_o").alias("other_id"))
+    )
+
+
 def person_keys(entries: pl.DataFrame, *, thresholds: MatchThresholds, as_of: date) -> pl.DataFrame:
     """`entry_id, debtor_id`: the debtor (smallest entry id of the group) of every entry."""
     ids = entries["entry_id"].cast(pl.String).to_list()
     pairs = pl.concat(
-        [same_party_pairs(entries, thresholds=thresholds, as_of=as_of), same_case_pairs(entries)]
+        [
+            same_party_pairs(entries, thresholds=thresholds, as_of=as_of),
+            same_case_pairs(entries),
+            birth_year_pairs(entries),
+        ]
     )
     party = dict(zip(ids, entries["party_type"].cast(pl.String).to_list(), strict=True))
     # a person and an organisation are never one debtor, whatever a name collision suggests
