@@ -287,9 +287,9 @@ def main() -> None:
     r.add_argument(
         "--cutoffs",
         choices=("pooled", "strictest"),
-        default="pooled",
-        help="with several fit worlds: cut-offs for the target precision on the pooled worlds, "
-        "or the strictest of each world's own (the precision must hold on every setting)",
+        default="strictest",
+        help="with several fit worlds: the strictest of each world's own cut-offs (the precision "
+        "must hold on every setting; the packaged choice), or those for the pooled worlds",
     )
     r.add_argument("--field", type=Path, required=True)
     r.add_argument("--field-hits", type=Path, required=True)

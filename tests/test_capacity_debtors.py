@@ -238,3 +238,37 @@ def test_one_case_listed_twice_with_different_masks_is_one_debtor() -> None:
     assert ids_agree("1101051989****1918", "11010519890729****")
     assert not ids_agree("1101051975****1918", "11010519890729****")
     assert ids_agree(None, "110105198907291918") and ids_agree("110105890729191", "1101051989****")
+
+
+def test_one_case_number_at_two_courts_is_two_cases() -> None:
+    """Case numbers recur across courts: the same number and name at another court is not joined."""
+    ents = entries(
+        entry("S1", id_number="11010519890729****"),
+        entry("X1", id_number=None, list_type="consumption_restriction"),
+        entry("X2", id_number=None, list_type="consumption_restriction"),
+    ).with_columns(
+        pl.Series("case_no", ["（2020）执29858号"] * 3),
+        pl.Series(
+            "court", ["北京市朝阳区人民法院", "北京市朝阳区人民法院", "贵州省六盘水市中级人民法院"]
+        ),
+    )
+    debtor = dict(person_keys(ents, thresholds=MatchThresholds(), as_of=AS_OF).iter_rows())
+    assert debtor["S1"] == debtor["X1"] == "S1"
+    assert debtor["X2"] == "X2"
+
+
+def test_two_masks_showing_region_and_birth_year_are_one_person() -> None:
+    """One number masked two ways (birth date hidden / last digits hidden) joins under one name;
+    a name, region and year shared with a contradicting number is a namesake twin: not joined."""
+    ents = entries(
+        entry("A1", id_number="4229211987****7828"),
+        entry("A2", id_number="42292119870530****", list_type="consumption_restriction"),
+        entry("B1", name="王伟", id_number="1101051975****1234"),
+        entry("B2", name="王伟", id_number="11010519750101****"),
+        entry("B3", name="王伟", id_number="1101051975****5678"),
+        entry("C1", name="李娜", id_number="4229211987****7828"),
+    ).with_columns(pl.Series("case_no", [f"（2020）京01执{i}号" for i in range(6)]))
+    debtor = dict(person_keys(ents, thresholds=MatchThresholds(), as_of=AS_OF).iter_rows())
+    assert debtor["A1"] == debtor["A2"] == "A1"
+    assert len({debtor["B1"], debtor["B2"], debtor["B3"]}) == 3
+    assert debtor["C1"] == "C1"

@@ -43,6 +43,45 @@ def _sweep(world: Path, home: Path, agency: str, night: str) -> None:
     assert result.exit_code == 0, result.output
 
 
+def _make_unable(world: Path, home: Path) -> list[str]:
+    """Two debtors the evidence shows unable, written into the night's welfare and asset files.
+
+    One has a civil-service alert tonight (the relief decision must withdraw it), the other is
+    at another court (a court sees only its own). Each gets 低保, 特困, a disability and a serious
+    illness valid tonight, and an asset inquiry a month ago that found nothing: the evidence a
+    court would act on, not a chance draw of the generator.
+    """
+    persons = pl.read_parquet(world / "truth/entries.parquet").filter(
+        pl.col("person_id").is_not_null()
+    )
+    snapshot = pl.read_csv(world / "lists/snapshot.csv", infer_schema=False)
+    people = snapshot.filter(pl.col("party_type") == "person").join(persons, on="entry_id")
+    alerted = alerts_of(Warehouse(home / "warehouse.duckdb"), "civil_service_candidate")
+    target = people.filter(pl.col("entry_id").is_in(alerted["entry_id"].to_list())).row(
+        0, named=True
+    )
+    other = people.filter(
+        (pl.col("court") != target["court"]) & (pl.col("person_id") != target["person_id"])
+    ).row(0, named=True)
+    chosen = [(p["true_id"], p["name"]) for p in (target, other)]
+    welfare = world / "capacity/welfare_status.csv"
+    statuses = ("minimum_living", "extreme_poverty", "disability", "serious_illness")
+    added = pl.DataFrame(
+        [(i, n, s, "2024-03-01", "") for i, n in chosen for s in statuses],
+        schema=["id_number", "name", "status_type", "since", "until"],
+        orient="row",
+    )
+    pl.concat([pl.read_csv(welfare, infer_schema=False), added]).write_csv(welfare)
+    assets = world / "capacity/asset_inquiry.csv"
+    added = pl.DataFrame(
+        [(i, n, "none", "", "2025-09-01") for i, n in chosen],
+        schema=["id_number", "name", "asset_type", "value", "queried_on"],
+        orient="row",
+    )
+    pl.concat([pl.read_csv(assets, infer_schema=False), added]).write_csv(assets)
+    return [target["entry_id"], other["entry_id"]]
+
+
 @pytest.fixture()
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     """Night 1 swept for two agencies and scored for capacity under a credsweep home."""
@@ -54,6 +93,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     monkeypatch.setenv("CREDSWEEP_HOME", str(home))
     for agency in AGENCIES:
         _sweep(world, home, agency, NIGHT_1)
+    unable = _make_unable(world, home)
     hits = [arg for a in AGENCIES for arg in ("--hits", str(home / "runs" / NIGHT_1 / a))]
     result = CliRunner().invoke(app, [
         "capacity", "--list", str(world / "lists/snapshot.csv"),
@@ -63,6 +103,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
         "--out", str(home / "runs" / NIGHT_1 / "capacity"),
     ])  # fmt: skip
     assert result.exit_code == 0, result.output
+    capacity = pl.read_csv(home / "runs" / NIGHT_1 / "capacity/capacity.csv", infer_schema=False)
+    classes = capacity.filter(pl.col("entry_id").is_in(unable))["capacity_class"].to_list()
+    assert classes == ["incapable", "incapable"]
     return world, home
 
 

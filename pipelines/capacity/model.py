@@ -3,9 +3,10 @@
 score = 100 * sigmoid(intercept + sum(weight * term)); higher = more able to pay. Each weight is
 the change in log-odds of "able but unwilling" per unit of its term (units in `terms.TERMS`).
 The packaged weights (`default_model.json`) are fitted on generated worlds of two generator
-settings pooled, cut for the target precisions on them (`strictest_thresholds` holds them on
-each world instead); `fit` refits them from court-confirmed outcomes and keeps the same names,
-so a court can read every change.
+settings pooled, with the cut-offs that meet each class's target precision on every one of
+those worlds (`strictest_thresholds`), so the declared precision holds where the true rates
+differ from any single setting's; `fit` refits them from court-confirmed outcomes and keeps
+the same names, so a court can read every change.
 """
 
 from __future__ import annotations

@@ -7,9 +7,12 @@ Only `match` joins: a shared common name with an unreadable number never merges 
 Organisations are grouped the same way (same USCC / organisation code and name).
 
 One more join needs no number at all: two entries of the **same enforcement case** (same case
-number) naming the same debtor (same name, same party type) are that case's 失信 and 限制消费
-listings, which courts publish together with differently masked numbers. They are joined unless
-their readable ID digits contradict each other (then they are two co-debtors of one name).
+number at the same court) naming the same debtor (same name, same party type) are that case's
+失信 and 限制消费 listings, which courts publish together with differently masked numbers. They
+are joined unless their readable ID digits contradict each other (then they are two co-debtors
+of one name). The court is part of the case's identity: a case number without the court's code
+(`（2020）执29858号`) recurs at other courts, where it names another case and, with a common
+name, another person.
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ def ids_agree(a: str | None, b: str | None) -> bool:
 
 
 def same_case_pairs(entries: pl.DataFrame) -> pl.DataFrame:
-    """`entry_id, other_id`: entries of one case number naming the same debtor, IDs agreeing."""
+    """`entry_id, other_id`: one case at one court naming the same debtor, IDs agreeing."""
     empty = pl.DataFrame(schema={"entry_id": pl.String, "other_id": pl.String})
     if not {"case_no", "name", "party_type"} <= set(entries.columns):
         return empty
@@ -93,12 +96,17 @@ def same_case_pairs(entries: pl.DataFrame) -> pl.DataFrame:
         pl.col("name").cast(pl.String).str.replace_all(r"\s", "").alias("_name"),
         pl.col("party_type").cast(pl.String),
         (
+            pl.col("court").cast(pl.String).str.replace_all(r"\s", "").fill_null("")
+            if "court" in entries.columns
+            else pl.lit("")
+        ).alias("_court"),
+        (
             pl.col("id_number").cast(pl.String)
             if "id_number" in entries.columns
             else pl.lit(None, pl.String)
         ).alias("_id"),
     ).filter((pl.col("_case").str.len_chars() > 0) & (pl.col("_name").str.len_chars() > 0))
-    pairs = key.join(key, on=["_case", "_name", "party_type"], suffix="_o").filter(
+    pairs = key.join(key, on=["_case", "_court", "_name", "party_type"], suffix="_o").filter(
         pl.col("entry_id") < pl.col("entry_id_o")
     )
     agree = [ids_agree(a, b) for a, b in pairs.select("_id", "_id_o").iter_rows()]
@@ -109,11 +117,55 @@ def same_case_pairs(entries: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def birth_year_pairs(entries: pl.DataFrame) -> pl.DataFrame:
+    """`entry_id, other_id`: person entries with the same name, region code and birth year.
+
+    Courts mask different parts of one number (`4229211987****7828` on one list,
+    `42292119870530****` on the other); when both still show the region code and the birth year
+    (the first ten digits) and no readable digit differs, under the same name, they are one
+    person. The key is trusted only when the list itself shows no namesake twin under it: if any
+    two entries sharing it have readable digits that contradict, none of its entries is joined.
+    """
+    empty = pl.DataFrame(schema={"entry_id": pl.String, "other_id": pl.String})
+    if not {"name", "party_type", "id_number"} <= set(entries.columns):
+        return empty
+    number = pl.col("id_number").cast(pl.String).str.to_uppercase()
+    key = entries.select(
+        pl.col("entry_id").cast(pl.String),
+        pl.col("name").cast(pl.String).str.replace_all(r"\s", "").alias("_name"),
+        number.str.slice(0, 10).alias("_key"),
+        number.alias("_id"),
+        pl.col("party_type").cast(pl.String).alias("_party"),
+    ).filter(
+        (pl.col("_party") == "person")
+        & (pl.col("_name").str.len_chars() > 0)
+        & (pl.col("_id").str.len_chars() == 18)
+        & ~pl.col("_key").str.contains("*", literal=True)
+    )
+    pairs = key.join(key, on=["_name", "_key"], suffix="_o").filter(
+        pl.col("entry_id") < pl.col("entry_id_o")
+    )
+    if pairs.is_empty():
+        return empty
+    agree = pl.Series([ids_agree(a, b) for a, b in pairs.select("_id", "_id_o").iter_rows()])
+    pairs = pairs.with_columns(agree.alias("_agree"))
+    trusted = pairs.group_by("_name", "_key").agg(pl.col("_agree").all().alias("_ok"))
+    return (
+        pairs.join(trusted, on=["_name", "_key"])
+        .filter(pl.col("_ok"))
+        .select("entry_id", pl.col("entry_id_o").alias("other_id"))
+    )
+
+
 def person_keys(entries: pl.DataFrame, *, thresholds: MatchThresholds, as_of: date) -> pl.DataFrame:
     """`entry_id, debtor_id`: the debtor (smallest entry id of the group) of every entry."""
     ids = entries["entry_id"].cast(pl.String).to_list()
     pairs = pl.concat(
-        [same_party_pairs(entries, thresholds=thresholds, as_of=as_of), same_case_pairs(entries)]
+        [
+            same_party_pairs(entries, thresholds=thresholds, as_of=as_of),
+            same_case_pairs(entries),
+            birth_year_pairs(entries),
+        ]
     )
     party = dict(zip(ids, entries["party_type"].cast(pl.String).to_list(), strict=True))
     # a person and an organisation are never one debtor, whatever a name collision suggests
