@@ -122,30 +122,43 @@ _ORG_KEYS = {
 }
 
 
-def _keys_long(df: pl.DataFrame, keys: dict[str, pl.Expr], idx: str) -> pl.DataFrame:
+def _key_parts(
+    frame: pl.LazyFrame, keys: dict[str, pl.Expr], carry: tuple[str, ...]
+) -> pl.LazyFrame:
+    """Long keys `*carry, key, rule` of `frame`, one plan: a caller collects once for all parts
+    (the desk's one record would otherwise pay a collect per key family)."""
     parts = [
-        df.select(pl.col(idx), (pl.lit(name + ":") + expr).alias("_k"))
+        frame.select(*carry, (pl.lit(name + ":") + expr).alias("_k"))
         .drop_nulls("_k")
-        .select(pl.col(idx), pl.col("_k").hash().alias("key"), pl.lit(name).alias("rule"))
+        .select(*carry, pl.col("_k").hash().alias("key"), pl.lit(name).alias("rule"))
         for name, expr in keys.items()
     ]
     return pl.concat(parts)
 
 
-def _needs_name_keys(frame: pl.DataFrame) -> pl.DataFrame:
+def _keys_long(df: pl.DataFrame, keys: dict[str, pl.Expr], idx: str) -> pl.DataFrame:
+    return _key_parts(df.lazy(), keys, (idx,)).collect()
+
+
+def _needs_name_expr(columns: list[str]) -> pl.Expr:
     """Persons the identifier keys may fail to meet: no usable number; one that fails its check (a
     mistyped or transposed digit breaks every key built from the digits it touches); or a mask
     that hides the birth date (`3302**********0016`: after a district re-code only the city and
     the sequence digits are left in common, too few to block on)."""
     # `name_reach` (list side, set by `matching.link`): an unnumbered party whose name, age and
     # gender could not reach the review threshold even against a perfect namesake is left out
-    reach = pl.col("name_reach") if "name_reach" in frame.columns else pl.lit(True)
-    return frame.filter(
+    reach = pl.col("name_reach") if "name_reach" in columns else pl.lit(True)
+    return (
         (pl.col("pid").is_null() & reach)
         | (pl.col("pid_kind") == "bad_check")
         | (pl.col("pid").is_not_null() & pl.col("year").is_null())
         | (pl.col("pid").is_not_null() & ~id_blockable(pl.col("pid")))
     )
+
+
+def _needs_name_keys(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows of `frame` that need name keys (`_needs_name_expr`)."""
+    return frame.filter(_needs_name_expr(frame.columns))
 
 
 def _year_keys_list(lf: pl.DataFrame, as_of: date, slack: int) -> pl.DataFrame:
@@ -194,15 +207,15 @@ def _other_readings(lf: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _year_keys_query(qf: pl.DataFrame) -> pl.DataFrame:
+def _year_keys_query(q: pl.LazyFrame) -> pl.LazyFrame:
     """Query side: own birth year, plus `?` to meet list parties with no birth information."""
-    base = qf.filter(pl.col("party_type") == "person").select(
-        "qi", "py", "fold", pl.col("year").cast(pl.String)
+    base = q.filter(pl.col("party_type") == "person").select(
+        "qi", "need", "py", "fold", pl.col("year").cast(pl.String)
     )
     both = pl.concat(
         [base.filter(pl.col("year").is_not_null()), base.with_columns(pl.lit("?").alias("year"))]
     )
-    return _keys_long(
+    return _key_parts(
         both,
         {
             "py_year": pl.col("py") + "|" + pl.col("year"),
@@ -210,7 +223,7 @@ def _year_keys_query(qf: pl.DataFrame) -> pl.DataFrame:
             "pyalt_year": pl.col("py") + "|" + pl.col("year"),
             "fold_year": pl.col("fold") + "|" + pl.col("year"),
         },
-        "qi",
+        ("qi", "need"),
     )
 
 
@@ -271,20 +284,26 @@ def list_block_keys(
 
 
 def query_block_keys(qf: pl.DataFrame, rules: BlockingRules | None = None) -> pl.DataFrame:
-    """The query side's keys (`qi, key, rule, need`), the counterpart of `list_block_keys`."""
+    """The query side's keys (`qi, key, rule, need`), the counterpart of `list_block_keys`.
+
+    One lazy plan collected once: the desk computes it for a single record per request, where
+    the cost is the number of collects, not the rows.
+    """
     rules = rules or BlockingRules()
-    qp, qo = qf.filter(pl.col("party_type") == "person"), qf.filter(pl.col("party_type") == "org")
+    need = pl.lit(True) if rules.name_keys_for_numbered else _needs_name_expr(qf.columns)
+    q = qf.lazy().with_columns(need.fill_null(False).alias("need"))
+    qp, qo = q.filter(pl.col("party_type") == "person"), q.filter(pl.col("party_type") == "org")
     # romanised or undocumented persons (no usable ID, no birth year) meet names by sound alone
     bare = qp.filter(pl.col("pid").is_null() & pl.col("year").is_null())
-    need = None if rules.name_keys_for_numbered else _needs_name_keys(qf).select("qi")
+    always = pl.lit(True).alias("need")
     return pl.concat(
         [
-            _need(_keys_long(qp, id_keys(pl.col("pid")), "qi"), None, "qi"),
-            _need(_keys_long(qo, _ORG_KEYS, "qi"), None, "qi"),
-            _need(_year_keys_query(qf), need, "qi"),
-            _need(_keys_long(bare, {"py_only": pl.col("py")}, "qi"), None, "qi"),
+            _key_parts(qp, id_keys(pl.col("pid")), ("qi",)).with_columns(always),
+            _key_parts(qo, _ORG_KEYS, ("qi",)).with_columns(always),
+            _year_keys_query(q).select("qi", "key", "rule", "need"),
+            _key_parts(bare, {"py_only": pl.col("py")}, ("qi",)).with_columns(always),
         ]
-    )
+    ).collect()
 
 
 def pairs_from_found(found: pl.DataFrame) -> tuple[pl.DataFrame, BlockingStats]:
