@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 import numpy as np
 import polars as pl
@@ -110,6 +111,11 @@ def id_keys(pid: pl.Expr) -> dict[str, pl.Expr]:
     return keys
 
 
+@cache
+def _pid_blockable() -> pl.Expr:
+    return id_blockable(pl.col("pid"))
+
+
 def id_blockable(pid: pl.Expr) -> pl.Expr:
     """Whether any identifier key can be built from the visible parts of `pid`."""
     return pl.any_horizontal(k.is_not_null() for k in id_keys(pid).values()).fill_null(False)
@@ -141,18 +147,30 @@ def _keys_long(df: pl.DataFrame, keys: dict[str, pl.Expr], idx: str) -> pl.DataF
 
 
 def _needs_name_expr(columns: list[str]) -> pl.Expr:
+    return _needs_name("name_reach" in columns)
+
+
+@cache
+def _pid_keys() -> dict[str, pl.Expr]:
+    """`id_keys` of the `pid` column, built once: expressions are immutable, and building them
+    costs more than evaluating them on the desk's one record."""
+    return id_keys(pl.col("pid"))
+
+
+@cache
+def _needs_name(with_reach: bool) -> pl.Expr:
     """Persons the identifier keys may fail to meet: no usable number; one that fails its check (a
     mistyped or transposed digit breaks every key built from the digits it touches); or a mask
     that hides the birth date (`3302**********0016`: after a district re-code only the city and
     the sequence digits are left in common, too few to block on)."""
     # `name_reach` (list side, set by `matching.link`): an unnumbered party whose name, age and
     # gender could not reach the review threshold even against a perfect namesake is left out
-    reach = pl.col("name_reach") if "name_reach" in columns else pl.lit(True)
+    reach = pl.col("name_reach") if with_reach else pl.lit(True)
     return (
         (pl.col("pid").is_null() & reach)
         | (pl.col("pid_kind") == "bad_check")
         | (pl.col("pid").is_not_null() & pl.col("year").is_null())
-        | (pl.col("pid").is_not_null() & ~id_blockable(pl.col("pid")))
+        | (pl.col("pid").is_not_null() & ~_pid_blockable())
     )
 
 
@@ -274,7 +292,7 @@ def list_block_keys(
     need = None if rules.name_keys_for_numbered else _needs_name_keys(lf).select("li")
     keys = pl.concat(
         [
-            _need(_keys_long(lp, id_keys(pl.col("pid")), "li"), None, "li"),
+            _need(_keys_long(lp, _pid_keys(), "li"), None, "li"),
             _need(_keys_long(lo, _ORG_KEYS, "li"), None, "li"),
             _need(year, need, "li"),
             _need(name_only, None, "li"),
@@ -298,7 +316,7 @@ def query_block_keys(qf: pl.DataFrame, rules: BlockingRules | None = None) -> pl
     always = pl.lit(True).alias("need")
     return pl.concat(
         [
-            _key_parts(qp, id_keys(pl.col("pid")), ("qi",)).with_columns(always),
+            _key_parts(qp, _pid_keys(), ("qi",)).with_columns(always),
             _key_parts(qo, _ORG_KEYS, ("qi",)).with_columns(always),
             _year_keys_query(q).select("qi", "key", "rule", "need"),
             _key_parts(bare, {"py_only": pl.col("py")}, ("qi",)).with_columns(always),
