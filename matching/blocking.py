@@ -225,26 +225,6 @@ def _other_readings(lf: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _year_keys_query(q: pl.LazyFrame) -> pl.LazyFrame:
-    """Query side: own birth year, plus `?` to meet list parties with no birth information."""
-    base = q.filter(pl.col("party_type") == "person").select(
-        "qi", "need", "py", "fold", pl.col("year").cast(pl.String)
-    )
-    both = pl.concat(
-        [base.filter(pl.col("year").is_not_null()), base.with_columns(pl.lit("?").alias("year"))]
-    )
-    return _key_parts(
-        both,
-        {
-            "py_year": pl.col("py") + "|" + pl.col("year"),
-            "pyrev_year": pl.col("py") + "|" + pl.col("year"),
-            "pyalt_year": pl.col("py") + "|" + pl.col("year"),
-            "fold_year": pl.col("fold") + "|" + pl.col("year"),
-        },
-        ("qi", "need"),
-    )
-
-
 def _need(frame: pl.DataFrame, need: pl.DataFrame | None, idx: str) -> pl.DataFrame:
     """`frame` with a `need` flag: True everywhere, or whether its row is among `need`'s."""
     if need is None:
@@ -301,27 +281,64 @@ def list_block_keys(
     return ListBlockKeys(keys, skipped_year + skipped_name)
 
 
+QUERY_YEAR_RULES = {"py_year": "py", "pyrev_year": "py", "pyalt_year": "py", "fold_year": "fold"}
+"""Query side of the name sound + birth year keys: the list's spelling variants (reversed order,
+other surname readings) all meet the query's own `py` (or `fold`)."""
+
+
+@cache
+def _query_key_columns(with_reach: bool) -> tuple[pl.Expr, ...]:
+    """`qi, need` and one `<rule>:<value>` text column per query key (null where none is made).
+
+    Persons: every identifier key family; name sound + birth year, with the own year and with
+    `?` (to meet list parties with no birth information), flagged `need`; romanised or
+    undocumented persons (no usable ID, no birth year) by name sound alone. Organisations: code,
+    name, parent.
+    """
+    person = pl.col("party_type") == "person"
+    org = pl.col("party_type") == "org"
+    year = pl.col("year").cast(pl.String)
+    cols: dict[str, pl.Expr] = {}
+    for rule, expr in _pid_keys().items():
+        cols[rule] = pl.when(person).then(expr)
+    for rule, expr in _ORG_KEYS.items():
+        cols[rule] = pl.when(org).then(expr)
+    for rule, source in QUERY_YEAR_RULES.items():
+        cols[rule] = pl.when(person).then(pl.col(source) + "|" + year)
+        cols[rule + "?"] = pl.when(person).then(pl.col(source) + "|?")
+    bare = person & pl.col("pid").is_null() & pl.col("year").is_null()
+    cols["py_only"] = pl.when(bare).then(pl.col("py"))
+    return (
+        pl.col("qi"),
+        _needs_name(with_reach).fill_null(False).alias("need"),
+        *[(pl.lit(rule.rstrip("?") + ":") + expr).alias(rule) for rule, expr in cols.items()],
+    )
+
+
 def query_block_keys(qf: pl.DataFrame, rules: BlockingRules | None = None) -> pl.DataFrame:
     """The query side's keys (`qi, key, rule, need`), the counterpart of `list_block_keys`.
 
-    One lazy plan collected once: the desk computes it for a single record per request, where
-    the cost is the number of collects, not the rows.
+    Built wide (one text column per key, `_query_key_columns`) and unpivoted, in one plan: the
+    desk computes this for a single record per request, where the cost is the number of polars
+    steps, not the rows. Rows come per party, not per key family; pairs do not depend on order.
     """
     rules = rules or BlockingRules()
-    need = pl.lit(True) if rules.name_keys_for_numbered else _needs_name_expr(qf.columns)
-    q = qf.lazy().with_columns(need.fill_null(False).alias("need"))
-    qp, qo = q.filter(pl.col("party_type") == "person"), q.filter(pl.col("party_type") == "org")
-    # romanised or undocumented persons (no usable ID, no birth year) meet names by sound alone
-    bare = qp.filter(pl.col("pid").is_null() & pl.col("year").is_null())
-    always = pl.lit(True).alias("need")
-    return pl.concat(
-        [
-            _key_parts(qp, _pid_keys(), ("qi",)).with_columns(always),
-            _key_parts(qo, _ORG_KEYS, ("qi",)).with_columns(always),
-            _year_keys_query(q).select("qi", "key", "rule", "need"),
-            _key_parts(bare, {"py_only": pl.col("py")}, ("qi",)).with_columns(always),
-        ]
-    ).collect()
+    columns = _query_key_columns("name_reach" in qf.columns)
+    year_rules = list(QUERY_YEAR_RULES)
+    need = pl.col("need") if not rules.name_keys_for_numbered else pl.lit(True)
+    return (
+        qf.lazy()
+        .select(columns)
+        .unpivot(index=["qi", "need"], variable_name="rule", value_name="_k")
+        .drop_nulls("_k")
+        .select(
+            "qi",
+            pl.col("_k").hash().alias("key"),
+            pl.col("rule").str.strip_suffix("?"),
+            (~pl.col("rule").str.strip_suffix("?").is_in(year_rules) | need).alias("need"),
+        )
+        .collect()
+    )
 
 
 def pairs_from_found(found: pl.DataFrame) -> tuple[pl.DataFrame, BlockingStats]:

@@ -38,10 +38,14 @@ def fold_ids(raw: pl.Series) -> pl.Series:
     """
     t = pl.col("t")
     # one select for the three columns (a collect per Series method would dominate on few rows)
-    folded = raw.cast(pl.String).to_frame("t").select(
-        t,
-        t.str.replace_all(_ASCII_SEPARATORS, "").str.to_uppercase().alias("out"),
-        (t.str.len_bytes() != t.str.len_chars()).fill_null(False).alias("wide"),
+    folded = (
+        raw.cast(pl.String)
+        .to_frame("t")
+        .select(
+            t,
+            t.str.replace_all(_ASCII_SEPARATORS, "").str.to_uppercase().alias("out"),
+            (t.str.len_bytes() != t.str.len_chars()).fill_null(False).alias("wide"),
+        )
     )
     text, wide = folded["t"].alias(raw.name), folded["wide"]
     out = folded["out"].alias(raw.name)
