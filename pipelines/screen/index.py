@@ -21,7 +21,14 @@ import polars as pl
 from matching.blocking import BlockingRules, list_block_keys, pairs_from_found, query_block_keys
 from matching.calibrate import ThresholdRule
 from matching.config import MatchThresholds
-from matching.link import can_hit, decide_hits, list_features, lowest_review, query_features
+from matching.link import (
+    HIT_COLUMNS,
+    can_hit,
+    decide_hits,
+    list_features,
+    lowest_review,
+    query_features,
+)
 from matching.model import MatchModel
 from matching.pairs import confirmed_pairs, score_in_chunks, with_confirmed
 from matching.parties import list_parties
@@ -152,6 +159,9 @@ def match_parties(
     qf = query_features(query, index.as_of)
     pairs, _ = pairs_from_found(_found(index, qf))
     pairs = with_confirmed(pairs, confirmed_pairs(qf, confirmed_lf, confirmed))
+    if pairs.is_empty():
+        # most records meet no list party at all: scoring and deciding no pair gives no hit
+        return pl.DataFrame(schema=dict.fromkeys(HIT_COLUMNS, pl.Null))
     freqs = _frequencies(index, pairs)
     kept, _ = score_in_chunks(
         qf, index.lf, pairs, index.model, index.as_of, freqs, can_hit(index.floor)
