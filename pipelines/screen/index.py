@@ -154,7 +154,8 @@ def match_parties(
 
     `confirmed_lf`: the list parties of analyst-confirmed pairs (few), so that confirmed pairs
     are met whatever blocking says, as at night. No review budget: that is a night's analyst
-    capacity, and the person at the desk is one record.
+    capacity, and the person at the desk is one record. No candidate pair (most records): an
+    empty frame of the hit columns, without running scoring on nothing.
     """
     qf = query_features(query, index.as_of)
     pairs, _ = pairs_from_found(_found(index, qf))
