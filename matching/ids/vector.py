@@ -38,7 +38,7 @@ def fold_ids(raw: pl.Series) -> pl.Series:
     """
     t = pl.col("t")
     # one select for the three columns (a collect per Series method would dominate on few rows)
-    folded = (
+    cols = (
         raw.cast(pl.String)
         .to_frame("t")
         .select(
@@ -47,8 +47,8 @@ def fold_ids(raw: pl.Series) -> pl.Series:
             (t.str.len_bytes() != t.str.len_chars()).fill_null(False).alias("wide"),
         )
     )
-    text, wide = folded["t"].alias(raw.name), folded["wide"]
-    out = folded["out"].alias(raw.name)
+    text, wide = cols["t"].alias(raw.name), cols["wide"]
+    out = cols["out"].alias(raw.name)
     if wide.any():
         odd = text.filter(wide)
         uniq = odd.unique()
