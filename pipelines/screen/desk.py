@@ -12,7 +12,6 @@ cannot reproduce), else what a sweep would use before scoring (settings, moved b
 
 from __future__ import annotations
 
-import gc
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -95,11 +94,6 @@ class Desk:
     def swap(self, index: ListIndex) -> None:
         """Put `index` in place: one reference assignment, so no request sees half of it."""
         self._index = index
-        # The index holds a million Python objects (entry ids): moved out of the collector's
-        # reach once, a full collection no longer walks them in the middle of a request (the
-        # old index is still freed by reference counting when the last request lets it go).
-        gc.collect()
-        gc.freeze()
 
     def _judgements(self, index: ListIndex | None) -> Judgements:
         from pipelines.sweep.analyst import analyst_decisions
