@@ -34,6 +34,8 @@ REMOVAL_KEEPS_ONLY: dict[str, tuple[str, str]] = {"dishonest_list": ("status", "
 def _parsed(raw: pl.DataFrame, f: FieldSpec) -> pl.Series:
     """Typed value of one field; parsed once per distinct text when values repeat a lot."""
     col = raw[f.name]
+    if col.len() <= 4:  # a few rows (the screening desk): the lookup table would cost more
+        return _direct(col.to_frame(), f)
     uniq = col.drop_nulls().unique()
     if uniq.len() * 4 > max(col.len(), 1):  # mostly distinct: parse the column directly
         return _direct(col.to_frame(), f)

@@ -54,10 +54,11 @@ def _reasons(checks: list[Check], checked: pl.DataFrame, severity: str) -> list[
         return out
     # one pass over every check: a handful of rows costs per call, not per value
     failed = checked.select(_failed(c).alias(str(i)) for i, c in enumerate(chosen))
-    for i, check in enumerate(chosen):
-        for row in failed[str(i)].arg_true().to_list():
-            value = checked[check.column][row] if check.is_id_kind else None
-            out[row].append(reason_text(check, None if value is None else str(value)))
+    for row, flags in enumerate(failed.iter_rows()):
+        for check, bad in zip(chosen, flags, strict=True):
+            if bad:
+                value = checked[check.column][row] if check.is_id_kind else None
+                out[row].append(reason_text(check, None if value is None else str(value)))
     return out
 
 

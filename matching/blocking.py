@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 import numpy as np
 import polars as pl
@@ -110,6 +111,11 @@ def id_keys(pid: pl.Expr) -> dict[str, pl.Expr]:
     return keys
 
 
+@cache
+def _pid_blockable() -> pl.Expr:
+    return id_blockable(pl.col("pid"))
+
+
 def id_blockable(pid: pl.Expr) -> pl.Expr:
     """Whether any identifier key can be built from the visible parts of `pid`."""
     return pl.any_horizontal(k.is_not_null() for k in id_keys(pid).values()).fill_null(False)
@@ -122,30 +128,55 @@ _ORG_KEYS = {
 }
 
 
-def _keys_long(df: pl.DataFrame, keys: dict[str, pl.Expr], idx: str) -> pl.DataFrame:
+def _key_parts(
+    frame: pl.LazyFrame, keys: dict[str, pl.Expr], carry: tuple[str, ...]
+) -> pl.LazyFrame:
+    """Long keys `*carry, key, rule` of `frame`, one plan: a caller collects once for all parts
+    (the desk's one record would otherwise pay a collect per key family)."""
     parts = [
-        df.select(pl.col(idx), (pl.lit(name + ":") + expr).alias("_k"))
+        frame.select(*carry, (pl.lit(name + ":") + expr).alias("_k"))
         .drop_nulls("_k")
-        .select(pl.col(idx), pl.col("_k").hash().alias("key"), pl.lit(name).alias("rule"))
+        .select(*carry, pl.col("_k").hash().alias("key"), pl.lit(name).alias("rule"))
         for name, expr in keys.items()
     ]
     return pl.concat(parts)
 
 
-def _needs_name_keys(frame: pl.DataFrame) -> pl.DataFrame:
+def _keys_long(df: pl.DataFrame, keys: dict[str, pl.Expr], idx: str) -> pl.DataFrame:
+    return _key_parts(df.lazy(), keys, (idx,)).collect()
+
+
+def _needs_name_expr(columns: list[str]) -> pl.Expr:
+    return _needs_name("name_reach" in columns)
+
+
+@cache
+def _pid_keys() -> dict[str, pl.Expr]:
+    """`id_keys` of the `pid` column, built once: expressions are immutable, and building them
+    costs more than evaluating them on the desk's one record."""
+    return id_keys(pl.col("pid"))
+
+
+@cache
+def _needs_name(with_reach: bool) -> pl.Expr:
     """Persons the identifier keys may fail to meet: no usable number; one that fails its check (a
     mistyped or transposed digit breaks every key built from the digits it touches); or a mask
     that hides the birth date (`3302**********0016`: after a district re-code only the city and
     the sequence digits are left in common, too few to block on)."""
     # `name_reach` (list side, set by `matching.link`): an unnumbered party whose name, age and
     # gender could not reach the review threshold even against a perfect namesake is left out
-    reach = pl.col("name_reach") if "name_reach" in frame.columns else pl.lit(True)
-    return frame.filter(
+    reach = pl.col("name_reach") if with_reach else pl.lit(True)
+    return (
         (pl.col("pid").is_null() & reach)
         | (pl.col("pid_kind") == "bad_check")
         | (pl.col("pid").is_not_null() & pl.col("year").is_null())
-        | (pl.col("pid").is_not_null() & ~id_blockable(pl.col("pid")))
+        | (pl.col("pid").is_not_null() & ~_pid_blockable())
     )
+
+
+def _needs_name_keys(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows of `frame` that need name keys (`_needs_name_expr`)."""
+    return frame.filter(_needs_name_expr(frame.columns))
 
 
 def _year_keys_list(lf: pl.DataFrame, as_of: date, slack: int) -> pl.DataFrame:
@@ -191,26 +222,6 @@ def _other_readings(lf: pl.DataFrame) -> pl.DataFrame:
         lf.filter(pl.col("py_alt").is_not_null())
         .select("li", pl.col("py_alt").str.strip_chars("|").str.split("|").alias("alt"))
         .explode("alt")
-    )
-
-
-def _year_keys_query(qf: pl.DataFrame) -> pl.DataFrame:
-    """Query side: own birth year, plus `?` to meet list parties with no birth information."""
-    base = qf.filter(pl.col("party_type") == "person").select(
-        "qi", "py", "fold", pl.col("year").cast(pl.String)
-    )
-    both = pl.concat(
-        [base.filter(pl.col("year").is_not_null()), base.with_columns(pl.lit("?").alias("year"))]
-    )
-    return _keys_long(
-        both,
-        {
-            "py_year": pl.col("py") + "|" + pl.col("year"),
-            "pyrev_year": pl.col("py") + "|" + pl.col("year"),
-            "pyalt_year": pl.col("py") + "|" + pl.col("year"),
-            "fold_year": pl.col("fold") + "|" + pl.col("year"),
-        },
-        "qi",
     )
 
 
@@ -261,7 +272,7 @@ def list_block_keys(
     need = None if rules.name_keys_for_numbered else _needs_name_keys(lf).select("li")
     keys = pl.concat(
         [
-            _need(_keys_long(lp, id_keys(pl.col("pid")), "li"), None, "li"),
+            _need(_keys_long(lp, _pid_keys(), "li"), None, "li"),
             _need(_keys_long(lo, _ORG_KEYS, "li"), None, "li"),
             _need(year, need, "li"),
             _need(name_only, None, "li"),
@@ -270,20 +281,63 @@ def list_block_keys(
     return ListBlockKeys(keys, skipped_year + skipped_name)
 
 
+QUERY_YEAR_RULES = {"py_year": "py", "pyrev_year": "py", "pyalt_year": "py", "fold_year": "fold"}
+"""Query side of the name sound + birth year keys: the list's spelling variants (reversed order,
+other surname readings) all meet the query's own `py` (or `fold`)."""
+
+
+@cache
+def _query_key_columns(with_reach: bool) -> tuple[pl.Expr, ...]:
+    """`qi, need` and one `<rule>:<value>` text column per query key (null where none is made).
+
+    Persons: every identifier key family; name sound + birth year, with the own year and with
+    `?` (to meet list parties with no birth information), flagged `need`; romanised or
+    undocumented persons (no usable ID, no birth year) by name sound alone. Organisations: code,
+    name, parent.
+    """
+    person = pl.col("party_type") == "person"
+    org = pl.col("party_type") == "org"
+    year = pl.col("year").cast(pl.String)
+    cols: dict[str, pl.Expr] = {}
+    for rule, expr in _pid_keys().items():
+        cols[rule] = pl.when(person).then(expr)
+    for rule, expr in _ORG_KEYS.items():
+        cols[rule] = pl.when(org).then(expr)
+    for rule, source in QUERY_YEAR_RULES.items():
+        cols[rule] = pl.when(person).then(pl.col(source) + "|" + year)
+        cols[rule + "?"] = pl.when(person).then(pl.col(source) + "|?")
+    bare = person & pl.col("pid").is_null() & pl.col("year").is_null()
+    cols["py_only"] = pl.when(bare).then(pl.col("py"))
+    return (
+        pl.col("qi"),
+        _needs_name(with_reach).fill_null(False).alias("need"),
+        *[(pl.lit(rule.rstrip("?") + ":") + expr).alias(rule) for rule, expr in cols.items()],
+    )
+
+
 def query_block_keys(qf: pl.DataFrame, rules: BlockingRules | None = None) -> pl.DataFrame:
-    """The query side's keys (`qi, key, rule, need`), the counterpart of `list_block_keys`."""
+    """The query side's keys (`qi, key, rule, need`), the counterpart of `list_block_keys`.
+
+    Built wide (one text column per key, `_query_key_columns`) and unpivoted, in one plan: the
+    desk computes this for a single record per request, where the cost is the number of polars
+    steps, not the rows. Rows come per party, not per key family; pairs do not depend on order.
+    """
     rules = rules or BlockingRules()
-    qp, qo = qf.filter(pl.col("party_type") == "person"), qf.filter(pl.col("party_type") == "org")
-    # romanised or undocumented persons (no usable ID, no birth year) meet names by sound alone
-    bare = qp.filter(pl.col("pid").is_null() & pl.col("year").is_null())
-    need = None if rules.name_keys_for_numbered else _needs_name_keys(qf).select("qi")
-    return pl.concat(
-        [
-            _need(_keys_long(qp, id_keys(pl.col("pid")), "qi"), None, "qi"),
-            _need(_keys_long(qo, _ORG_KEYS, "qi"), None, "qi"),
-            _need(_year_keys_query(qf), need, "qi"),
-            _need(_keys_long(bare, {"py_only": pl.col("py")}, "qi"), None, "qi"),
-        ]
+    columns = _query_key_columns("name_reach" in qf.columns)
+    year_rules = list(QUERY_YEAR_RULES)
+    need = pl.col("need") if not rules.name_keys_for_numbered else pl.lit(True)
+    return (
+        qf.lazy()
+        .select(columns)
+        .unpivot(index=["qi", "need"], variable_name="rule", value_name="_k")
+        .drop_nulls("_k")
+        .select(
+            "qi",
+            pl.col("_k").hash().alias("key"),
+            pl.col("rule").str.strip_suffix("?"),
+            (~pl.col("rule").str.strip_suffix("?").is_in(year_rules) | need).alias("need"),
+        )
+        .collect()
     )
 
 

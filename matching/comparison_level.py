@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import IntEnum
+from functools import lru_cache
 from typing import Any
 
 import polars as pl
@@ -121,14 +122,28 @@ class ComparisonSpec:
     def assign(self, pairs: pl.DataFrame, as_of: date) -> pl.Series:
         """`g_<name>`: the code of the first level whose condition holds, null for none."""
         frame = pairs if self.derive is None else pairs.hstack(self.derive(pairs, as_of))
-        codes = tuple(-1 if lv.is_null else self.code(lv.label) for lv in self.levels)
-        found = _first_level(self.levels, codes, frame)
+        found = _first_level(self.levels, _codes(self), frame)
         return pl.select(pl.when(found >= 0).then(found)).to_series().rename(f"g_{self.name}")
 
 
 _OPEN = "__level_open"
+# Levels and specs hash by identity (eq=False), so these caches key on the declared objects: the
+# expressions are built once per declaration instead of once per call, which on the desk's one
+# record costs more than evaluating them. Bounded, for specs made on the fly (`with_level`).
 
 
+@lru_cache(maxsize=256)
+def _codes(spec: ComparisonSpec) -> tuple[int, ...]:
+    return tuple(-1 if lv.is_null else spec.code(lv.label) for lv in spec.levels)
+
+
+@lru_cache(maxsize=256)
+def _opened(level: ComparisonLevel) -> ComparisonLevel:
+    """`level` with its costly condition replaced by the column it was computed into."""
+    return replace(level, when=pl.col(_OPEN), costly=None)
+
+
+@lru_cache(maxsize=256)
 def _chain(levels: tuple[ComparisonLevel, ...], codes: tuple[int, ...]) -> pl.Expr:
     """One when/then chain: the first true condition gives its code (-1 for a null level)."""
     chain: Any = pl
@@ -156,5 +171,5 @@ def _first_level(
     costly = levels[k].costly
     assert costly is not None
     sub = sub.with_columns(costly(sub).alias(_OPEN))
-    rest = (replace(levels[k], when=pl.col(_OPEN), costly=None), *levels[k + 1 :])
+    rest = (_opened(levels[k]), *levels[k + 1 :])
     return head.scatter(still.arg_true(), _first_level(rest, codes[k:], sub))

@@ -82,8 +82,11 @@ def _opencc() -> object:
 
 
 def _han_chars(values: pl.Series) -> list[str]:
-    chars = values.str.extract_all(_HAN).explode().drop_nulls().unique()
-    return chars.to_list()
+    # one select, not a collect per Series method (the desk calls this for one name)
+    chars = values.to_frame("v").select(
+        pl.col("v").str.extract_all(_HAN).explode().drop_nulls().unique()
+    )
+    return chars.to_series().to_list()
 
 
 def _t2s_map(chars: list[str]) -> dict[str, str]:

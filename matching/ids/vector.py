@@ -36,9 +36,19 @@ def fold_ids(raw: pl.Series) -> pl.Series:
     character go through `clean_id_text` itself once per distinct value, so Unicode folding is
     Python's (NFKC and white space exactly as the scalar reference has them).
     """
-    text = raw.cast(pl.String)
-    out = text.str.replace_all(_ASCII_SEPARATORS, "").str.to_uppercase()
-    wide = (text.str.len_bytes() != text.str.len_chars()).fill_null(False)
+    t = pl.col("t")
+    # one select for the three columns (a collect per Series method would dominate on few rows)
+    cols = (
+        raw.cast(pl.String)
+        .to_frame("t")
+        .select(
+            t,
+            t.str.replace_all(_ASCII_SEPARATORS, "").str.to_uppercase().alias("out"),
+            (t.str.len_bytes() != t.str.len_chars()).fill_null(False).alias("wide"),
+        )
+    )
+    text, wide = cols["t"].alias(raw.name), cols["wide"]
+    out = cols["out"].alias(raw.name)
     if wide.any():
         odd = text.filter(wide)
         uniq = odd.unique()

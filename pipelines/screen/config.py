@@ -1,5 +1,4 @@
-"""Typed settings of the real-time screening desk.
-"""
+"""Typed settings of the real-time screening desk."""
 
 from __future__ import annotations
 

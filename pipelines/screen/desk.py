@@ -145,9 +145,14 @@ class Desk:
             judged.confirmed,
             judged.confirmed_lf if judged.confirmed_lf is not None else index.lf.head(0),
         )
-        ruled = self._ruled(index, hits, clean, query, agency, judged)
-        self._deliver(index, agency, ruled, clean)
-        by_record = ruled.partition_by("record_id", as_dict=True) if ruled.height else {}
+        by_record: dict[Any, pl.DataFrame] = {}
+        # No hit (most records): the decisions, the rule and the ledger have no row to work on,
+        # and their answer for no row is no row, so they are not run for nothing.
+        if hits.height:
+            ruled = self._ruled(index, hits, clean, query, agency, judged)
+            self._deliver(index, agency, ruled, clean)
+            if ruled.height:
+                by_record = ruled.partition_by("record_id", as_dict=True)
         for pos, record_id in zip(checked.positions, clean["record_id"].to_list(), strict=True):
             rows = by_record.get((record_id,))
             answers[pos] = Screened(body=_body(record_id, rows, index, agency))

@@ -21,7 +21,14 @@ import polars as pl
 from matching.blocking import BlockingRules, list_block_keys, pairs_from_found, query_block_keys
 from matching.calibrate import ThresholdRule
 from matching.config import MatchThresholds
-from matching.link import can_hit, decide_hits, list_features, lowest_review, query_features
+from matching.link import (
+    HIT_COLUMNS,
+    can_hit,
+    decide_hits,
+    list_features,
+    lowest_review,
+    query_features,
+)
 from matching.model import MatchModel
 from matching.pairs import confirmed_pairs, score_in_chunks, with_confirmed
 from matching.parties import list_parties
@@ -147,11 +154,15 @@ def match_parties(
 
     `confirmed_lf`: the list parties of analyst-confirmed pairs (few), so that confirmed pairs
     are met whatever blocking says, as at night. No review budget: that is a night's analyst
-    capacity, and the person at the desk is one record.
+    capacity, and the person at the desk is one record. No candidate pair (most records): an
+    empty frame of the hit columns, without running scoring on nothing.
     """
     qf = query_features(query, index.as_of)
     pairs, _ = pairs_from_found(_found(index, qf))
     pairs = with_confirmed(pairs, confirmed_pairs(qf, confirmed_lf, confirmed))
+    if pairs.is_empty():
+        # most records meet no list party at all: scoring and deciding no pair gives no hit
+        return pl.DataFrame(schema=dict.fromkeys(HIT_COLUMNS, pl.Null))
     freqs = _frequencies(index, pairs)
     kept, _ = score_in_chunks(
         qf, index.lf, pairs, index.model, index.as_of, freqs, can_hit(index.floor)

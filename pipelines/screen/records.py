@@ -43,8 +43,10 @@ def _row(agency: str, record: Any) -> tuple[dict[str, str | None], str | None]:
     names = canonical_names([str(k) for k in record], spec)
     row: dict[str, str | None] = {}
     for name, value in zip(names, record.values(), strict=True):
-        if name not in known:
-            continue  # unknown extra fields are kept in files; the desk has no use for them
+        if name not in known and name.startswith("_"):
+            continue  # the reader's own bookkeeping columns (`_source`, `_row`) are not fields
+        # a field the contract does not declare is kept, as a file's extra column is kept at
+        # night: the agency's roles may read it (a hotel guest's gender and birth date)
         try:
             row[name] = _text(value)
         except TypeError:
@@ -61,6 +63,8 @@ def records_frame(
     errors: list[str | None] = [e for _, e in shaped]
     good = [i for i, e in enumerate(errors) if e is None]
     schema = {f.name: pl.String for f in spec.fields}
+    for i in good:
+        schema.update((name, pl.String) for name in shaped[i][0] if name not in schema)
     raw = pl.DataFrame([shaped[i][0] for i in good], schema=schema).with_columns(
         pl.lit("desk", pl.String).alias("_source"),
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row"),
