@@ -42,7 +42,9 @@ def typed(path: Path, dataset: str) -> pl.DataFrame:
     raw = read_dataset(path, dataset)
     if REJECT_COLUMN in raw.columns:  # rows the reader could not read at all are left out
         raw = raw.filter(pl.col(REJECT_COLUMN).is_null()).drop(REJECT_COLUMN)
-    missing = [pl.lit(None, pl.String).alias(f.name) for f in spec.fields if f.name not in raw.columns]
+    missing = [
+        pl.lit(None, pl.String).alias(f.name) for f in spec.fields if f.name not in raw.columns
+    ]
     raw = raw.with_columns(missing) if missing else raw
     fields = parse_fields(raw, spec)
     return typed_frame(raw, spec, fields, pl.Series([True] * raw.height))
@@ -51,7 +53,10 @@ def typed(path: Path, dataset: str) -> pl.DataFrame:
 def night_entries(world: Path, run_date: date) -> pl.DataFrame:
     """Snapshot then deltas; the latest row per entry id; active ones not removed by the night."""
     files = sorted(world.glob("lists/snapshot.*")) + sorted(world.glob("lists/delta_*.*"))
-    frames = [typed(p, "dishonest_list").with_columns(pl.lit(i).alias("_file")) for i, p in enumerate(files)]
+    frames = [
+        typed(p, "dishonest_list").with_columns(pl.lit(i).alias("_file"))
+        for i, p in enumerate(files)
+    ]
     common = [c for c in frames[0].columns if all(c in f.columns for f in frames)]
     rows = pl.concat([f.select(common) for f in frames], how="vertical_relaxed")
     latest = rows.unique("entry_id", keep="last", maintain_order=True).drop("_file")
@@ -84,8 +89,10 @@ def main() -> None:
     out = run_splink(q, lp, args.run_date, args.u_pairs)
     t2 = time.perf_counter()
     review = settings.thresholds.review
-    hits = out["hits"].filter(pl.col("match_score") >= review).sort(
-        "record_id", "role", "match_score", descending=[False, False, True]
+    hits = (
+        out["hits"]
+        .filter(pl.col("match_score") >= review)
+        .sort("record_id", "role", "match_score", descending=[False, False, True])
     )
     args.out.mkdir(parents=True, exist_ok=True)
     hits.write_csv(args.out / "hits.csv")

@@ -70,7 +70,9 @@ def splink(world: Path, agency: str, run_date: str, work: Path, u_pairs: float) 
     fig = timed(cmd, work / f"splink-{agency}.log")
     inner = json.loads((out / "figures.json").read_text())
     fig["hits"] = inner["hits"]
-    fig["inner_s"] = {k: round(v, 1) for k, v in inner.items() if isinstance(v, float) and k.endswith("_s")}
+    fig["inner_s"] = {
+        k: round(v, 1) for k, v in inner.items() if isinstance(v, float) and k.endswith("_s")
+    }
     return fig
 
 
