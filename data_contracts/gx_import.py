@@ -10,7 +10,9 @@ not run (they use GE's pandas engine and four column-value expectations):
   present because Airflow needs it.
 - scipy.stats and altair, ~2.5-3 s together: imported at module level by one expectation,
   `expect_column_kl_divergence_to_be_less_than`, which uses them only inside its validation
-  (`stats.entropy`) and its chart renderers (`alt.Chart`).
+  (`stats.entropy`) and its chart renderers (`alt.Chart`);
+- jsonschema, ~0.5-1 s: imported at module level by one metric,
+  `column_values_match_json_schema`, which uses it only inside its functions.
 
 While GE imports, the first two are hidden (GE then takes its own "not installed" path) and the
 last two are stand-ins that import the real module the first time anything is looked up on
@@ -29,8 +31,9 @@ from contextlib import contextmanager
 
 HIDDEN = ("pyspark", "sqlalchemy")
 """Optional in GE, unused by the contracts: GE sees them as not installed."""
-DEFERRED = ("altair", "scipy.stats")
-"""Required by GE, used by one expectation the contracts never run: imported on first use."""
+DEFERRED = ("altair", "scipy.stats", "jsonschema")
+"""Required by GE, used by one expectation or metric the contracts never run: imported on
+first use."""
 
 
 class DeferredModule(types.ModuleType):

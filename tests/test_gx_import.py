@@ -22,7 +22,7 @@ def test_ge_import_leaves_modules_as_they_were_and_the_deferred_expectation_work
         """
         import sys
         import data_contracts.gx_runner  # imports GE inside lean_ge_import
-        names = ("altair", "scipy.stats", "sqlalchemy", "pyspark")
+        names = ("altair", "scipy.stats", "sqlalchemy", "pyspark", "jsonschema")
         print(sorted(n for n in names if n in sys.modules))
         from great_expectations.expectations.core import (
             expect_column_kl_divergence_to_be_less_than as kl,
@@ -30,6 +30,11 @@ def test_ge_import_leaves_modules_as_they_were_and_the_deferred_expectation_work
         # the expectation's module-level names are stand-ins; the first lookup imports for real
         print(type(kl.stats).__name__, round(kl.stats.entropy([0.5, 0.5], [0.25, 0.75]), 4))
         print(kl.alt.Chart.__module__)
+        from great_expectations.expectations.metrics.column_map_metrics import (
+            column_values_match_json_schema as js,
+        )
+        js.jsonschema.validate({"a": 1}, {"type": "object"})  # the real validator, on first use
+        print(type(js.jsonschema).__name__, js.jsonschema.ValidationError.__module__)
         import altair, scipy.stats, sqlalchemy, pyspark
         print(type(altair).__name__, type(scipy.stats).__name__)
         print(sqlalchemy.__name__, pyspark.__name__)
@@ -39,6 +44,7 @@ def test_ge_import_leaves_modules_as_they_were_and_the_deferred_expectation_work
         "[]",
         "DeferredModule 0.1438",
         "altair.vegalite.v6.api",
+        "DeferredModule jsonschema.exceptions",
         "module module",
         "sqlalchemy pyspark",
     ]
