@@ -263,9 +263,11 @@ def link(
     floor = lowest_review(thresholds)
     qf = query_features(query, as_of)
     side = list_side or build_list_side(listed, model, floor, as_of, blocking)
-    lf, freqs = side.features, side.freqs
+    lf, freqs, list_keys = side.features, side.freqs, side.keys
+    del side, list_side  # the list's keys (millions of rows at 1M) are not needed after blocking
     t1 = time.perf_counter()
-    pairs, bstats = candidate_pairs(qf, lf, as_of, blocking, side.keys)
+    pairs, bstats = candidate_pairs(qf, lf, as_of, blocking, list_keys)
+    del list_keys
     pairs = with_confirmed(pairs, confirmed_pairs(qf, lf, confirmed))
     t2 = time.perf_counter()
     kept, scores = score_pairs(qf, lf, pairs, model, as_of, freqs, can_hit(floor, model.specs))

@@ -67,8 +67,11 @@ def test_stored_list_side_gives_the_same_hits(parties, tmp_path: Path) -> None:
     query, listed = parties
     model, th = load_default(), MatchThresholds(match=0.97, review=0.6)
     store = ListSideStore(tmp_path / "wh.duckdb.list-side")
-    first = night_list_side(listed, model, th.review, NIGHT, store)  # computed and stored
-    again = night_list_side(listed, model, th.review, NIGHT, store)  # loaded
+    first, saving = night_list_side(listed, model, th.review, NIGHT, store)  # computed
+    assert saving is not None
+    saving.join()  # stored on a thread
+    again, none = night_list_side(listed, model, th.review, NIGHT, store)  # loaded
+    assert none is None
     assert len(list(store.root.iterdir())) == 1
     assert_frame_equal(first.features, again.features)
     assert_frame_equal(first.keys.keys, again.keys.keys)

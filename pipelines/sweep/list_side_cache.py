@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -131,16 +132,23 @@ def night_list_side(
     floor: float,
     as_of: date,
     store: ListSideStore | None,
-) -> ListSide:
-    """The list side for tonight's list parties: from `store` when it has it, else computed
-    (and stored for the next sweep)."""
+) -> tuple[ListSide, threading.Thread | None]:
+    """The list side for tonight's list parties: from `store` when it has it, else computed.
+
+    A computed side is stored for the next sweep on a thread (polars writes Parquet without
+    the GIL, so it overlaps the matching that follows); the caller joins the returned thread
+    before the run ends. A run killed meanwhile leaves only a temporary folder.
+    """
     if store is None:
-        return build_list_side(listed, model, floor, as_of)
+        return build_list_side(listed, model, floor, as_of), None
     key = list_side_key(listed, model, floor, as_of)
     side = store.load(key)
     if side is not None:
         log.info("list side %s reused from %s", key[:12], store.root)
-        return side
+        return side, None
     side = build_list_side(listed, model, floor, as_of)
-    store.save(key, side)
-    return side
+    saving = threading.Thread(
+        target=store.save, args=(key, side), name="credsweep-list-side-save", daemon=True
+    )
+    saving.start()
+    return side, saving

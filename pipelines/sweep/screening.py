@@ -102,7 +102,11 @@ def screen(
         # target mode link derives the thresholds from this sweep's own scores
         model, rule, feedback = matching_from_labels(settings, analyst.labels)
     with clock.stage("list_side"):  # the same for every agency of the night: kept by `list_store`
-        side = night_list_side(listed, model, lowest_review(rule), run_date, list_store)
+        # held in a list popped into the call, so `link` holds the only reference and can free
+        # the list's blocking keys once the pairs are made
+        first, saving = night_list_side(listed, model, lowest_review(rule), run_date, list_store)
+        side = [first]
+        del first
     with clock.stage("match"):
         result = link(
             query,
@@ -112,10 +116,12 @@ def screen(
             as_of=run_date,
             confirmed=analyst.confirmed,
             review_budget=math.ceil(agency_rules.review_budget_share * records.height),
-            list_side=side,
+            list_side=side.pop(),
             **pair_engine(settings),
         )
-    del side
+    if saving is not None:
+        with clock.stage("list_side"):
+            saving.join()  # stored whole (or not at all) before the run goes on
     rep_rows = listed.filter(pl.col("list_role") == "legal_rep")
     listed_reps = (rep_rows.height, int(rep_rows["id_number"].is_not_null().sum()))
     del listed
