@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from data_contracts.checks import Check
+from data_contracts.gx_import import lean_ge_import
 from data_contracts.offline_docs import check_assets, localize_site
 
 # GE logs every public-API registration at INFO (hundreds of lines once airflow set INFO);
@@ -26,19 +26,12 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 for _name in ("great_expectations", "great_expectations._docs_decorators"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
-# GE imports PySpark (and pyspark.ml) whenever it is installed, ~5 s per process, though the
-# contracts run on GE's pandas engine. PySpark is installed for the Spark engine only, so it is
-# hidden while GE imports (GE then records it as absent) and visible again right after.
-_HIDE_SPARK = "pyspark" not in sys.modules
-if _HIDE_SPARK:
-    sys.modules["pyspark"] = None  # type: ignore[assignment]  # makes `import pyspark` fail
-try:
+# GE imports PySpark, SQLAlchemy, scipy.stats and altair for engines and an expectation the
+# contracts never use (~5-8 s per process): `lean_ge_import` hides or defers them meanwhile.
+with lean_ge_import():
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
-finally:
-    if _HIDE_SPARK:
-        del sys.modules["pyspark"]
 
 logging.getLogger("great_expectations").setLevel(logging.WARNING)  # GE may reset it on import
 # this module pins its own logger at INFO on import ("Created temporary directory ... for

@@ -369,10 +369,18 @@ def pairs_from_found(found: pl.DataFrame) -> tuple[pl.DataFrame, BlockingStats]:
 
 
 def candidate_pairs(
-    qf: pl.DataFrame, lf: pl.DataFrame, as_of: date, rules: BlockingRules | None = None
+    qf: pl.DataFrame,
+    lf: pl.DataFrame,
+    as_of: date,
+    rules: BlockingRules | None = None,
+    listed: ListBlockKeys | None = None,
 ) -> tuple[pl.DataFrame, BlockingStats]:
-    """Unique candidate pairs `qi, li` (row indices into the feature frames) and per-key counts."""
-    listed = list_block_keys(lf, as_of, rules)
+    """Unique candidate pairs `qi, li` (row indices into the feature frames) and per-key counts.
+
+    `listed`: the list's keys when the caller already has them (`list_block_keys(lf, as_of,
+    rules)`, e.g. kept from an earlier sweep of the same list).
+    """
+    listed = listed or list_block_keys(lf, as_of, rules)
     found = (
         query_block_keys(qf, rules)
         .rename({"need": "need_q"})

@@ -16,10 +16,10 @@ from matching.comparison_library import DECLARED
 from matching.config import MatchThresholds
 from matching.explain import explain
 from matching.features import party_features
+from matching.list_side import ListSide, build_list_side
 from matching.model import MatchModel, load_default
 from matching.pairs import PairScorer, confirmed_pairs, score_in_chunks, with_confirmed
 from matching.review_budget import BudgetCut, apply_review_budget
-from matching.scoring import name_frequencies, name_reach
 
 HIT_COLUMNS = (
     "record_id",
@@ -241,6 +241,7 @@ def link(
     confirmed: frozenset[str] = frozenset(),
     review_budget: int | None = None,
     score_pairs: PairScorer = score_in_chunks,
+    list_side: ListSide | None = None,
 ) -> LinkResult:
     """Screen query parties against list parties; hits at or above the review threshold used.
 
@@ -253,15 +254,20 @@ def link(
     None keeps every review candidate.
     `score_pairs`: runs the pair scoring stage; another engine (Spark) passes its own runner of
     the same `score_in_chunks`, so the hits do not depend on where pairs were scored.
+    `list_side`: the list's features, name frequencies and keys when the caller kept them
+    (`matching.list_side.build_list_side` of the same `listed`, model, floor, night and
+    blocking); `link` then skips computing them.
     """
     model = model or load_default()
     t0 = time.perf_counter()
-    qf, lf = prepare(query, listed, as_of)
-    t1 = time.perf_counter()
     floor = lowest_review(thresholds)
-    freqs = name_frequencies(lf, model)
-    lf = lf.with_columns(name_reach(lf, model, freqs, floor))
-    pairs, bstats = candidate_pairs(qf, lf, as_of, blocking)
+    qf = query_features(query, as_of)
+    side = list_side or build_list_side(listed, model, floor, as_of, blocking)
+    lf, freqs, list_keys = side.features, side.freqs, side.keys
+    del side, list_side  # the list's keys (millions of rows at 1M) are not needed after blocking
+    t1 = time.perf_counter()
+    pairs, bstats = candidate_pairs(qf, lf, as_of, blocking, list_keys)
+    del list_keys
     pairs = with_confirmed(pairs, confirmed_pairs(qf, lf, confirmed))
     t2 = time.perf_counter()
     kept, scores = score_pairs(qf, lf, pairs, model, as_of, freqs, can_hit(floor, model.specs))

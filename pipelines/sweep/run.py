@@ -31,6 +31,7 @@ from pipelines.runtime.stage_clock import Progress, StageClock
 from pipelines.settings import Settings, agency_settings
 from pipelines.storage.publish import clean_leftovers, open_stage
 from pipelines.sweep.analyst import AnalystInput, read_analyst_input
+from pipelines.sweep.list_side_cache import ListSideStore
 from pipelines.sweep.night_list import ingest_lists
 from pipelines.sweep.outputs import sweep_summary, with_run_figures, write_outputs, write_summary
 from pipelines.sweep.screening import CONTEXT_COLUMNS, review_payload, screen
@@ -154,6 +155,7 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> SweepResul
         settings=req.settings,
         run_date=req.run_date,
         clock=clock,
+        list_store=ListSideStore.beside(req.warehouse),
     )
     kill_point("before_alerts")
     with clock.stage("alerts", "预警 / alerts"):

@@ -16,6 +16,7 @@ import polars as pl
 from matching.vocab import MatchDecision
 from pipelines.runtime.stage_clock import StageClock
 from pipelines.settings import Settings
+from pipelines.sweep.list_side_cache import ListSideStore, night_list_side
 
 if TYPE_CHECKING:
     from pipelines.sanctions.config import AgencySettings
@@ -78,13 +79,16 @@ def screen(
     settings: Settings,
     run_date: date,
     clock: StageClock | None = None,
+    list_store: ListSideStore | None = None,
 ) -> tuple[pl.DataFrame, dict]:
     """Screen every role of every record against the list; return hits with rule verdicts.
 
     `agency_rules` are the agency's resolved settings; `analyst` what the review store held at
-    the start of the run (`pipelines.sweep.analyst`).
+    the start of the run (`pipelines.sweep.analyst`); `list_store` keeps the list side of
+    matching between the night's sweeps (`pipelines.sweep.list_side_cache`).
     """
     from matching import link
+    from matching.link import lowest_review
     from matching.parties import list_parties, query_parties
     from pipelines.review.feedback import matching_from_labels, with_thresholds_used
     from pipelines.sanctions.rules import apply_rule
@@ -97,6 +101,13 @@ def screen(
         # analyst labels refine the packaged model and may move the thresholds; in
         # target mode link derives the thresholds from this sweep's own scores
         model, rule, feedback = matching_from_labels(settings, analyst.labels)
+    with clock.stage("list_side"):  # the same for every agency of the night: kept by `list_store`
+        # held in a list popped into the call, so `link` holds the only reference and can free
+        # the list's blocking keys once the pairs are made
+        first, saving = night_list_side(listed, model, lowest_review(rule), run_date, list_store)
+        side = [first]
+        del first
+    with clock.stage("match"):
         result = link(
             query,
             listed,
@@ -105,8 +116,12 @@ def screen(
             as_of=run_date,
             confirmed=analyst.confirmed,
             review_budget=math.ceil(agency_rules.review_budget_share * records.height),
+            list_side=side.pop(),
             **pair_engine(settings),
         )
+    if saving is not None:
+        with clock.stage("list_side"):
+            saving.join()  # stored whole (or not at all) before the run goes on
     rep_rows = listed.filter(pl.col("list_role") == "legal_rep")
     listed_reps = (rep_rows.height, int(rep_rows["id_number"].is_not_null().sum()))
     del listed

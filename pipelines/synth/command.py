@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from pipelines.synth.generate import generate
-
 
 def synth(
     out: Annotated[Path, typer.Option("--out", help="Output folder.")],
@@ -31,6 +29,8 @@ def synth(
     ] = None,
 ) -> None:
     """Generate court lists, agency datasets, capacity sources and ground truth."""
+    from pipelines.synth.generate import generate  # heavy: only when generating
+
     try:
         night = date.fromisoformat(as_of) if as_of else None
         manifest = generate(

@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import polars as pl
-import xlsxwriter
 
 from data_contracts.schemas import spec
 
@@ -72,6 +71,8 @@ def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _write_xlsx(frame: pl.DataFrame, path: Path, title: str | None) -> None:
+    import xlsxwriter  # only XLSX worlds need it; every CLI start imports this package
+
     book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_urls": False})
     book.set_properties({"created": _FIXED_TIME})
     sheet = book.add_worksheet("Sheet1")

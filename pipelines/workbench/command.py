@@ -6,14 +6,16 @@ import getpass
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
 
 from pipelines.review.models import Role
-from pipelines.review.web_side import WebReview
 from pipelines.workbench.settings import WorkbenchSettings, load_workbench_settings
+
+if TYPE_CHECKING:  # the review store's web side is imported by the commands that open it
+    from pipelines.review.web_side import WebReview
 
 review_app = typer.Typer(help="Analyst workbench: review queue, decisions, agency feedback.")
 log = logging.getLogger(__name__)
@@ -23,6 +25,8 @@ DbOption = Annotated[
 
 
 def _store(settings: WorkbenchSettings) -> WebReview:
+    from pipelines.review.web_side import WebReview
+
     store = WebReview(
         settings.review_db,
         retry_s=settings.lock_retry_s,
