@@ -85,33 +85,42 @@ def _region(id_number: str | None) -> str | None:
 
 Rule = Callable[[dict, dict], bool]
 
+
+def _ids_agree(a: dict, b: dict) -> bool:
+    return ids_agree(a["id_number"], b["id_number"])
+
+
+def _any(a: dict, b: dict) -> bool:
+    return True
+
+
 CANDIDATES: dict[str, tuple[tuple[str, ...], Rule]] = {
     # key columns the pair must share, then a check on the two rows
-    "name + birth date readable in both": (("_name", "_birth"), lambda a, b: True),
-    "name + birth date + court province": (("_name", "_birth", "province"), lambda a, b: True),
+    "name + birth date readable in both": (("_name", "_birth"), _any),
+    "name + birth date + court province": (("_name", "_birth", "province"), _any),
     "name + birth date + court province, IDs agree": (
         ("_name", "_birth", "province"),
-        lambda a, b: ids_agree(a["id_number"], b["id_number"]),
+        _ids_agree,
     ),
     "name + birth date + ID region code, IDs agree": (
         ("_name", "_birth", "_region"),
-        lambda a, b: ids_agree(a["id_number"], b["id_number"]),
+        _ids_agree,
     ),
     "name + region code + birth year, IDs agree": (
         ("_name", "_region_year"),
-        lambda a, b: ids_agree(a["id_number"], b["id_number"]),
+        _ids_agree,
     ),
     "name + region code + birth year + court province, IDs agree": (
         ("_name", "_region_year", "province"),
-        lambda a, b: ids_agree(a["id_number"], b["id_number"]),
+        _ids_agree,
     ),
     "name + region code + birth year + court, IDs agree": (
         ("_name", "_region_year", "court"),
-        lambda a, b: ids_agree(a["id_number"], b["id_number"]),
+        _ids_agree,
     ),
     "name + court, IDs agree": (
         ("_name", "court"),
-        lambda a, b: ids_agree(a["id_number"], b["id_number"]),
+        _ids_agree,
     ),
 }
 
