@@ -45,8 +45,10 @@ def _one_person(cand: pl.DataFrame) -> pl.DataFrame:
         .group_by("entry_id", maintain_order=True)
         .agg(compatible.all().alias("ok"))
     )
-    return best.join(ok, on="entry_id", how="left", maintain_order="left").filter("ok").select(
-        "entry_id", "rep_id"
+    return (
+        best.join(ok, on="entry_id", how="left", maintain_order="left")
+        .filter("ok")
+        .select("entry_id", "rep_id")
     )
 
 
