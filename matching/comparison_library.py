@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import polars as pl
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
@@ -29,18 +30,27 @@ ORG_FUZZY = 90.0
 
 
 def _name_close(pairs: pl.DataFrame) -> pl.Series:
-    """Similar names, batched in rapidfuzz: persons by pinyin Jaro-Winkler, orgs by ratio."""
-    person = (pairs["party_type_q"] == "person").to_numpy()
-    jw = process.cpdist(
-        pairs["py_q"].fill_null("").to_list(),
-        pairs["py_l"].fill_null("").to_list(),
-        scorer=JaroWinkler.normalized_similarity,
-        workers=-1,
-    )
-    rt = process.cpdist(
-        pairs["norm_q"].to_list(), pairs["norm_l"].to_list(), scorer=ratio, workers=-1
-    )
-    return pl.Series((person & (jw >= JW_FUZZY)) | (~person & (rt >= ORG_FUZZY)))
+    """Similar names, batched in rapidfuzz: persons by pinyin Jaro-Winkler, orgs by ratio.
+
+    Each scorer runs only on its own pairs: strings leave polars once, for the pairs that use them.
+    """
+    person = (pairs["party_type_q"] == "person").fill_null(False).to_numpy()
+    close = np.zeros(pairs.height, dtype=bool)
+    people, others = pairs.filter(pl.Series(person)), pairs.filter(pl.Series(~person))
+    if people.height:
+        jw = process.cpdist(
+            people["py_q"].fill_null("").to_list(),
+            people["py_l"].fill_null("").to_list(),
+            scorer=JaroWinkler.normalized_similarity,
+            workers=-1,
+        )
+        close[person] = jw >= JW_FUZZY
+    if others.height:
+        rt = process.cpdist(
+            others["norm_q"].to_list(), others["norm_l"].to_list(), scorer=ratio, workers=-1
+        )
+        close[~person] = rt >= ORG_FUZZY
+    return pl.Series(close)
 
 
 _NOT_ORG = ~(pl.col("party_type_q") == "org").fill_null(False)  # orgs: only exact or fuzzy

@@ -17,18 +17,39 @@ from matching.normalize import person_name_forms
 _REGION_COLUMNS = ("court",)
 
 
-def _compatible(a: str, b: str) -> bool:
-    """Two cleaned 18-char patterns that never disagree where both are visible."""
-    return len(a) == len(b) and all(x == y or "*" in (x, y) for x, y in zip(a, b, strict=True))
+def _one_person(cand: pl.DataFrame) -> pl.DataFrame:
+    """`entry_id, rep_id` per entry whose candidate numbers (`pid`) can all be one person's.
 
-
-def _one_person(ids: list[str]) -> str | None:
-    """The most visible of `ids` when they can all be one person's number, else None."""
-    ids = sorted(set(ids), key=lambda t: (t.count("*"), t))
-    best = ids[0]
-    if all(_compatible(best, other) for other in ids[1:]):
-        return best
-    return None
+    The most visible number (fewest `*`, then the smallest) stands for the entry when every other
+    candidate has its length and never disagrees with it where both are visible. Done as frame
+    operations: a province's list has tens of thousands of representatives to resolve.
+    """
+    ids = cand.select(pl.col("entry_id").cast(pl.String), "pid").unique(maintain_order=True)
+    stars = pl.col("pid").str.count_matches("*", literal=True)
+    best = ids.group_by("entry_id", maintain_order=True).agg(
+        pl.col("pid").sort_by(stars, pl.col("pid")).first().alias("rep_id")
+    )
+    width: int = ids.select(pl.col("pid").str.len_chars().max().fill_null(0)).item()
+    pid, rep = pl.col("pid"), pl.col("rep_id")
+    agrees = [
+        (pid.str.slice(i, 1) == rep.str.slice(i, 1))
+        | (pid.str.slice(i, 1) == "*")
+        | (rep.str.slice(i, 1) == "*")
+        for i in range(width)
+    ]
+    compatible = (pid.str.len_chars() == rep.str.len_chars()) & pl.all_horizontal(
+        pl.lit(True), *agrees
+    )
+    ok = (
+        ids.join(best, on="entry_id", how="left", maintain_order="left")
+        .group_by("entry_id", maintain_order=True)
+        .agg(compatible.all().alias("ok"))
+    )
+    return (
+        best.join(ok, on="entry_id", how="left", maintain_order="left")
+        .filter("ok")
+        .select("entry_id", "rep_id")
+    )
 
 
 def resolve_legal_reps(orgs: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
@@ -48,9 +69,4 @@ def resolve_legal_reps(orgs: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFram
     o = orgs.join(norm.rename({"name": "rep_name"}), on="rep_name", how="left")
     p = persons.filter(pl.col("pid").is_not_null()).join(norm, on="name", how="left")
     cand = o.join(p.select("norm", "pid", scope), on=["norm", scope], how="inner")
-    out: list[tuple[str, str]] = []
-    for (entry_id,), group in cand.group_by(["entry_id"], maintain_order=True):
-        number = _one_person(group["pid"].to_list())
-        if number is not None:
-            out.append((str(entry_id), number))
-    return pl.DataFrame(out, schema={"entry_id": pl.String, "rep_id": pl.String}, orient="row")
+    return _one_person(cand)

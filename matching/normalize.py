@@ -206,13 +206,15 @@ def _surname_readings(frame: pl.DataFrame, surname_len: pl.Expr) -> pl.Expr:
     from pypinyin import Style, pinyin
 
     han = frame.filter(pl.col("han")).select("norm", surname_len.alias("_n")).unique()
+    # Readings depend on the surname alone: asked once per surname (hundreds), not per name
+    # (a million); only names whose surname has several readings go on to the given name.
+    surname = pl.col("norm").str.slice(0, pl.col("_n"))
+    han = han.filter(pl.col("norm") != "").with_columns(surname.alias("_s"))
+    by_surname = {s: pinyin(s, style=Style.NORMAL, heteronym=True) for s in han["_s"].unique()}
+    several = {s: r for s, r in by_surname.items() if not all(len(x) == 1 for x in r)}
     alts: dict[str, str] = {}
-    for norm, n in han.iter_rows():
-        if not norm:
-            continue
-        readings = pinyin(norm[:n], style=Style.NORMAL, heteronym=True)
-        if all(len(r) == 1 for r in readings):
-            continue
+    for norm, n in han.filter(pl.col("_s").is_in(list(several))).select("norm", "_n").iter_rows():
+        readings = several[norm[:n]]
         given = "".join(x[0] for x in pinyin(norm[n:], style=Style.NORMAL))
         given = "".join(ch for ch in given.lower() if "a" <= ch <= "z")
         forms = {"".join(p) for p in product(*readings)}
