@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import polars as pl
 
+from data_contracts import validate
 from matching import link
 from matching.config import MatchThresholds
 from matching.ids import check_char
-from matching.parties import LIST_SCHEMA, QUERY_SCHEMA
+from matching.parties import LIST_SCHEMA, QUERY_SCHEMA, list_parties, query_parties
+from pipelines.ingest import read_dataset
+from pipelines.settings import agency_settings, default_settings
+from pipelines.synth import generate
 
 AS_OF = date(2025, 6, 1)
 THRESHOLDS = MatchThresholds()
@@ -62,3 +67,22 @@ def decision(
     hits = link(query(left), listed(right, *(extra or [])), thresholds=THRESHOLDS, as_of=AS_OF).hits
     row = hits.filter(pl.col("entry_id") == "E0")
     return row["match_decision"][0] if row.height else None
+
+
+def hotel_world_parties(
+    out: Path, size: int, seed: int, as_of: date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Query and list parties of a generated world's hotel file and snapshot, contract-checked."""
+    generate(out, size, seed, formats="parquet", as_of=as_of)
+    settings = default_settings()
+
+    def checked(dataset: str, path: Path, side: Literal["agency", "list"]) -> pl.DataFrame:
+        raw = read_dataset(path, dataset)
+        return validate(
+            dataset, raw, run_id=out.name, settings=settings.contracts, side=side, run_date=as_of
+        ).clean
+
+    records = checked("hotel_booking", out / "agencies/hotel_booking.parquet", "agency")
+    entries = checked("dishonest_list", out / "lists/snapshot.parquet", "list")
+    roles = agency_settings(settings, "hotel_booking").roles
+    return query_parties(records, roles), list_parties(entries)

@@ -9,23 +9,17 @@ list party only when its name, age and gender could reach the review threshold a
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
 
-from data_contracts import validate
 from matching import link
 from matching.blocking import BlockingRules, candidate_pairs
 from matching.config import MatchThresholds
 from matching.link import prepare
 from matching.model import load_default
-from matching.parties import list_parties, query_parties
 from matching.scoring import name_frequencies, name_reach
-from pipelines.ingest import read_dataset
-from pipelines.settings import agency_settings, default_settings
-from pipelines.synth import generate
-from tests.matching_helpers import AS_OF, listed, query, rid
+from tests.matching_helpers import AS_OF, hotel_world_parties, listed, query, rid
 
 WORLD_DATE = date(2025, 6, 30)
 ZHANG = rid("11010519850101231")
@@ -75,25 +69,7 @@ def test_name_reach_bounds_the_score_of_unnumbered_parties() -> None:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[pl.DataFrame, pl.DataFrame]:
-    out: Path = tmp_path_factory.mktemp("pruning")
-    generate(out, 4000, 23, formats="parquet", as_of=WORLD_DATE)
-    settings = default_settings()
-
-    def checked(dataset: str, path: Path, side: str) -> pl.DataFrame:
-        raw = read_dataset(path, dataset)
-        return validate(
-            dataset,
-            raw,
-            run_id="pruning",
-            settings=settings.contracts,
-            side=side,  # type: ignore[arg-type]
-            run_date=WORLD_DATE,
-        ).clean
-
-    records = checked("hotel_booking", out / "agencies/hotel_booking.parquet", "agency")
-    entries = checked("dishonest_list", out / "lists/snapshot.parquet", "list")
-    roles = agency_settings(settings, "hotel_booking").roles
-    return query_parties(records, roles), list_parties(entries)
+    return hotel_world_parties(tmp_path_factory.mktemp("pruning"), 4000, 23, WORLD_DATE)
 
 
 def test_pruned_blocking_finds_the_same_hits(world: tuple[pl.DataFrame, pl.DataFrame]) -> None:

@@ -10,13 +10,11 @@ from __future__ import annotations
 import json
 import math
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
-from data_contracts import validate
 from matching import link
 from matching.comparison_level import ComparisonLevel, ComparisonSpec, Evidence
 from matching.comparison_library import DECLARED, NAME
@@ -26,12 +24,8 @@ from matching.explain import explain_row
 from matching.id_comparison import ID, IdChance
 from matching.link import prepare
 from matching.model import MatchModel
-from matching.parties import list_parties, query_parties
 from matching.training import estimate_model, gammas_for
-from pipelines.ingest import read_dataset
-from pipelines.settings import agency_settings, default_settings
-from pipelines.synth import generate
-from tests.matching_helpers import AS_OF, THRESHOLDS, listed, query, rid
+from tests.matching_helpers import AS_OF, THRESHOLDS, hotel_world_parties, listed, query, rid
 
 REORDERED = ComparisonLevel(
     "reordered",
@@ -80,25 +74,7 @@ def test_the_declared_level_is_scored_and_explained() -> None:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[pl.DataFrame, pl.DataFrame]:
-    out: Path = tmp_path_factory.mktemp("levels")
-    generate(out, 2000, 29, formats="parquet", as_of=WORLD_DATE)
-    settings = default_settings()
-
-    def checked(dataset: str, path: Path, side: str) -> pl.DataFrame:
-        raw = read_dataset(path, dataset)
-        return validate(
-            dataset,
-            raw,
-            run_id="levels",
-            settings=settings.contracts,
-            side=side,  # type: ignore[arg-type]
-            run_date=WORLD_DATE,
-        ).clean
-
-    records = checked("hotel_booking", out / "agencies/hotel_booking.parquet", "agency")
-    entries = checked("dishonest_list", out / "lists/snapshot.parquet", "list")
-    roles = agency_settings(settings, "hotel_booking").roles
-    return query_parties(records, roles), list_parties(entries)
+    return hotel_world_parties(tmp_path_factory.mktemp("levels"), 2000, 29, WORLD_DATE)
 
 
 def test_the_declared_level_is_estimated(world: tuple[pl.DataFrame, pl.DataFrame]) -> None:
