@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli.app import app
+from pipelines.synth import generate
 
 
 def cli_sweep(world: Path, out: Path, night: str, warehouse: Path, review_db: Path) -> Path:
@@ -25,3 +28,10 @@ def cli_sweep(world: Path, out: Path, night: str, warehouse: Path, review_db: Pa
 def hit_rows(out: Path) -> list[dict[str, str]]:
     with (out / "hits.csv").open(encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
+
+
+def generated_world(factory: pytest.TempPathFactory, **options: Any) -> Path:
+    """A world of `pipelines.synth.generate(out, **options)` in a fresh temporary folder."""
+    out = factory.mktemp("world")
+    generate(out, **options)
+    return out

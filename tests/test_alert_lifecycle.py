@@ -21,7 +21,7 @@ from pipelines.sanctions.alerts import alerts_of
 from pipelines.storage.warehouse import Warehouse
 from pipelines.workbench.app import create_app
 from pipelines.workbench.settings import WorkbenchSettings
-from tests.sweep_helpers import cli_sweep, hit_rows
+from tests.sweep_helpers import cli_sweep, generated_world, hit_rows
 
 AGENCY = "hotel_booking"
 # The eve of National Day 2025: a one-working-day deadline falls on 9 October, after the holiday.
@@ -31,11 +31,7 @@ PASSWORD = "correct-horse-battery"
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipelines.synth import generate
-
-    out = tmp_path_factory.mktemp("world")
-    generate(out, size=2500, seed=5, formats="csv")
-    return out
+    return generated_world(tmp_path_factory, size=2500, seed=5, formats="csv")
 
 
 def _sweep(world: Path, base: Path, night: str) -> list[dict[str, str]]:

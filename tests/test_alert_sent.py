@@ -18,6 +18,7 @@ from pipelines.sanctions.alerts import STATUS_ZH, alerts_of
 from pipelines.settings import default_settings
 from pipelines.storage.warehouse import Warehouse
 from pipelines.sweep.run import SweepRequest, SweepResult, run_sweep
+from tests.sweep_helpers import generated_world
 
 AGENCY = "hotel_booking"
 NIGHT = date(2026, 11, 20)
@@ -25,11 +26,7 @@ NIGHT = date(2026, 11, 20)
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipelines.synth import generate
-
-    out = tmp_path_factory.mktemp("world")
-    generate(out, size=1500, seed=5, formats="csv")
-    return out
+    return generated_world(tmp_path_factory, size=1500, seed=5, formats="csv")
 
 
 def _sweep(world: Path, base: Path) -> SweepResult:

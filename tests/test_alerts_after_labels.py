@@ -22,7 +22,7 @@ from pipelines.sanctions.alert_lifecycle import OPEN, transitions_of
 from pipelines.sanctions.alerts import alerts_of
 from pipelines.settings import DEFAULT_SETTINGS
 from pipelines.storage.warehouse import Warehouse
-from tests.sweep_helpers import cli_sweep
+from tests.sweep_helpers import cli_sweep, generated_world
 
 AGENCY = "hotel_booking"
 NIGHT_1, NIGHT_2 = "2025-07-01", "2025-07-02"
@@ -31,11 +31,7 @@ ANALYST = User("analyst1", Role.ANALYST)
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipelines.synth import generate
-
-    out = tmp_path_factory.mktemp("world")
-    generate(out, size=2500, seed=5, formats="csv")
-    return out
+    return generated_world(tmp_path_factory, size=2500, seed=5, formats="csv")
 
 
 @pytest.fixture()

@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.review.models import Decision, QueueFilter, Role, User
 from pipelines.review.store import ReviewStore
-from tests.sweep_helpers import cli_sweep, hit_rows
+from tests.sweep_helpers import cli_sweep, generated_world, hit_rows
 
 NIGHT_1, NIGHT_2 = "2025-07-01", "2025-07-02"
 ANALYST = User("analyst1", Role.ANALYST)
@@ -21,11 +21,7 @@ ANALYST = User("analyst1", Role.ANALYST)
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipelines.synth import generate
-
-    out = tmp_path_factory.mktemp("world")
-    generate(out, size=2500, seed=5, formats="csv")
-    return out
+    return generated_world(tmp_path_factory, size=2500, seed=5, formats="csv")
 
 
 def _sweep(world: Path, out: Path, night: str, wh: Path, review: Path) -> list[dict[str, str]]:

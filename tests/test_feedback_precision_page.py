@@ -20,6 +20,7 @@ from pipelines.settings import default_settings
 from pipelines.sweep.run import SweepRequest, run_sweep
 from pipelines.workbench.app import create_app
 from pipelines.workbench.settings import WorkbenchSettings
+from tests.sweep_helpers import generated_world
 from tests.test_feedback_refine import calibrated, labelled_store
 from tests.test_workbench_http import PASSWORD, login
 from tests.workbench_fixtures import AGENCY, OTHER_AGENCY
@@ -122,11 +123,7 @@ def test_agencies_without_a_recorded_sweep_fall_back_and_say_so(tmp_path: Path) 
 
 @pytest.fixture(scope="module")
 def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipelines.synth import generate
-
-    out = tmp_path_factory.mktemp("world")
-    generate(out, size=600, seed=5, formats="csv")
-    return out
+    return generated_world(tmp_path_factory, size=600, seed=5, formats="csv")
 
 
 def _hotel_sweep(world: Path, out: Path, review_db: Path) -> dict:

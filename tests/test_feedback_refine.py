@@ -23,17 +23,14 @@ from pipelines.review.feedback import base_model, feedback_from_labels, sweep_mo
 from pipelines.review.models import Decision, QueueFilter
 from pipelines.review.store import ReviewStore
 from pipelines.settings import Settings, default_settings
+from tests.sweep_helpers import generated_world
 from tests.test_feedback_loop import ANALYST, NIGHT_1, NIGHT_2, _sweep
 from tests.workbench_fixtures import AGENCY, hit, hits_frame
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipelines.synth import generate
-
-    out = tmp_path_factory.mktemp("world")
-    generate(out, size=2500, seed=5, formats="csv")
-    return out
+    return generated_world(tmp_path_factory, size=2500, seed=5, formats="csv")
 
 
 def _shares(gammas: pl.DataFrame, field: str) -> np.ndarray:

@@ -15,16 +15,14 @@ from pipelines.ingest.listing import list_files
 from pipelines.ingest.sources import load_list_files
 from pipelines.settings import default_settings
 from pipelines.storage.warehouse import Warehouse
+from tests.sweep_helpers import generated_world
 
 RUN_DATE = "2026-11-20"
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipelines.synth import generate
-
-    out = tmp_path_factory.mktemp("world")
-    generate(out, size=800, seed=5, formats="csv")
+    out = generated_world(tmp_path_factory, size=800, seed=5, formats="csv")
     # a delta row without an entry id, so the list side has a rejected row to remember
     delta = list_files(out / "lists")[1]
     lines = delta.read_text(encoding="utf-8").splitlines()

@@ -23,17 +23,14 @@ from pipelines.ingest.listing import apply_list, current_entries
 from pipelines.settings import default_settings
 from pipelines.storage.warehouse import Warehouse
 from pipelines.sweep.run import SweepRequest, run_sweep
+from tests.sweep_helpers import generated_world
 
 NIGHT1, NIGHT2 = date(2026, 11, 20), date(2026, 11, 23)
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipelines.synth import generate
-
-    out = tmp_path_factory.mktemp("world")
-    generate(out, size=300, seed=5)
-    return out
+    return generated_world(tmp_path_factory, size=300, seed=5)
 
 
 def _lists(root: Path) -> list[Path]:

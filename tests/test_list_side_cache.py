@@ -21,6 +21,7 @@ from matching.parties import list_parties, query_parties
 from pipelines.cli.app import app
 from pipelines.settings import agency_settings, default_settings
 from pipelines.sweep.list_side_cache import ListSideStore, night_list_side
+from tests.sweep_helpers import generated_world
 
 NIGHT = date(2026, 11, 20)
 AGENCIES = ("hotel_booking", "subsidy_application")
@@ -28,11 +29,7 @@ AGENCIES = ("hotel_booking", "subsidy_application")
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipelines.synth import generate
-
-    out = tmp_path_factory.mktemp("world")
-    generate(out, size=1200, seed=5, formats="csv")
-    return out
+    return generated_world(tmp_path_factory, size=1200, seed=5, formats="csv")
 
 
 @pytest.fixture(scope="module")

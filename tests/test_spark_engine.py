@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli.app import app
+from tests.sweep_helpers import generated_world
 
 RUN_DATE = "2026-11-20"
 AGENCIES = ("hotel_booking", "school_enrollment")
@@ -16,11 +17,7 @@ AGENCIES = ("hotel_booking", "school_enrollment")
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipelines.synth import generate
-
-    out = tmp_path_factory.mktemp("world")
-    generate(out, size=1200, seed=13)
-    return out
+    return generated_world(tmp_path_factory, size=1200, seed=13)
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 from pipelines.runtime.faults import KILL_ENV, KILLED_EXIT
+from tests.sweep_helpers import generated_world
 
 NIGHT = "2026-11-20"
 KILL_POINTS = ("after_lists", "after_alerts", "before_record", "mid_publish")
@@ -35,11 +36,7 @@ VOLATILE = {"duration_s", "stage_s", "peak_rss_mb", "peak_rss_after_stage_mb", "
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipelines.synth import generate
-
-    out = tmp_path_factory.mktemp("world")
-    generate(out, size=150, seed=3)
-    return out
+    return generated_world(tmp_path_factory, size=150, seed=3)
 
 
 def _sweep(

@@ -29,6 +29,7 @@ from matching.calibrate import (
 from matching.config import MatchCalibration, MatchThresholds
 from pipelines.settings import DEFAULT_SETTINGS, Settings, default_settings, load_settings
 from pipelines.sweep.run import SweepRequest, run_sweep
+from tests.sweep_helpers import generated_world
 from tests.test_feedback_refine import labelled_store
 
 NIGHT = date(2025, 7, 1)
@@ -36,11 +37,7 @@ NIGHT = date(2025, 7, 1)
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipelines.synth import generate
-
-    out = tmp_path_factory.mktemp("world")
-    generate(out, size=2500, seed=5, formats="csv")
-    return out
+    return generated_world(tmp_path_factory, size=2500, seed=5, formats="csv")
 
 
 def settings_with(thresholds: dict[str, Any] | None = None, **calibration: Any) -> Settings:
