@@ -1,8 +1,7 @@
 """The desk's in-memory list index: the nightly matcher's own list side, built once per version.
 
-Nothing here matches: list features (`matching.link.list_features`), name frequencies and
-`name_reach` (`matching.scoring`), blocking keys (`matching.blocking.list_block_keys`) are the
-sweep's, computed once. What the index adds is a sorted key array, so one record's keys
+Nothing here matches: the list side (features, name frequencies and `name_reach`, blocking
+keys) is the sweep's own `matching.list_side.build_list_side`, computed once. What the index adds is a sorted key array, so one record's keys
 (`matching.blocking.query_block_keys`) are found by binary search instead of a join over every
 list key, and per-row name counts, so scoring one record joins a handful of frequencies instead
 of a million. Scoring and deciding are `matching.pairs.score_in_chunks` and
@@ -18,21 +17,21 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from matching.blocking import BlockingRules, list_block_keys, pairs_from_found, query_block_keys
+from matching.blocking import BlockingRules, pairs_from_found, query_block_keys
 from matching.calibrate import ThresholdRule
 from matching.config import MatchThresholds
 from matching.link import (
     HIT_COLUMNS,
     can_hit,
     decide_hits,
-    list_features,
     lowest_review,
     query_features,
 )
+from matching.list_side import build_list_side
 from matching.model import MatchModel
 from matching.pairs import confirmed_pairs, score_in_chunks, with_confirmed
 from matching.parties import list_parties
-from matching.scoring import NameFrequencies, name_frequencies, name_reach
+from matching.scoring import NameFrequencies
 
 
 @dataclass(frozen=True)
@@ -79,11 +78,9 @@ def build_index(
     """Everything the list side of a sweep computes, once; keys sorted for binary search."""
     started = time.perf_counter()
     floor = lowest_review(rule)
-    lf = list_features(list_parties(entries), as_of)
-    freqs = name_frequencies(lf, model)
-    lf = lf.with_columns(name_reach(lf, model, freqs, floor))
-    listed = list_block_keys(lf, as_of, BlockingRules())
-    ordered = listed.keys.sort("key")
+    side = build_list_side(list_parties(entries), model, floor, as_of, BlockingRules())
+    lf, freqs = side.features, side.freqs
+    ordered = side.keys.keys.sort("key")
     tf_rows = (
         lf.select(pl.col("norm").alias("norm_l"), pl.col("py").alias("py_l"))
         .join(freqs.norm, on="norm_l", how="left", maintain_order="left")
