@@ -136,3 +136,9 @@ class MatchCalibration(ConfigModel):
         gt=0,
         description="Pseudo-labels the packaged m/u parameters count as when labels refine them.",
     )
+
+FEW_ROWS = 8
+"""Frames of at most this many rows (the screening desk's single records) take the row-at-a-time
+path of a step, where one exists: polars pays a fixed cost per expression (regex compilation,
+literal lists, plan building) that outweighs the work on a handful of rows. Each such path is
+held equal to the columnar one by property tests."""
