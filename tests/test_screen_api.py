@@ -263,6 +263,7 @@ def test_desk_agrees_with_the_nightly_sweep(world: World, agency: str) -> None:
         for h in res["hits"]
         if h["intercept"]
     }
+    world.service.desk.deliveries.flush()  # written behind the answers, in moments
     ledger = Warehouse(world.home / "warehouse.duckdb").query(
         "SELECT alert_id FROM alerts WHERE agency = ?", [agency]
     )
@@ -350,6 +351,7 @@ def test_desk_reviews_queue_at_once_and_the_night_raises_no_alert_twice(world: W
     reviewed = {rid for rid, h in hits if h["match_decision"] == "review"}
     desk_alerts = {h["alert_id"] for _, h in hits if h["intercept"]}
     assert reviewed and desk_alerts
+    world.service.desk.deliveries.flush()  # written behind the answer, in moments
     with world.service.desk.stores:  # the service's poll reads the same file
         store = ReviewStore(world.home / "review.duckdb")
         items = store.queue(QueueFilter(agency=agency), limit=10_000)

@@ -93,7 +93,7 @@ def build_service(
         source = ListSource(wh, settings, review_db, run_date)
     store = ScreenStore(store_path(root, settings.screen.store))
     return ScreenService(
-        desk=Desk(settings, source, review_db),
+        desk=Desk(settings, source, review_db, store_path(root, settings.screen.journal)),
         store=store,
         access=Access(store, settings.screen),
         poll_s=settings.screen.poll_s,

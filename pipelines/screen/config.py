@@ -36,3 +36,10 @@ class ScreenSettings(ConfigModel):
         default="screen.sqlite",
         description="SQLite file under the home folder holding API key hashes and the query audit.",
     )
+    journal: str = Field(
+        default="screen_journal",
+        description=(
+            "Folder under the home folder where the desk journals each intercept and review "
+            "before a writer thread puts it into the alerts ledger and the analysts' queue."
+        ),
+    )

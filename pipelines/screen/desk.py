@@ -25,6 +25,7 @@ from matching.calibrate import choose_thresholds
 from matching.config import MatchThresholds
 from matching.parties import query_parties
 from pipelines.runtime.workdays import add_working_days
+from pipelines.screen.deliveries import Deliveries, Delivery
 from pipelines.screen.index import ListIndex, confirmed_rows, entries_of, match_parties
 from pipelines.screen.records import records_frame
 from pipelines.screen.source import ListSource
@@ -54,10 +55,13 @@ class Screened:
 class Desk:
     """Holds the current index (swapped whole, never edited) and answers screening requests."""
 
-    def __init__(self, settings: Settings, source: ListSource, review_db: Path | None) -> None:
+    def __init__(
+        self, settings: Settings, source: ListSource, review_db: Path | None, journal: Path
+    ) -> None:
         self.settings = settings
         self.source = source
         self.review_db = review_db
+        self.deliveries = Deliveries(journal, self._write)
         self._index: ListIndex | None = None
         self._judged = Judgements()
         # one visit at a time to the warehouse and the review store from this process: DuckDB
@@ -182,29 +186,39 @@ class Desk:
     def _deliver(
         self, index: ListIndex, agency: str, ruled: pl.DataFrame, records: pl.DataFrame
     ) -> None:
-        """Intercepts into the alerts ledger, reviews into the analysts' queue, at once."""
+        """Intercepts and reviews journalled now, in the ledger and the queue moments later."""
         if ruled.is_empty():
             return
+        entries = entries_of(index, ruled["entry_id"].to_list())
+        self.deliveries.put(Delivery(agency, index.as_of, ruled, records, entries))
+
+    def _write(self, delivery: Delivery) -> None:
+        """One journalled delivery into the alerts ledger and the analysts' queue."""
         from pipelines.sanctions.alerts import sync_alerts
         from pipelines.sweep.screening import review_payload
 
+        ruled = delivery.ruled
         intercepts = ruled.filter(pl.col("intercept"))
         reviews = ruled.filter(pl.col("match_decision") == "review")
         with self.stores:
             if intercepts.height:
                 sync_alerts(
                     self.source.warehouse,
-                    agency,
-                    index.as_of,
+                    delivery.agency,
+                    delivery.as_of,
                     intercepts,
                     set(self._judged.suppressed),
                 )
             if reviews.height and self.review_db is not None:
                 from pipelines.review.sweep_side import SweepReview
 
-                entries = entries_of(index, reviews["entry_id"].to_list())
+                entries = delivery.entries.filter(
+                    pl.col("entry_id").is_in(reviews["entry_id"].unique().implode())
+                )
                 SweepReview(self.review_db).push_review_items(
-                    agency, index.as_of, review_payload(ruled, records, entries)
+                    delivery.agency,
+                    delivery.as_of,
+                    review_payload(ruled, delivery.records, entries),
                 )
 
 

@@ -29,6 +29,7 @@ class ScreenService:
     def start(self) -> None:
         """Build the first index now, then poll in a background thread."""
         self.desk.refresh()
+        self.desk.deliveries.start()  # what a killed process journalled goes in before serving
         self.ready.set()
         self._thread = threading.Thread(target=self._poll, name="screen-poll", daemon=True)
         self._thread.start()
@@ -49,6 +50,7 @@ class ScreenService:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self.desk.deliveries.stop()
         self.store.close()
 
 
