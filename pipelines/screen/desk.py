@@ -175,7 +175,7 @@ class Desk:
         from pipelines.sanctions.rules import apply_rule
         from pipelines.sweep.screening import apply_decisions, enrich_hits
 
-        kept = apply_decisions(hits, set(judged.suppressed), set(judged.confirmed))
+        kept = apply_decisions(hits, judged.suppressed, judged.confirmed)
         entries = entries_of(index, kept["entry_id"].to_list())
         ruled = apply_rule(kept, records, entries, agency_settings(self.settings, agency))
         enriched = enrich_hits(ruled, records, entries, query, agency)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from matching.config import FEW_ROWS
 from matching.vocab import MatchDecision
 from pipelines.runtime.stage_clock import StageClock
 from pipelines.settings import Settings
@@ -40,6 +41,16 @@ def apply_decisions(
     """Drop analyst-rejected pairs and promote analyst-confirmed ones to `match`."""
     if hits.is_empty():
         return hits
+    if hits.height <= FEW_ROWS and not any(
+        k in suppressed or k in confirmed for k in hits["pair_key"].to_list()
+    ):
+        return hits  # the desk's few hits, none judged: the columnar steps would change nothing
+    return _columnar_decisions(hits, suppressed, confirmed)
+
+
+def _columnar_decisions(
+    hits: pl.DataFrame, suppressed: Collection[str], confirmed: Collection[str]
+) -> pl.DataFrame:
     kept = hits.filter(~pl.col("pair_key").is_in(list(suppressed)))
     return kept.with_columns(
         pl.when(pl.col("pair_key").is_in(list(confirmed)))
