@@ -75,7 +75,7 @@ def test_a_delivery_the_writer_could_not_write_is_replayed_by_the_next_start(
     first.stop()  # stopping ends the retries; the delivery stays journalled
     assert len(list((tmp_path / "journal").glob("d-*"))) == 1
     # a process killed while journalling leaves a tmp- folder: never answered, never written
-    (tmp_path / "journal" / "tmp-2026-03-02-dead").mkdir()
+    (tmp_path / "journal" / "tmp-2026-03-02-dead").write_bytes(b"\x10\x00")
 
     replayed: list[Delivery] = []
     second = Deliveries(tmp_path / "journal", replayed.append)

@@ -4,18 +4,21 @@ journalled at once and written behind the answer.
 A ledger write is a DuckDB transaction of a few statements (tens of milliseconds): paid inside
 the request it would be most of an intercept's answer time, while the person at the counter
 waits for the decision, not for the bookkeeping. So the request thread only journals what it
-decided (Arrow IPC files in one folder per delivery, made visible by a rename, so a half-written
-delivery is never read) and a writer thread moves each journalled delivery into the ledger and
-the queue, then deletes it. A process killed in between leaves the folder behind; the next
-start replays it before serving, and the ledger's stable alert ids make a replay (or the night
-raising the same alert) an update, never a second alert.
+decided (one file per delivery: a JSON header, then each frame as an Arrow IPC stream; made
+visible by a rename, so a half-written delivery is never read) and a writer thread moves each
+journalled delivery into the ledger and the queue, then deletes it. A process killed in between
+leaves the file behind; the next start replays it before serving, and the ledger's stable alert
+ids make a replay (or the night raising the same alert) an update, never a second alert.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import logging
+import os
 import queue
-import shutil
+import struct
 import threading
 import uuid
 from collections.abc import Callable
@@ -66,20 +69,29 @@ class Deliveries:
         for leftover in sorted(p for p in self.journal.iterdir() if p.name.startswith("d-")):
             self._apply(leftover)
         for partial in self.journal.glob("tmp-*"):  # killed while journalling: never answered
-            shutil.rmtree(partial, ignore_errors=True)
+            partial.unlink(missing_ok=True)
         self._thread = threading.Thread(target=self._run, name="desk-deliveries", daemon=True)
         self._thread.start()
 
     def put(self, delivery: Delivery) -> None:
         """Journal `delivery` (durable against a killed process once this returns)."""
         name = f"{delivery.as_of.isoformat()}-{uuid.uuid4().hex}"
+        frames = [_ipc(getattr(delivery, f)) for f in _FRAMES]
+        head = json.dumps(
+            {
+                "agency": delivery.agency,
+                "as_of": delivery.as_of.isoformat(),
+                "frames": [len(b) for b in frames],
+            }
+        ).encode()
         tmp = self.journal / f"tmp-{name}"
-        tmp.mkdir()
-        for frame in _FRAMES:
-            getattr(delivery, frame).write_ipc(tmp / f"{frame}.arrow")
-        (tmp / "agency").write_text(delivery.agency, encoding="utf-8")
+        with open(tmp, "wb") as out:
+            out.write(struct.pack("<Q", len(head)))
+            out.write(head)
+            for b in frames:
+                out.write(b)
         done = self.journal / f"d-{name}"
-        tmp.rename(done)
+        os.replace(tmp, done)
         if self._thread is None:  # not started (a desk used without its service): write now
             self._apply(done)
         else:
@@ -109,14 +121,31 @@ class Deliveries:
             finally:
                 self._queue.task_done()
 
-    def _apply(self, folder: Path) -> bool:
+    def _apply(self, path: Path) -> bool:
         try:
-            frames = {f: pl.read_ipc(folder / f"{f}.arrow") for f in _FRAMES}
-            agency = (folder / "agency").read_text(encoding="utf-8")
-            as_of = date.fromisoformat(folder.name[2:12])
-            self._write(Delivery(agency, as_of, **frames))
-        except Exception as exc:  # kept in the journal: the next start (or the night) retries
-            log.warning("desk delivery %s kept for retry: %s", folder.name, type(exc).__name__)
+            delivery = _read(path)
+            self._write(delivery)
+        except Exception as exc:  # kept in the journal: a later attempt (or the night) retries
+            log.warning("desk delivery %s kept for retry: %s", path.name, type(exc).__name__)
             return False
-        shutil.rmtree(folder, ignore_errors=True)
+        path.unlink(missing_ok=True)
         return True
+
+
+def _ipc(frame: pl.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.write_ipc_stream(buf)
+    return buf.getvalue()
+
+
+def _read(path: Path) -> Delivery:
+    """A journalled delivery back as it was put."""
+    data = path.read_bytes()
+    (size,) = struct.unpack_from("<Q", data)
+    head = json.loads(data[8 : 8 + size])
+    at = 8 + size
+    frames = {}
+    for frame, length in zip(_FRAMES, head["frames"], strict=True):
+        frames[frame] = pl.read_ipc_stream(io.BytesIO(data[at : at + length]))
+        at += length
+    return Delivery(head["agency"], date.fromisoformat(head["as_of"]), **frames)
