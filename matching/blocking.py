@@ -257,11 +257,12 @@ def _query_key_columns(with_reach: bool) -> tuple[pl.Expr, ...]:
 def query_block_keys(qf: pl.DataFrame, rules: BlockingRules | None = None) -> pl.DataFrame:
     """The query side's keys (`qi, key, rule, need`), the counterpart of `list_block_keys`.
 
-    Built wide (one text column per key, `_query_key_columns`) and unpivoted, in one plan: the
-    desk computes this for a single record per request, where the cost is the number of polars
-    steps, not the rows. Rows come per party, not per key family; pairs do not depend on order.
-    A frame of at most `FEW_ROWS` rows (the desk's record) takes the row-at-a-time path,
-    `matching.blocking_few.query_keys_few`, which gives the same frame.
+        Built wide (one text column per key, `_query_key_columns`) and unpivoted, in one plan: the
+        desk computes this for a single record per request, where the cost is the number of polars
+        steps, not the rows. Row order follows polars' chunking of the wide frame (party by party or
+    key column by key column); pairs do not depend on it.
+        A frame of at most `FEW_ROWS` rows (the desk's record) takes the row-at-a-time path,
+        `matching.blocking_few.query_keys_few`, which gives the same frame.
     """
     rules = rules or BlockingRules()
     if qf.height <= FEW_ROWS:

@@ -98,7 +98,9 @@ def _rows(frame: pl.DataFrame, columns: list[str]) -> list[Row]:
 
 
 def query_keys_few(qf: pl.DataFrame, rules: BlockingRules) -> pl.DataFrame:
-    """`matching.blocking.query_block_keys` row by row: per party, its keys in column order."""
+    """`matching.blocking.query_block_keys` row by row: party by party, each party's keys in
+    key-column order (the columnar unpivot's order depends on polars' chunking of the wide frame;
+    keys are a set to every caller, and one party's come out in the same order either way)."""
     with_reach = "name_reach" in qf.columns
     columns = ["qi", "party_type", "pid", "pid_kind", "year", *ORG_KEY_COLUMNS.values()]
     columns += [*QUERY_YEAR_RULES.values(), BARE_NAME_COLUMN] + ["name_reach"] * with_reach
