@@ -74,5 +74,5 @@ def with_confirmed_few(pairs: pl.DataFrame, confirmed: pl.DataFrame) -> pl.DataF
             extra = {"qi": qi, "li": li, "by_id": False, "by_name": False, "forced": True}
             rows += [tuple(extra[c] for c in columns)] * times
     rows.sort(key=lambda r: (r[at_qi], r[at_li]))
-    schema = {**pairs.schema, "forced": pl.Boolean}
+    schema = pl.Schema({**pairs.schema, "forced": pl.Boolean()})
     return pl.DataFrame(rows, schema=schema, orient="row")
