@@ -133,6 +133,32 @@ def test_query_keys_with_name_reach_equal_columnar(qf: pl.DataFrame, data: st.Da
     _same_keys(qf, blocking.BlockingRules())
 
 
+TEXT = st.one_of(st.none(), st.text("0123456789X*+-１２ 张wei|?", max_size=20))
+PID_TEXT = st.one_of(TEXT, st.sampled_from(RENAMED).map(lambda r: r + "19850312231X"))
+
+
+@st.composite
+def feature_rows(draw: st.DrawFn) -> dict[str, Any]:
+    """A feature row with values `query_features` never makes (short, signed, full-width or
+    starred numbers, unknown party types): the two paths must still agree on them."""
+    return {
+        "party_type": draw(st.sampled_from(("person", "org", "other", None))),
+        "pid": draw(PID_TEXT),
+        "pid_kind": draw(st.sampled_from(("full", "bad_check", "masked", None))),
+        "year": draw(st.one_of(st.none(), st.integers(-5, 2100))),
+        **{column: draw(TEXT) for column in ("org_code", "norm", "parent", "py", "fold")},
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(feature_rows(), min_size=1, max_size=FEW_ROWS), st.booleans())
+def test_query_keys_equal_on_any_feature_values(rows: list[dict[str, Any]], numbered: bool) -> None:
+    schema = {"party_type": pl.String, "pid": pl.String, "pid_kind": pl.String, "year": pl.Int32}
+    schema |= dict.fromkeys(("org_code", "norm", "parent", "py", "fold"), pl.String)
+    qf = pl.DataFrame(rows, schema=schema).with_row_index("qi")
+    _same_keys(qf, blocking.BlockingRules(name_keys_for_numbered=numbered))
+
+
 def test_every_declared_key_rule_is_made_by_the_few_row_path() -> None:
     """The hard rows above reach every key column (so the equality is not vacuous)."""
     recoded = rid(f"{RENAMED[0]}19850312231")
