@@ -29,10 +29,12 @@ from matching.block_rules import (
 )
 from matching.regions import renamed_codes
 
-FEW_KEY_MATCHES = 4096
-"""Key matches up to which `pairs_from_found` goes row at a time. One desk record meets a few
-dozen list keys (name blocks are capped at `max_block`); the loop costs about a microsecond a
-match, the columnar group-by a fixed millisecond or two, so the loop wins well past a record."""
+FEW_KEY_MATCHES = 512
+"""Key matches (or pairs) up to which `pairs_from_found` and `with_confirmed` go row at a time.
+One desk record meets a few dozen list keys (name blocks are capped at `max_block`). The loop
+costs about a microsecond a row, the columnar group-by or joins about a millisecond whatever the
+size; they cross near a thousand rows (measured by `bench/bench_desk_blocking.py`'s steps), so
+half of that keeps the loop the cheaper one."""
 
 Row = dict[str, Any]
 
