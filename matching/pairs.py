@@ -11,13 +11,14 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from matching.blocking_few import FEW_KEY_MATCHES
 from matching.calibrate import pair_probabilities
 from matching.comparisons import compare
 from matching.config import FEW_ROWS
 from matching.explain import identity_digest
 from matching.model import MatchModel
 from matching.pair_frame import pair_frame
-from matching.pairs_few import FEW_KEY_MATCHES, confirmed_pairs_few, with_confirmed_few
+from matching.pairs_few import confirmed_pairs_few, with_confirmed_few
 from matching.scoring import NameFrequencies, score
 
 PAIR_CHUNK = 1_000_000
