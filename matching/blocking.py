@@ -10,86 +10,34 @@ and a 张伟 block would only flood analysts).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
 import numpy as np
 import polars as pl
 
+from matching.block_rules import (
+    ACROSS_CITY_FAMILIES,
+    BARE_NAME_COLUMN,
+    BARE_NAME_RULE,
+    ID_KEY_FAMILIES,
+    ID_RULES,
+    NO_YEAR,
+    ORG_KEY_COLUMNS,
+    QUERY_YEAR_RULES,
+    SEGMENTS,
+    BlockingRules,
+    BlockingStats,
+)
+from matching.blocking_few import FEW_KEY_MATCHES, pairs_few, query_keys_few
+from matching.config import FEW_ROWS
 from matching.regions import renamed_codes
-
-SEGMENTS: dict[str, tuple[int, int]] = {
-    "province": (0, 2),
-    "region": (0, 6),
-    "city": (0, 4),
-    "birth": (6, 14),
-    "year": (6, 10),
-    "seq": (14, 17),
-    "check": (17, 18),
-}
-"""Positions of each part of an 18-char resident ID (legacy numbers are laid out as 18 first)."""
-
-ID_KEY_FAMILIES: dict[str, tuple[str, ...]] = {
-    "id": ("region", "birth", "seq", "check"),
-    "region_birth": ("region", "birth"),
-    "region_seq": ("region", "seq"),
-    "r4_last4": ("city", "seq", "check"),
-    "birth_last4": ("birth", "seq", "check"),
-    "year_last4": ("year", "seq", "check"),
-    "r4_year_seq": ("city", "year", "seq"),
-    "birth_seq": ("birth", "seq"),
-    "p2_year_seq": ("province", "year", "seq"),
-    "p2_birth": ("province", "birth"),
-}
-"""Identifier blocking keys, declared by the ID parts they are made of.
-
-A key is built for a number exactly when every part it needs is visible, so whatever layout a
-publisher masks with, each key family whose parts survive the mask still meets the full number:
-`11010519850312****` meets it by region + birth date, `3302**********0016` by city + last four,
-`110105********2315` by region + sequence. Keys that leave out the region or the check char
-(`birth_seq`, `r4_year_seq`, and the province-wide `p2_year_seq`, `p2_birth` for a re-code under
-another city prefix, which stays inside its province) meet a person whose district was re-coded,
-since a re-code changes the region digits and with them the check char.
-"""
-
-ID_RULES = frozenset({*ID_KEY_FAMILIES, "org_code"})
-"""Blocking keys built from identifiers (the rest are name keys)."""
-
-
-@dataclass(frozen=True)
-class BlockingRules:
-    """Blocking settings; defaults keep recall on every quirk of docs/domain.md, pairs bounded."""
-
-    max_block: int = 50
-    """Largest list-side block for name-only keys (larger ones are skipped, counted in stats)."""
-    age_slack: int = 0
-    """Extra birth years tried either side when only an age is published (the age stated on
-    `age_on` already allows two years: before and after that year's birthday)."""
-    name_keys_for_numbered: bool = False
-    """Also pair by name sound + birth year persons who both carry a checksum-valid (or masked)
-    resident ID. Screening does not need these pairs: the identifier keys already meet such a
-    person, and two valid numbers that differ are two people (a typing slip fails the check
-    char, and then the name keys are used). EM estimation sets it, because pairs met by name
-    are what teach the ID comparison's m probabilities."""
-
-
-@dataclass
-class BlockingStats:
-    """Candidate pairs found per key, and name-only blocks skipped as too common."""
-
-    pairs_by_key: dict[str, int] = field(default_factory=dict)
-    skipped_blocks: int = 0
 
 
 def _segment(pid: pl.Expr, part: str) -> pl.Expr:
     start, stop = SEGMENTS[part]
     return pid.str.slice(start, stop - start)
-
-
-ACROSS_CITY_FAMILIES = frozenset({"p2_year_seq", "p2_birth"})
-"""Province-wide keys: built only for a region code the history renamed (it has a predecessor or
-successor under its own place name), the only codes a re-code across city prefixes can join."""
 
 
 def _renamed_region(pid: pl.Expr) -> pl.Expr:
@@ -121,11 +69,7 @@ def id_blockable(pid: pl.Expr) -> pl.Expr:
     return pl.any_horizontal(k.is_not_null() for k in id_keys(pid).values()).fill_null(False)
 
 
-_ORG_KEYS = {
-    "org_code": pl.col("org_code"),
-    "org_name": pl.col("norm"),
-    "org_parent": pl.col("parent"),
-}
+_ORG_KEYS = {rule: pl.col(column) for rule, column in ORG_KEY_COLUMNS.items()}
 
 
 def _key_parts(
@@ -281,11 +225,6 @@ def list_block_keys(
     return ListBlockKeys(keys, skipped_year + skipped_name)
 
 
-QUERY_YEAR_RULES = {"py_year": "py", "pyrev_year": "py", "pyalt_year": "py", "fold_year": "fold"}
-"""Query side of the name sound + birth year keys: the list's spelling variants (reversed order,
-other surname readings) all meet the query's own `py` (or `fold`)."""
-
-
 @cache
 def _query_key_columns(with_reach: bool) -> tuple[pl.Expr, ...]:
     """`qi, need` and one `<rule>:<value>` text column per query key (null where none is made).
@@ -305,24 +244,34 @@ def _query_key_columns(with_reach: bool) -> tuple[pl.Expr, ...]:
         cols[rule] = pl.when(org).then(expr)
     for rule, source in QUERY_YEAR_RULES.items():
         cols[rule] = pl.when(person).then(pl.col(source) + "|" + year)
-        cols[rule + "?"] = pl.when(person).then(pl.col(source) + "|?")
+        cols[rule + NO_YEAR] = pl.when(person).then(pl.col(source) + f"|{NO_YEAR}")
     bare = person & pl.col("pid").is_null() & pl.col("year").is_null()
-    cols["py_only"] = pl.when(bare).then(pl.col("py"))
+    cols[BARE_NAME_RULE] = pl.when(bare).then(pl.col(BARE_NAME_COLUMN))
     return (
         pl.col("qi"),
         _needs_name(with_reach).fill_null(False).alias("need"),
-        *[(pl.lit(rule.rstrip("?") + ":") + expr).alias(rule) for rule, expr in cols.items()],
+        *[(pl.lit(rule.rstrip(NO_YEAR) + ":") + expr).alias(rule) for rule, expr in cols.items()],
     )
 
 
 def query_block_keys(qf: pl.DataFrame, rules: BlockingRules | None = None) -> pl.DataFrame:
     """The query side's keys (`qi, key, rule, need`), the counterpart of `list_block_keys`.
 
-    Built wide (one text column per key, `_query_key_columns`) and unpivoted, in one plan: the
-    desk computes this for a single record per request, where the cost is the number of polars
-    steps, not the rows. Rows come per party, not per key family; pairs do not depend on order.
+        Built wide (one text column per key, `_query_key_columns`) and unpivoted, in one plan: the
+        desk computes this for a single record per request, where the cost is the number of polars
+        steps, not the rows. Row order follows polars' chunking of the wide frame (party by party or
+    key column by key column); pairs do not depend on it.
+        A frame of at most `FEW_ROWS` rows (the desk's record) takes the row-at-a-time path,
+        `matching.blocking_few.query_keys_few`, which gives the same frame.
     """
     rules = rules or BlockingRules()
+    if qf.height <= FEW_ROWS:
+        return query_keys_few(qf, rules)
+    return _query_keys_columnar(qf, rules)
+
+
+def _query_keys_columnar(qf: pl.DataFrame, rules: BlockingRules) -> pl.DataFrame:
+    """`query_block_keys` over whole columns: one polars plan, the night's batch."""
     columns = _query_key_columns("name_reach" in qf.columns)
     year_rules = list(QUERY_YEAR_RULES)
     need = pl.col("need") if not rules.name_keys_for_numbered else pl.lit(True)
@@ -334,8 +283,8 @@ def query_block_keys(qf: pl.DataFrame, rules: BlockingRules | None = None) -> pl
         .select(
             "qi",
             pl.col("_k").hash().alias("key"),
-            pl.col("rule").str.strip_suffix("?"),
-            (~pl.col("rule").str.strip_suffix("?").is_in(year_rules) | need).alias("need"),
+            pl.col("rule").str.strip_suffix(NO_YEAR),
+            (~pl.col("rule").str.strip_suffix(NO_YEAR).is_in(year_rules) | need).alias("need"),
         )
         .collect()
     )
@@ -345,8 +294,16 @@ def pairs_from_found(found: pl.DataFrame) -> tuple[pl.DataFrame, BlockingStats]:
     """Unique pairs `qi, li, by_id, by_name` from key matches `qi, li, rule, need_q, need_l`.
 
     A name key pairs two parties only where one of them needs it (both flags are True for the
-    keys that always pair).
+    keys that always pair). Up to `FEW_KEY_MATCHES` key matches (one desk record's) take the
+    row-at-a-time path, `matching.blocking_few.pairs_few`, which gives the same pairs and counts.
     """
+    if found.height <= FEW_KEY_MATCHES:
+        return pairs_few(found)
+    return _pairs_columnar(found)
+
+
+def _pairs_columnar(found: pl.DataFrame) -> tuple[pl.DataFrame, BlockingStats]:
+    """`pairs_from_found` over whole columns: a filter and one lazy group-by."""
     found = found.filter(pl.col("need_q") | pl.col("need_l"))
     stats = BlockingStats(pairs_by_key=dict(found.group_by("rule").len().iter_rows()))
     # met through an identifier key / a name key: EM learns name and birth m from the first, ID m

@@ -11,11 +11,14 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from matching.blocking_few import FEW_KEY_MATCHES
 from matching.calibrate import pair_probabilities
 from matching.comparisons import compare
+from matching.config import FEW_ROWS
 from matching.explain import identity_digest
 from matching.model import MatchModel
 from matching.pair_frame import pair_frame
+from matching.pairs_few import confirmed_pairs_few, with_confirmed_few
 from matching.scoring import NameFrequencies, score
 
 PAIR_CHUNK = 1_000_000
@@ -59,7 +62,17 @@ PairScorer = Callable[
 
 def confirmed_pairs(qf: pl.DataFrame, lf: pl.DataFrame, keys: frozenset[str]) -> pl.DataFrame:
     """`qi, li` of the pairs whose `pair_key` an analyst confirmed (few): they are screened every
-    night whatever blocking or the score says, so a confirmed person stays intercepted."""
+    night whatever blocking or the score says, so a confirmed person stays intercepted.
+
+    A query of at most `FEW_ROWS` rows (the desk's record) takes the row-at-a-time path,
+    `matching.pairs_few.confirmed_pairs_few`, which gives the same frame."""
+    if qf.height <= FEW_ROWS:
+        return confirmed_pairs_few(qf, lf, keys)
+    return _confirmed_columnar(qf, lf, keys)
+
+
+def _confirmed_columnar(qf: pl.DataFrame, lf: pl.DataFrame, keys: frozenset[str]) -> pl.DataFrame:
+    """`confirmed_pairs` by joins: the night's batch."""
     wanted = (
         pl.DataFrame({"key": sorted(keys)}, schema={"key": pl.String})
         .select(pl.col("key").str.split_exact(":", 1).struct.rename_fields(["digest", "entry_id"]))
@@ -82,7 +95,18 @@ def confirmed_pairs(qf: pl.DataFrame, lf: pl.DataFrame, keys: frozenset[str]) ->
 
 
 def with_confirmed(pairs: pl.DataFrame, confirmed: pl.DataFrame) -> pl.DataFrame:
-    """Candidate pairs plus the confirmed ones, flagged `forced`."""
+    """Candidate pairs plus the confirmed ones, flagged `forced`.
+
+    Both are unique `qi, li` pairs (as `pairs_from_found` and `confirmed_pairs` give them). A
+    handful (one desk record's) takes the row-at-a-time path, `pairs_few.with_confirmed_few`.
+    """
+    if pairs.height + confirmed.height <= FEW_KEY_MATCHES:
+        return with_confirmed_few(pairs, confirmed)
+    return _with_confirmed_columnar(pairs, confirmed)
+
+
+def _with_confirmed_columnar(pairs: pl.DataFrame, confirmed: pl.DataFrame) -> pl.DataFrame:
+    """`with_confirmed` by joins: the night's millions of pairs."""
     if confirmed.is_empty():  # the usual night: no join over millions of pairs
         return pairs.with_columns(pl.lit(False).alias("forced"))
     flagged = pairs.join(

@@ -106,28 +106,28 @@ def build_index(
 def _found(index: ListIndex, qf: pl.DataFrame) -> pl.DataFrame:
     """Key matches `qi, li, rule, need_q, need_l`, as `candidate_pairs`' join would give them."""
     qk = query_block_keys(qf, BlockingRules())
-    wanted = qk["key"].to_numpy()
-    lo = np.searchsorted(index.keys, wanted, side="left")
-    hi = np.searchsorted(index.keys, wanted, side="right")
+    of_key, rows = _matches(index.keys, qk["key"].to_numpy())
+    # one record's few keys: picking their values in Python costs less than a polars gather
+    picked = of_key.tolist()
+    qi, rule, need = (qk.get_column(c).to_list() for c in ("qi", "rule", "need"))
+    return pl.DataFrame(
+        [
+            pl.Series("qi", [qi[k] for k in picked], dtype=pl.UInt32),
+            pl.Series("li", index.key_li[rows], dtype=pl.UInt32),
+            pl.Series("rule", [rule[k] for k in picked], dtype=pl.String),
+            pl.Series("need_q", [need[k] for k in picked], dtype=pl.Boolean),
+            pl.Series("need_l", index.key_need[rows], dtype=pl.Boolean),
+        ]
+    )
+
+
+def _matches(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every list key equal to a wanted key: the wanted key's position, the list key's row."""
+    lo = np.searchsorted(keys, wanted, side="left")
+    hi = np.searchsorted(keys, wanted, side="right")
     counts = hi - lo
     starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
-    rows = starts + np.arange(int(counts.sum()))
-    return pl.DataFrame(
-        {
-            "qi": np.repeat(qk["qi"].to_numpy(), counts),
-            "li": index.key_li[rows],
-            "rule": np.repeat(qk["rule"].to_numpy(), counts),
-            "need_q": np.repeat(qk["need"].to_numpy(), counts),
-            "need_l": index.key_need[rows],
-        },
-        schema={
-            "qi": pl.UInt32,
-            "li": pl.UInt32,
-            "rule": pl.String,
-            "need_q": pl.Boolean,
-            "need_l": pl.Boolean,
-        },
-    )
+    return np.repeat(np.arange(wanted.size), counts), starts + np.arange(int(counts.sum()))
 
 
 def _frequencies(index: ListIndex, pairs: pl.DataFrame) -> NameFrequencies:
