@@ -159,12 +159,18 @@ def _gender(raw: str | None) -> str | None:
 
 def _id_values(raw: str | None, kind: bool | None, as_of: date) -> tuple[Any, ...]:
     """`pid, pid_kind, id_birth, id_year, id_gender, org_code, uscc` of one ID as typed."""
-    person, org = (None,) * 5, (None, None)
+    person: tuple[Any, ...] = (None,) * 5
+    org: tuple[Any, ...] = (None, None)
     if raw is not None and kind is True:
         parsed = parse_ric(raw, as_of)
         if parsed.kind in USABLE_KINDS:
-            person = (parsed.value, parsed.kind, parsed.birth_date, parsed.birth_year)
-            person += (parsed.gender,)
+            person = (
+                parsed.value,
+                parsed.kind,
+                parsed.birth_date,
+                parsed.birth_year,
+                parsed.gender,
+            )
     elif raw is not None and kind is False:
         org = (org_code_of(raw), clean_id_text(raw) if is_valid_uscc(raw) else None)
     return person + org
@@ -200,6 +206,4 @@ def _few(parties: pl.DataFrame, as_of: date) -> pl.DataFrame:
             )
         )
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(_ADDED)
-    return df.hstack(
-        [pl.Series(c, v, dtype=t) for (c, t), v in zip(_ADDED, columns, strict=True)]
-    )
+    return df.hstack([pl.Series(c, v, dtype=t) for (c, t), v in zip(_ADDED, columns, strict=True)])

@@ -146,9 +146,7 @@ def person_name_forms(names: pl.Series) -> pl.DataFrame:
         _replace_chars(pl.col("_nfkc"), t2s).alias("_simp"),
         pl.col("_nfkc").str.contains(_HAN).alias("han"),
     )
-    unaccented = (
-        pl.col("_simp").str.normalize("NFKD").str.replace_all(_MN, "").str.normalize("NFC")
-    )
+    unaccented = pl.col("_simp").str.normalize("NFKD").str.replace_all(_MN, "").str.normalize("NFC")
     frame = frame.with_columns(
         unaccented.str.replace_all(_PERSON_NOISE, "").str.to_uppercase().alias("norm"),
     )
