@@ -150,7 +150,7 @@ def _few_ready(parties: pl.DataFrame) -> bool:
         return False
     if any(c in schema for c, _ in _ADDED) or any(c in schema for c in _SCRATCH):
         return False
-    return all(readable(n) for n in parties["name"].drop_nulls().to_list())
+    return all(n is None or readable(n) for n in parties["name"].to_list())
 
 
 def _gender(raw: str | None) -> str | None:
@@ -177,19 +177,26 @@ def _id_values(raw: str | None, kind: bool | None, as_of: date) -> tuple[Any, ..
 
 
 def _few(parties: pl.DataFrame, as_of: date) -> pl.DataFrame:
-    """`_columnar` one row at a time, from the same classifiers and name forms."""
-    n = parties.height
-    df = parties.with_columns(
-        pl.Series(c, [None] * n, dtype=t) for c, t in OPTIONAL_COLUMNS if c not in parties.columns
-    )
-    df = df.with_columns(df["age_on"].fill_null(as_of))
-    types, names, ids = (df[c].to_list() for c in ("party_type", "name", "id_number"))
+    """`_columnar` one row at a time, from the same classifiers and name forms.
+
+    The new columns are built as one frame of Python rows and put beside the input (eager calls
+    only: an expression would cost a plan and a collect each).
+    """
+    n, present = parties.height, set(parties.columns)
+
+    def values(col: str) -> list[Any]:
+        return parties[col].to_list() if col in present else [None] * n
+
+    names, ids, types = values("name"), values("id_number"), values("party_type")
+    # An age without its publication date is taken as of the run date.
+    age_on = [as_of if d is None else d for d in values("age_on")]
     kinds = [None if t is None else t == "person" for t in types]
     people = {m for m, k in zip(names, kinds, strict=True) if k is True and m is not None}
     orgs = {m for m, k in zip(names, kinds, strict=True) if k is False and m is not None}
+    missing = [(c, t) for c, t in OPTIONAL_COLUMNS if c not in present]
     rows = []
-    for name, raw, kind, gender, born in zip(
-        names, ids, kinds, df["gender"].to_list(), df["birth_date"].to_list(), strict=True
+    for i, (name, raw, kind, gender, born) in enumerate(
+        zip(names, ids, kinds, values("gender"), values("birth_date"), strict=True)
     ):
         pid, pid_kind, id_birth, id_year, id_gender, code, uscc = _id_values(raw, kind, as_of)
         person = person_forms(name) if kind is True and name in people else None
@@ -197,7 +204,8 @@ def _few(parties: pl.DataFrame, as_of: date) -> pl.DataFrame:
         forms = person if person is not None else (None,) * 6
         norm = forms[1] if kind is True else (org.norm if org is not None else None)
         rows.append(
-            (pid, pid_kind, code, uscc, forms[0], norm, *forms[2:])
+            tuple(age_on[i] if c == "age_on" else None for c, _ in missing)
+            + (pid, pid_kind, code, uscc, forms[0], norm, *forms[2:])
             + ((org.parent, org.branch) if org is not None else (None, None))
             + (
                 id_birth if id_birth is not None else born,
@@ -205,5 +213,10 @@ def _few(parties: pl.DataFrame, as_of: date) -> pl.DataFrame:
                 id_gender if id_gender is not None else _gender(gender),
             )
         )
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(_ADDED)
-    return df.hstack([pl.Series(c, v, dtype=t) for (c, t), v in zip(_ADDED, columns, strict=True)])
+    built = pl.DataFrame(rows, schema={**dict(missing), **dict(_ADDED)}, orient="row")
+    base = parties
+    if "age_on" in present:
+        base = parties.clone()
+        filled = pl.Series("age_on", age_on, dtype=pl.Date)
+        base.replace_column(parties.get_column_index("age_on"), filled)
+    return pl.concat([base, built], how="horizontal")

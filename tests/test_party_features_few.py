@@ -22,12 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from matching.config import FEW_ROWS
+from matching import parties
+from matching.config import FEW_ROWS, RoleSpec
 from matching.features import _columnar, _few_ready, party_features
 from matching.link import list_features, query_features
 from matching.name_rows import WHITE_SPACE, chars_matching, org_forms, person_forms
 from matching.normalize import org_name_forms, person_name_forms
-from matching.parties import LIST_SCHEMA, QUERY_SCHEMA
+from matching.parties import LIST_SCHEMA, QUERY_SCHEMA, query_parties
 from tests.test_ids_properties import NUMBERS, RUN_DATES, typed
 
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -205,3 +206,72 @@ def test_desk_and_list_sides_take_the_row_path() -> None:
     assert lf["norm"].to_list() == ["欧阳娜娜", "岳阳某某科技有限公司北京分公司"]
     assert lf["branch"].to_list() == [None, "北京分公司"]
     assert lf["org_code"].to_list() == [None, "600037341"]
+
+
+# --- query_parties: agency records cut into parties --------------------------------------------
+
+ROLES = (
+    RoleSpec(role="guest", name="n1", id_number="i1", id_type="t", gender="g", birth_date="b"),
+    RoleSpec(role="candidate", name="n1", id_number="i1", gender="g", birth_date="b"),
+    RoleSpec(role="guardian", name="n1", id_number="i1"),
+    RoleSpec(role="guardian2", name="n2", id_number="i2"),
+    RoleSpec(role="applicant", name="n1", id_number="i1", party_type="pt"),
+    RoleSpec(role="applicant", name="n2", id_number="i2", party_type="org"),
+    RoleSpec(role="legal_rep", name="n2", id_number="i2", when="pt", when_value="org"),
+    RoleSpec(role="legal_rep", name="n2", id_number="i2", when="w", when_value="1"),
+    RoleSpec(role="guest", name="absent", id_number="i1", gender="absent", birth_date="absent"),
+)
+CELLS = st.one_of(
+    st.none(),
+    st.sampled_from(("", " ", "\u3000", "\t\n", "\x1c", " 张伟 ", "張偉")),
+    HARD_NAMES,
+    typed(NUMBERS),
+)
+PARTY_TYPE_CELLS = st.sampled_from(
+    ("person", "org", " org ", "自然人", "法人或其他组织", "法人", "单位", "个人", "?", "", None)
+)
+DATE_TEXTS = st.sampled_from(
+    ("1985-01-02", " 1985-01-02 ", "1985-1-2", "1985/01/02", "19850102", "", "x", None)
+)
+
+
+@st.composite
+def records(draw: st.DrawFn) -> pl.DataFrame:
+    """Agency records of 0..FEW_ROWS rows; each column of several possible types or absent."""
+    n = draw(st.integers(0, FEW_ROWS))
+
+    def cells(strategy: st.SearchStrategy[Any]) -> list[Any]:
+        return draw(st.lists(strategy, min_size=n, max_size=n))
+
+    ids = cells(st.integers(0, 99)) if draw(st.booleans()) else [f"r{i}" for i in range(n)]
+    columns: dict[str, pl.Series] = {"record_id": pl.Series("record_id", ids)}
+    for col in ("n1", "n2", "i1", "i2", "t", "g"):
+        if draw(st.integers(0, 5)):
+            columns[col] = pl.Series(col, cells(CELLS), dtype=pl.String)
+    if draw(st.booleans()):
+        columns["g"] = pl.Series("g", cells(st.sampled_from(GENDERS)), dtype=pl.String)
+    if draw(st.booleans()):
+        columns["i1"] = pl.Series(
+            "i1", cells(st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)))
+        )
+    born = draw(st.sampled_from(("text", "date", "datetime", "none", "absent")))
+    if born == "text":
+        columns["b"] = pl.Series("b", cells(DATE_TEXTS), dtype=pl.String)
+    elif born in ("date", "datetime"):
+        days = cells(BIRTHS)
+        columns["b"] = pl.Series("b", days, dtype=pl.Date).cast(
+            pl.Date if born == "date" else pl.Datetime
+        )
+    elif born == "none":
+        columns["b"] = pl.Series("b", [None] * n)
+    if draw(st.booleans()):
+        columns["pt"] = pl.Series("pt", cells(PARTY_TYPE_CELLS), dtype=pl.String)
+    if draw(st.booleans()):
+        columns["w"] = pl.Series("w", cells(st.sampled_from((1, 0, None))), dtype=pl.Int64)
+    return pl.DataFrame(list(columns.values()))
+
+
+@PROPERTY
+@given(records(), st.lists(st.sampled_from(ROLES), max_size=4))
+def test_query_parties_few_rows_equal_columnar(frame: pl.DataFrame, roles: list[RoleSpec]) -> None:
+    assert_frame_equal(query_parties(frame, roles), parties._columnar(frame, roles))
