@@ -4,6 +4,8 @@ OpenCC and pypinyin are slow per call, so both are applied per unique *character
 Han character of the batch is converted once, and whole names are rewritten with polars'
 `replace_many` (Aho-Corasick in Rust). Char-level conversion is consistent on both sides of a
 comparison, which is what matching needs; the rare phrase-dependent reading is accepted.
+`matching.name_rows` gives the same forms one name at a time (the screening desk) from the
+patterns, maps and helpers declared here.
 """
 
 from __future__ import annotations
