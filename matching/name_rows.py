@@ -10,8 +10,8 @@ settled here, not by a second copy of the pattern:
 - `\\s`: polars means Unicode White_Space; Python's `re` and `str.strip` also count the
   separators \\x1c-\\x1f. `WHITE_SPACE` spells the polars set out.
 - `\\p{Han}` and `\\p{Mn}`: Python's `re` has no script classes, and `unicodedata` may be of
-  another Unicode version than polars. The characters a class matches are asked of polars
-  itself, once per process, over every code point.
+  another Unicode version than polars. Whether a character is in them is asked of polars itself,
+  once per character a name brings that was not seen before (one small call for all of them).
 - Text with characters Python's Unicode version does not know (`readable` is False) is left to
   the columnar path: normalisation of those is not guaranteed to agree.
 
@@ -25,7 +25,6 @@ import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
-import numpy as np
 import polars as pl
 
 from matching.normalize import (
@@ -63,16 +62,25 @@ _NOT_LATIN_RE = python_pattern(_NOT_LATIN)
 _FOLD_TABLE = str.maketrans(_FOLD)
 
 
-@lru_cache(maxsize=8)
-def chars_matching(pattern: str) -> frozenset[str]:
-    """Every character that polars' regex engine matches with `pattern` (a one-char class).
+class _CharClasses(dict[str, tuple[bool, bool]]):
+    """Per character: (matches `_HAN`, matches `_MN`) as polars' regex engine reads them."""
 
-    One pass over all code points (~0.3 s), once per process and pattern.
-    """
-    points = np.arange(0x110000, dtype=np.uint32)
-    points = points[(points < 0xD800) | (points >= 0xE000)]  # no surrogates in a str
-    every = points.tobytes().decode("utf-32-le")
-    return frozenset(pl.Series([every]).str.extract_all(pattern).item().to_list())
+    def learn(self, text: str) -> None:
+        """Ask polars, in one call, about every character of `text` not asked about yet."""
+        new = sorted({c for c in text if c not in self})
+        if not new:
+            return
+        answers = pl.DataFrame({"c": new}, schema={"c": pl.String}).select(
+            pl.col("c").str.contains(_HAN), pl.col("c").str.contains(_MN).alias("m")
+        )
+        self.update(zip(new, answers.iter_rows(), strict=True))
+
+    def __missing__(self, char: str) -> tuple[bool, bool]:
+        self.learn(char)
+        return self[char]
+
+
+_CLASSES = _CharClasses()
 
 
 def readable(text: str) -> bool:
@@ -97,13 +105,13 @@ _PINYIN = _PerChar(_pinyin_map)
 
 
 def _drop_marks(text: str) -> str:
-    marks = chars_matching(_MN)
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if c not in marks)
+    split = unicodedata.normalize("NFKD", text)
+    _CLASSES.learn(split)
+    return "".join(c for c in split if not _CLASSES[c][1])
 
 
 def _pinyin(part: str) -> str:
-    han = chars_matching(_HAN)
-    spelled = "".join(_PINYIN[c] if c in han else c for c in part)
+    spelled = "".join(_PINYIN[c] if _CLASSES[c][0] else c for c in part)
     return _NOT_PINYIN_RE.sub("", spelled.lower())
 
 
@@ -121,10 +129,10 @@ class PersonForms(NamedTuple):
 @lru_cache(maxsize=1 << 16)
 def person_forms(name: str) -> PersonForms:
     """`person_name_forms` of one name (which must be `readable`)."""
-    han_chars = chars_matching(_HAN)
     nfkc = unicodedata.normalize("NFKC", name).strip(WHITE_SPACE)
-    han = any(c in han_chars for c in nfkc)
-    simp = "".join(_T2S[c] if c in han_chars else c for c in nfkc)
+    _CLASSES.learn(nfkc)
+    han = any(_CLASSES[c][0] for c in nfkc)
+    simp = "".join(_T2S[c] if _CLASSES[c][0] else c for c in nfkc)
     norm = _NOISE.sub("", unicodedata.normalize("NFC", _drop_marks(simp))).upper()
     if not norm:
         return PersonForms(han, None, None, None, None, None)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import numpy as np
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,7 +27,7 @@ from matching import parties
 from matching.config import FEW_ROWS, RoleSpec
 from matching.features import _columnar, _few_ready, party_features
 from matching.link import list_features, query_features
-from matching.name_rows import WHITE_SPACE, chars_matching, org_forms, person_forms
+from matching.name_rows import WHITE_SPACE, org_forms, person_forms
 from matching.normalize import org_name_forms, person_name_forms
 from matching.parties import LIST_SCHEMA, QUERY_SCHEMA, query_parties
 from tests.test_ids_properties import NUMBERS, RUN_DATES, typed
@@ -159,10 +160,14 @@ def test_name_forms_one_at_a_time(names: list[str]) -> None:
 
 
 def test_white_space_is_what_polars_strips() -> None:
-    assert chars_matching(r"\s") == frozenset(WHITE_SPACE)
-    every = "".join(chars_matching(r"[\s\S]"))
-    stripped = pl.Series([every]).str.strip_chars().item()
-    assert stripped == every.strip(WHITE_SPACE)
+    """`WHITE_SPACE` is exactly what polars' `\\s` matches and `strip_chars()` strips."""
+    points = np.arange(0x110000, dtype=np.uint32)
+    every = points[(points < 0xD800) | (points >= 0xE000)].tobytes().decode("utf-32-le")
+    spaces = pl.Series([every]).str.extract_all(r"\s").item().to_list()
+    assert sorted(spaces) == sorted(WHITE_SPACE)
+    texts = [f"{c}a{c}" for c in every[:0x10000]]  # stripping: the basic multilingual plane
+    stripped = pl.Series(texts).str.strip_chars().to_list()
+    assert stripped == [t.strip(WHITE_SPACE) for t in texts]
 
 
 def test_desk_and_list_sides_take_the_row_path() -> None:
