@@ -4,6 +4,8 @@ OpenCC and pypinyin are slow per call, so both are applied per unique *character
 Han character of the batch is converted once, and whole names are rewritten with polars'
 `replace_many` (Aho-Corasick in Rust). Char-level conversion is consistent on both sides of a
 comparison, which is what matching needs; the rare phrase-dependent reading is accepted.
+`matching.name_rows` gives the same forms one name at a time (the screening desk) from the
+patterns, maps and helpers declared here.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from matching.regions import place_stems
 _HAN = r"\p{Han}"
 # Middle-dot spellings seen in minority names, plus spaces and stray punctuation.
 _PERSON_NOISE = r"[\s·•\.．・‧\-'’_,，]+"
+_MN = r"\p{Mn}"  # combining accents, dropped after NFKD
+_NOT_PINYIN = r"[^a-z]"
+_NOT_LATIN = r"[^a-z\s]"
 COMPOUND_SURNAMES = frozenset(
     (
         "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 端木 西门 独孤 "
@@ -143,9 +148,7 @@ def person_name_forms(names: pl.Series) -> pl.DataFrame:
         _replace_chars(pl.col("_nfkc"), t2s).alias("_simp"),
         pl.col("_nfkc").str.contains(_HAN).alias("han"),
     )
-    unaccented = (
-        pl.col("_simp").str.normalize("NFKD").str.replace_all(r"\p{Mn}", "").str.normalize("NFC")
-    )
+    unaccented = pl.col("_simp").str.normalize("NFKD").str.replace_all(_MN, "").str.normalize("NFC")
     frame = frame.with_columns(
         unaccented.str.replace_all(_PERSON_NOISE, "").str.to_uppercase().alias("norm"),
     )
@@ -157,14 +160,14 @@ def person_name_forms(names: pl.Series) -> pl.DataFrame:
     pmap = _pinyin_map(sorted(set(_han_chars(frame["norm"]))))
 
     def py(expr: pl.Expr) -> pl.Expr:
-        return _replace_chars(expr, pmap).str.to_lowercase().str.replace_all(r"[^a-z]", "")
+        return _replace_chars(expr, pmap).str.to_lowercase().str.replace_all(_NOT_PINYIN, "")
 
     latin = (
         pl.col("_nfkc")
         .str.normalize("NFKD")
-        .str.replace_all(r"\p{Mn}", "")
+        .str.replace_all(_MN, "")
         .str.to_lowercase()
-        .str.replace_all(r"[^a-z\s]", " ")
+        .str.replace_all(_NOT_LATIN, " ")
         .str.strip_chars()
     )
     latin_tokens = latin.str.split(" ").list.eval(pl.element().filter(pl.element() != ""))
@@ -201,25 +204,16 @@ def _surname_readings(frame: pl.DataFrame, surname_len: pl.Expr) -> pl.Expr:
     A passport spells the surname as the family says it, which need not be the character's most
     common reading; every reading pypinyin knows for the surname characters is a candidate.
     """
-    from itertools import product
-
-    from pypinyin import Style, pinyin
-
     han = frame.filter(pl.col("han")).select("norm", surname_len.alias("_n")).unique()
     # Readings depend on the surname alone: asked once per surname (hundreds), not per name
     # (a million); only names whose surname has several readings go on to the given name.
     surname = pl.col("norm").str.slice(0, pl.col("_n"))
     han = han.filter(pl.col("norm") != "").with_columns(surname.alias("_s"))
-    by_surname = {s: pinyin(s, style=Style.NORMAL, heteronym=True) for s in han["_s"].unique()}
-    several = {s: r for s, r in by_surname.items() if not all(len(x) == 1 for x in r)}
+    by_surname = {s: surname_heteronyms(s) for s in han["_s"].unique()}
+    several = {s: r for s, r in by_surname.items() if r is not None}
     alts: dict[str, str] = {}
     for norm, n in han.filter(pl.col("_s").is_in(list(several))).select("norm", "_n").iter_rows():
-        readings = several[norm[:n]]
-        given = "".join(x[0] for x in pinyin(norm[n:], style=Style.NORMAL))
-        given = "".join(ch for ch in given.lower() if "a" <= ch <= "z")
-        forms = {"".join(p) for p in product(*readings)}
-        spelled = {f + given for f in forms} | {given + f for f in forms}
-        alts[norm] = "|" + "|".join(sorted(spelled)) + "|"
+        alts[norm] = alt_spellings(norm, n, several[norm[:n]])
     if not alts:
         return pl.lit(None, dtype=pl.String).alias("py_alt")
     return (
@@ -227,6 +221,28 @@ def _surname_readings(frame: pl.DataFrame, surname_len: pl.Expr) -> pl.Expr:
         .replace_strict(list(alts), list(alts.values()), default=None, return_dtype=pl.String)
         .alias("py_alt")
     )
+
+
+@lru_cache(maxsize=1 << 12)
+def surname_heteronyms(surname: str) -> tuple[tuple[str, ...], ...] | None:
+    """Every pinyin reading of each surname character, or None when each has only one."""
+    from pypinyin import Style, pinyin
+
+    readings = tuple(tuple(r) for r in pinyin(surname, style=Style.NORMAL, heteronym=True))
+    return None if all(len(r) == 1 for r in readings) else readings
+
+
+def alt_spellings(norm: str, n: int, readings: tuple[tuple[str, ...], ...]) -> str:
+    """`|a|b|`: every reading of the surname (`norm[:n]`) with the given name after and before."""
+    from itertools import product
+
+    from pypinyin import Style, pinyin
+
+    given = "".join(x[0] for x in pinyin(norm[n:], style=Style.NORMAL))
+    given = "".join(ch for ch in given.lower() if "a" <= ch <= "z")
+    forms = {"".join(p) for p in product(*readings)}
+    spelled = {f + given for f in forms} | {given + f for f in forms}
+    return "|" + "|".join(sorted(spelled)) + "|"
 
 
 def _org_region_front(name: str) -> str:
@@ -260,14 +276,24 @@ def branch_of(norm_org: str) -> str | None:
     return norm_org[cut + 2 :] if cut >= 0 else norm_org[m.start() :]
 
 
+def parent_and_branch(norm_org: str) -> tuple[str, str | None]:
+    """A normalised org name cut into its parent part and its branch part (None for a parent)."""
+    branch = branch_of(norm_org)
+    return (norm_org[: len(norm_org) - len(branch)] if branch else norm_org), branch
+
+
 def org_name_forms(names: pl.Series) -> pl.DataFrame:
     """Per unique org name: canonical `norm`, `parent` (norm without the branch) and `branch`."""
     uniq = names.unique().drop_nulls().to_list()
     norms = [normalize_org_name(n) for n in uniq]
-    branches = [branch_of(n) for n in norms]
-    parents = [n[: len(n) - len(b)] if b else n for n, b in zip(norms, branches, strict=True)]
+    cut = [parent_and_branch(n) for n in norms]
     return pl.DataFrame(
-        {"name": uniq, "norm": norms, "parent": parents, "branch": branches},
+        {
+            "name": uniq,
+            "norm": norms,
+            "parent": [p for p, _ in cut],
+            "branch": [b for _, b in cut],
+        },
         schema={"name": pl.String, "norm": pl.String, "parent": pl.String, "branch": pl.String},
     ).with_columns(
         pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)

@@ -7,9 +7,10 @@ from datetime import date
 
 import polars as pl
 
-from matching.config import RoleSpec
+from matching.config import FEW_ROWS, RoleSpec
 from matching.ids import fold_ids, person_id_features
 from matching.legal_reps import resolve_legal_reps
+from matching.name_rows import WHITE_SPACE
 
 QUERY_SCHEMA = {
     "record_id": pl.String,
@@ -96,9 +97,69 @@ def _one_role(records: pl.DataFrame, spec: RoleSpec) -> pl.DataFrame:
 
 
 def query_parties(records: pl.DataFrame, roles: Sequence[RoleSpec]) -> pl.DataFrame:
-    """One row per screened role of each agency record (roles with no name and no ID skipped)."""
+    """One row per screened role of each agency record (roles with no name and no ID skipped).
+
+    At most `FEW_ROWS` records (the screening desk) take the row-at-a-time path, equal by test.
+    """
+    if records.height <= FEW_ROWS and all(s.when is None or s.when_value for s in roles):
+        return _few(records, roles)
+    return _columnar(records, roles)
+
+
+def _columnar(records: pl.DataFrame, roles: Sequence[RoleSpec]) -> pl.DataFrame:
+    """`query_parties` on whole columns."""
     frames = [_one_role(records, spec) for spec in roles]
     return pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=QUERY_SCHEMA)
+
+
+def _few(records: pl.DataFrame, roles: Sequence[RoleSpec]) -> pl.DataFrame:
+    """`_columnar` in Python rows: eager casts of the few columns read, no expression plans."""
+    n = records.height
+
+    def texts(name: str | None) -> list[str | None]:
+        if name is None or name not in records.columns:
+            return [None] * n
+        return records[name].cast(pl.String, strict=False).to_list()
+
+    def stripped(name: str | None) -> list[str | None]:
+        return [None if v is None else v.strip(WHITE_SPACE) for v in texts(name)]
+
+    def blank_to_null(name: str | None) -> list[str | None]:
+        return [v or None for v in stripped(name)]
+
+    def dates(name: str | None) -> list[date | None]:
+        if name is None or name not in records.columns:
+            return [None] * n
+        if records.schema[name] == pl.String:  # parsed by polars itself, as `_date_col` does
+            return records.select(_date_col(records, name)).to_series().to_list()
+        return records[name].cast(pl.Date, strict=False).to_list()
+
+    ids = records["record_id"].cast(pl.String).to_list()
+    rows = []
+    for spec in roles:
+        if spec.when is not None and spec.when not in records.columns:
+            continue
+        when = [v == spec.when_value for v in texts(spec.when)] if spec.when else [True] * n
+        if spec.role == "legal_rep" or spec.party_type in ("person", "org"):
+            kinds = ["person" if spec.role == "legal_rep" else spec.party_type] * n
+        else:
+            # an unknown or missing type reads as a person (`replace_strict`'s default)
+            kinds = [_PARTY_TYPES.get(v or "", "person") for v in stripped(spec.party_type)]
+        columns = zip(
+            ids,
+            kinds,
+            blank_to_null(spec.name),
+            blank_to_null(spec.id_number),
+            blank_to_null(spec.id_type),
+            blank_to_null(spec.gender),
+            dates(spec.birth_date),
+            when,
+            strict=True,
+        )
+        for rid, kind, name, number, id_type, gender, born, chosen in columns:
+            if chosen and (name is not None or number is not None):
+                rows.append((rid, spec.role, kind, name, number, id_type, gender, born))
+    return pl.DataFrame(rows, schema=QUERY_SCHEMA, orient="row")
 
 
 def _resolved_reps(e: pl.DataFrame, debtor: pl.DataFrame, reps: pl.DataFrame) -> pl.DataFrame:
