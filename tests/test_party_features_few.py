@@ -27,7 +27,7 @@ from matching import parties
 from matching.config import FEW_ROWS, RoleSpec
 from matching.features import _columnar, _few_ready, party_features
 from matching.link import list_features, query_features
-from matching.name_rows import WHITE_SPACE, org_forms, person_forms
+from matching.name_rows import WHITE_SPACE, learn_characters, org_forms, person_forms
 from matching.normalize import org_name_forms, person_name_forms
 from matching.parties import LIST_SCHEMA, QUERY_SCHEMA, query_parties
 from tests.test_ids_properties import NUMBERS, RUN_DATES, typed
@@ -157,6 +157,19 @@ def test_name_forms_one_at_a_time(names: list[str]) -> None:
     for name in set(names):
         assert tuple(person_forms(name)) == people[name], name
         assert tuple(org_forms(name)) == orgs[name], name
+
+
+@PROPERTY
+@given(st.lists(NAMES, min_size=1, max_size=20), st.lists(NAMES, min_size=1, max_size=8))
+def test_characters_learnt_from_a_list_give_the_same_forms(
+    listed: list[str], screened: list[str]
+) -> None:
+    """What the desk learns from the list's names up front is what a name would learn itself."""
+    learn_characters(pl.Series("name", listed, dtype=pl.String))
+    series = pl.Series("name", screened + listed, dtype=pl.String)
+    people = person_name_forms(series).rows_by_key("name", unique=True)
+    for name in set(screened + listed):
+        assert tuple(person_forms(name)) == people[name], name
 
 
 def test_white_space_is_what_polars_strips() -> None:

@@ -1,7 +1,8 @@
 """The desk's in-memory list index: the nightly matcher's own list side, built once per version.
 
 Nothing here matches: the list side (features, name frequencies and `name_reach`, blocking
-keys) is the sweep's own `matching.list_side.build_list_side`, computed once. What the index adds is a sorted key array, so one record's keys
+keys) is the sweep's own `matching.list_side.build_list_side`, computed once. What the index
+adds is a sorted key array, so one record's keys
 (`matching.blocking.query_block_keys`) are found by binary search instead of a join over every
 list key, and per-row name counts, so scoring one record joins a handful of frequencies instead
 of a million. Scoring and deciding are `matching.pairs.score_in_chunks` and
@@ -29,6 +30,7 @@ from matching.link import (
 )
 from matching.list_side import build_list_side
 from matching.model import MatchModel
+from matching.name_rows import learn_characters
 from matching.pairs import confirmed_pairs, score_in_chunks, with_confirmed
 from matching.parties import list_parties
 from matching.scoring import NameFrequencies
@@ -80,6 +82,7 @@ def build_index(
     floor = lowest_review(rule)
     side = build_list_side(list_parties(entries), model, floor, as_of, BlockingRules())
     lf, freqs = side.features, side.freqs
+    learn_characters(lf["name"])  # the first record bringing a listed character pays nothing
     ordered = side.keys.keys.sort("key")
     tf_rows = (
         lf.select(pl.col("norm").alias("norm_l"), pl.col("py").alias("py_l"))
