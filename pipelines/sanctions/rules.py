@@ -10,7 +10,6 @@ conditions, and last the match decision (a review hit that would otherwise be in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
 
 import polars as pl
 
@@ -23,15 +22,6 @@ LIST_TYPE_ZH = {"dishonest": "失信被执行人名单", "consumption_restrictio
 DECISION_ZH = MatchDecision.labels()
 RULE_COLUMNS = ("intercept", "rule_id", "reason", "legal_basis", "action", "deadline_working_days")
 _KEY = ("record_id", "role", "entry_id")
-
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
-"""The night passes frames; the desk passes lazy frames and collects its few hits once, since
-each eager step on a handful of rows costs polars' fixed per-call price."""
-
-
-def names(frame: pl.DataFrame | pl.LazyFrame) -> list[str]:
-    """Column names of a frame or a lazy frame (a lazy frame's from its plan, nothing run)."""
-    return frame.collect_schema().names()
 
 
 def column_label(column: str) -> str:
@@ -169,23 +159,22 @@ def _intercept_reason(rule: SanctionRule) -> pl.Expr:
 
 
 def _joined(
-    hits: Frame,
-    records: Frame,
-    entries: Frame,
+    hits: pl.DataFrame,
+    records: pl.DataFrame,
+    entries: pl.DataFrame,
     conditions: Sequence[Condition],
-) -> Frame:
+) -> pl.DataFrame:
     """Hits with the entry's facts and the record's condition values under private names."""
     facts = entries.select(
         pl.col("entry_id"),
         pl.col("list_type").fill_null("dishonest").alias("_list_type"),
         pl.col("status").alias("_status"),
-        (pl.col("removed_on") if "removed_on" in names(entries) else pl.lit(None))
+        (pl.col("removed_on") if "removed_on" in entries.columns else pl.lit(None))
         .cast(pl.Date, strict=False)
         .alias("_removed_on"),
     ).unique("entry_id", keep="last")
-    present = names(records)
     values = [
-        (pl.col(c.column) if c.column in present else pl.lit(None)).alias(f"_c{i}")
+        (pl.col(c.column) if c.column in records.columns else pl.lit(None)).alias(f"_c{i}")
         for i, c in enumerate(conditions)
     ]
     recs = records.select(pl.col("record_id").cast(pl.String), *values).unique(
@@ -194,9 +183,9 @@ def _joined(
     return hits.join(facts, on="entry_id", how="left").join(recs, on="record_id", how="left")
 
 
-def with_hit_roles(hits: Frame) -> Frame:
+def with_hit_roles(hits: pl.DataFrame) -> pl.DataFrame:
     """Keep the screened role as `query_role`; `role` becomes legal_rep for a listed org's rep."""
-    if "query_role" not in names(hits):
+    if "query_role" not in hits.columns:
         hits = hits.with_columns(pl.col("role").alias("query_role"))
     hits = hits.with_columns(
         pl.when(pl.col("list_role") == ListRole.LEGAL_REP)
@@ -210,7 +199,9 @@ def with_hit_roles(hits: Frame) -> Frame:
     )
 
 
-def apply_rule(hits: Frame, records: Frame, entries: Frame, agency: AgencySettings) -> Frame:
+def apply_rule(
+    hits: pl.DataFrame, records: pl.DataFrame, entries: pl.DataFrame, agency: AgencySettings
+) -> pl.DataFrame:
     """Add intercept, rule_id, reason, legal_basis, action and deadline_working_days to hits."""
     rule = agency.rule
     hits = with_hit_roles(hits)
@@ -240,6 +231,5 @@ def apply_rule(hits: Frame, records: Frame, entries: Frame, agency: AgencySettin
         .cast(pl.Int32)
         .alias("deadline_working_days"),
     )
-    before = set(names(hits))
-    private = [c for c in names(out) if c.startswith("_") and c not in before]
+    private = [c for c in out.columns if c.startswith("_") and c not in hits.columns]
     return out.drop(private)

@@ -177,15 +177,11 @@ class Desk:
 
         kept = apply_decisions(hits, judged.suppressed, judged.confirmed)
         entries = entries_of(index, kept["entry_id"].to_list())
-        # one plan, one collect: each eager step on a few hits would pay polars' per-call cost
-        lazy_records, lazy_entries = records.lazy(), entries.lazy()
-        ruled = apply_rule(
-            kept.lazy(), lazy_records, lazy_entries, agency_settings(self.settings, agency)
-        )
-        enriched = enrich_hits(ruled, lazy_records, lazy_entries, query.lazy(), agency)
-        if kept.is_empty():
-            return enriched.with_columns(pl.lit(None, pl.String).alias("alert_id")).collect()
-        return enriched.with_columns(alert_id_expr().alias("alert_id")).collect()
+        ruled = apply_rule(kept, records, entries, agency_settings(self.settings, agency))
+        enriched = enrich_hits(ruled, records, entries, query, agency)
+        if enriched.is_empty():
+            return enriched.with_columns(pl.lit(None, pl.String).alias("alert_id"))
+        return enriched.with_columns(alert_id_expr().alias("alert_id"))
 
     def _deliver(
         self, index: ListIndex, agency: str, ruled: pl.DataFrame, records: pl.DataFrame

@@ -16,7 +16,6 @@ import polars as pl
 from matching.config import FEW_ROWS
 from matching.vocab import MatchDecision
 from pipelines.runtime.stage_clock import StageClock
-from pipelines.sanctions.rules import Frame, names
 from pipelines.settings import Settings
 from pipelines.sweep.list_side_cache import ListSideStore, night_list_side
 
@@ -70,15 +69,14 @@ def pair_engine(settings: Settings) -> dict:
     return {"score_pairs": SparkPairScorer(settings.engine.spark_master)}
 
 
-def _entry_facts(entries: Frame) -> Frame:
-    present = names(entries)
+def _entry_facts(entries: pl.DataFrame) -> pl.DataFrame:
     return entries.select(
         "entry_id",
         "list_type",
         pl.col("status").alias("entry_status"),
         pl.col("name").alias("list_name"),
         pl.col("id_number").alias("list_id_number"),
-        *[c for c in ("case_no", "court", "removed_on") if c in present],
+        *[c for c in ("case_no", "court", "removed_on") if c in entries.columns],
     )
 
 
@@ -150,22 +148,27 @@ def screen(
     return enriched, stats
 
 
-def enrich_hits(ruled: Frame, records: Frame, entries: Frame, query: Frame, agency: str) -> Frame:
+def enrich_hits(
+    ruled: pl.DataFrame,
+    records: pl.DataFrame,
+    entries: pl.DataFrame,
+    query: pl.DataFrame,
+    agency: str,
+) -> pl.DataFrame:
     """Ruled hits plus the entry's facts, the record's context and the screened party's name."""
     # rules rewrite `role` to legal_rep for a listed org's representative;
     # the screened role stays in query_role
-    screened = query.select(
+    names = query.select(
         "record_id",
         pl.col("role").alias("query_role"),
         pl.col("name").alias("query_name"),
         pl.col("id_number").alias("query_id_number"),
     )
-    present = names(records)
-    context = records.select("record_id", *[c for c in CONTEXT_COLUMNS if c in present])
+    context = records.select("record_id", *[c for c in CONTEXT_COLUMNS if c in records.columns])
     return (
         ruled.join(_entry_facts(entries), on="entry_id", how="left")
         .join(context.unique("record_id", keep="first"), on="record_id", how="left")
-        .join(screened, on=["record_id", "query_role"], how="left")
+        .join(names, on=["record_id", "query_role"], how="left")
         .with_columns(pl.lit(agency).alias("agency"))
     )
 
