@@ -233,9 +233,10 @@ def _open_rest(
     still = head.is_null()
     if not still.any():
         return head
-    sub = frame.filter(still)
+    sub = frame if still.all() else frame.filter(still)
     costly = levels[0].costly
     assert costly is not None
-    sub = sub.with_columns(costly(sub).alias(_OPEN))
+    opened = costly(sub).alias(_OPEN)
+    sub = sub.with_columns(opened) if _OPEN in sub.columns else sub.hstack([opened])
     rest = (_opened(levels[0]), *levels[1:])
     return head.scatter(still.arg_true(), _first_level(rest, codes, sub))

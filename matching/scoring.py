@@ -76,9 +76,22 @@ def score(
     """Add field weights `w_*`, the TF flag, the total weight and the calibrated `match_score`."""
     freqs = freqs or name_frequencies(lf, model)
     counted = _with_counts(pairs, freqs)
-    counts = counted.columns[pairs.width :]
-    weights, tail = _scoring_exprs(model, lf.height, freqs.persons)
-    return counted.select(*pairs.columns, *weights, *counts, *tail)
+    raw_exprs, total_exprs = _scoring_exprs(model, lf.height, freqs.persons)
+    # two narrow selects and a frame assembled from their columns: selecting the pair columns
+    # by name costs more than all the arithmetic on the desk's one record
+    raw = counted.select(raw_exprs)
+    done = raw.select(total_exprs)
+    columns = counted.get_columns()
+    weights = [done[f"w_{c.name}"] for c in model.comparisons]
+    return pl.DataFrame(
+        [
+            *columns[: pairs.width],
+            *weights,
+            *columns[pairs.width :],
+            raw["w_tf"],
+            *done.get_columns()[-3:],
+        ]
+    )
 
 
 def _with_counts(pairs: pl.DataFrame, freqs: NameFrequencies) -> pl.DataFrame:
@@ -115,20 +128,18 @@ _EXPRS: dict[tuple[int, int, int], tuple[weakref.ref[MatchModel], tuple[list[pl.
 def _scoring_exprs(
     model: MatchModel, n_list: int, persons: int
 ) -> tuple[list[pl.Expr], list[pl.Expr]]:
-    """The weight columns `w_*`, then `w_tf, tf_down, match_weight, match_score`, built once per
-    model and list size (building them costs more than evaluating them on one record)."""
+    """The weights `w_*` (the name's before TF) and `w_tf` from the compared pairs, then from
+    those the weights (the name's TF adjusted), `tf_down`, `match_weight` and `match_score`;
+    built once per model and list size (building them costs more than evaluating them on one
+    record)."""
     key = (id(model), n_list, persons)
     hit = _EXPRS.get(key)
     if hit is not None and hit[0]() is model:
         return hit[1][0], hit[1][1]
-    weights: dict[str, pl.Expr] = {}
-    for c in model.comparisons:
-        w = model.weights(c.name).tolist()
-        weights[c.name] = (
-            pl.col(f"g_{c.name}")
-            .replace_strict(list(range(len(w))), w, return_dtype=pl.Float64)
-            .fill_null(0.0)
-        )
+    raw: list[pl.Expr] = []
+    for c in model.comparisons:  # a level code picks its weight (null: no evidence, 0 bits)
+        w = pl.Series(model.weights(c.name).tolist(), dtype=pl.Float64)
+        raw.append(pl.lit(w).gather(pl.col(f"g_{c.name}")).fill_null(0.0).alias(f"w_{c.name}"))
     tf_expr = pl.lit(0.0)
     is_person = pl.col("party_type_q") == "person"
     for code, lv in enumerate(_name_spec(model).scored):  # TF counts are of list names
@@ -136,21 +147,22 @@ def _scoring_exprs(
             u = model.comparison("name").level(lv.label).u
             adj = _tf_adjust(pl.col(f"n_{lv.tf_column}"), persons, u, model.tf_minimum)
             tf_expr = pl.when(is_person & (pl.col("g_name") == code)).then(adj).otherwise(tf_expr)
+    raw.append(tf_expr.alias("w_tf"))
     prior = model.prior_for(n_list)
     prior_bits = math.log2(prior / (1 - prior))
-    weights["name"] = weights["name"] + tf_expr  # the name's weight, TF adjusted
+    weights = {c.name: pl.col(f"w_{c.name}") for c in model.comparisons}
+    weights["name"] = weights["name"] + pl.col("w_tf")  # the name's weight, TF adjusted
     total = pl.lit(prior_bits) + pl.sum_horizontal(weights[c.name] for c in model.comparisons)
-    columns = [w.alias(f"w_{name}") for name, w in weights.items()]
-    tail = [
-        tf_expr.alias("w_tf"),
-        (tf_expr < -1).alias("tf_down"),
+    totals = [
+        *(w.alias(f"w_{name}") for name, w in weights.items()),
+        (pl.col("w_tf") < -1).alias("tf_down"),
         total.alias("match_weight"),
         (1 / (1 + (pl.lit(2.0) ** -total))).alias("match_score"),
     ]
     if len(_EXPRS) > 64:  # models and list sizes come and go (tests, list versions)
         _EXPRS.clear()
-    _EXPRS[key] = (weakref.ref(model), (columns, tail))
-    return columns, tail
+    _EXPRS[key] = (weakref.ref(model), (raw, totals))
+    return raw, totals
 
 
 def name_reach(
