@@ -15,7 +15,7 @@ is 0 and the first, strongest level the highest code. Null levels ("no evidence"
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import IntEnum
@@ -121,9 +121,46 @@ class ComparisonSpec:
 
     def assign(self, pairs: pl.DataFrame, as_of: date) -> pl.Series:
         """`g_<name>`: the code of the first level whose condition holds, null for none."""
-        frame = pairs if self.derive is None else pairs.hstack(self.derive(pairs, as_of))
-        found = _first_level(self.levels, _codes(self), frame)
-        return pl.select(pl.when(found >= 0).then(found)).to_series().rename(f"g_{self.name}")
+        return assign_all((self,), pairs, as_of).to_series()
+
+
+def assign_all(
+    specs: Sequence[ComparisonSpec],
+    pairs: pl.DataFrame,
+    as_of: date,
+    extra: Sequence[pl.Expr] = (),
+) -> pl.DataFrame:
+    """`extra`, then `g_<name>` of every spec (`ComparisonSpec.assign`), as one frame.
+
+    The same conditions as each spec's own `assign`, evaluated together: every derive once,
+    every comparison's when/then chain (up to its costly level) in one select, and only the
+    pairs still open after that go through the costly conditions. On the desk's one record
+    each polars call costs more than the work in it, so one select instead of one per spec.
+    """
+    frame = pairs
+    derived: list[Derive] = []
+    for spec in specs:
+        if spec.derive is not None and spec.derive not in derived:
+            derived.append(spec.derive)
+    if derived:
+        frame = pairs.hstack([c for d in derived for c in d(pairs, as_of).get_columns()])
+    heads = [_head(spec) for spec in specs]
+    first = frame.select(
+        *extra,
+        *(expr.alias(f"g{i}") for i, (_, expr) in enumerate(heads) if expr is not None),
+    )
+    found: list[pl.Series] = []
+    for i, (spec, (k, expr)) in enumerate(zip(specs, heads, strict=True)):
+        head = (
+            first[f"g{i}"]
+            if expr is not None
+            else pl.Series("g", [None] * frame.height, dtype=pl.Int8)
+        )
+        if k is not None:
+            head = _open_rest(spec.levels[k:], _codes(spec)[k:], frame, head)
+        found.append(head.alias(f"g_{spec.name}"))
+    codes = pl.DataFrame(found).select(_null_levels(tuple(spec.name for spec in specs)))
+    return pl.DataFrame([first.to_series(i) for i in range(len(extra))] + codes.get_columns())
 
 
 _OPEN = "__level_open"
@@ -153,6 +190,23 @@ def _chain(levels: tuple[ComparisonLevel, ...], codes: tuple[int, ...]) -> pl.Ex
     return chain.otherwise(pl.lit(None, dtype=pl.Int8)).alias("g")
 
 
+@lru_cache(maxsize=256)
+def _head(spec: ComparisonSpec) -> tuple[int | None, pl.Expr | None]:
+    """The index of the spec's first costly level (None: none), and the chain of the levels
+    before it (None: the costly level comes first)."""
+    levels, codes = spec.levels, _codes(spec)
+    k = next((i for i, lv in enumerate(levels) if lv.costly is not None), None)
+    if k is None:
+        return None, _chain(levels, codes)
+    return k, (_chain(levels[:k], codes[:k]) if k else None)
+
+
+@lru_cache(maxsize=256)
+def _null_levels(names: tuple[str, ...]) -> list[pl.Expr]:
+    """Null-level codes (-1) become null: such a pair carries no evidence for that comparison."""
+    return [pl.when(pl.col(f"g_{n}") >= 0).then(pl.col(f"g_{n}")).alias(f"g_{n}") for n in names]
+
+
 def _first_level(
     levels: tuple[ComparisonLevel, ...], codes: tuple[int, ...], frame: pl.DataFrame
 ) -> pl.Series:
@@ -164,12 +218,25 @@ def _first_level(
         head = frame.select(_chain(levels[:k], codes[:k])).to_series()
     else:
         head = pl.Series("g", [None] * frame.height, dtype=pl.Int8)
+    return _open_rest(levels[k:], codes[k:], frame, head)
+
+
+def _open_rest(
+    levels: tuple[ComparisonLevel, ...],
+    codes: tuple[int, ...],
+    frame: pl.DataFrame,
+    head: pl.Series,
+) -> pl.Series:
+    """`head` (codes of the levels before the costly `levels[0]`, null where none held) with
+    its open pairs given the first of `levels` that holds, the costly condition computed on
+    them only."""
     still = head.is_null()
     if not still.any():
         return head
-    sub = frame.filter(still)
-    costly = levels[k].costly
+    sub = frame if still.all() else frame.filter(still)
+    costly = levels[0].costly
     assert costly is not None
-    sub = sub.with_columns(costly(sub).alias(_OPEN))
-    rest = (_opened(levels[k]), *levels[k + 1 :])
-    return head.scatter(still.arg_true(), _first_level(rest, codes[k:], sub))
+    opened = costly(sub).alias(_OPEN)
+    sub = sub.with_columns(opened) if _OPEN in sub.columns else sub.hstack([opened])
+    rest = (_opened(levels[0]), *levels[1:])
+    return head.scatter(still.arg_true(), _first_level(rest, codes, sub))

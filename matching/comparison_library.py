@@ -23,6 +23,7 @@ from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.fuzz import ratio
 
 from matching.comparison_level import ComparisonLevel, ComparisonSpec, Evidence
+from matching.config import FEW_ROWS
 from matching.id_comparison import ID
 
 JW_FUZZY = 0.9
@@ -36,21 +37,32 @@ def _name_close(pairs: pl.DataFrame) -> pl.Series:
     """
     person = (pairs["party_type_q"] == "person").fill_null(False).to_numpy()
     close = np.zeros(pairs.height, dtype=bool)
-    people, others = pairs.filter(pl.Series(person)), pairs.filter(pl.Series(~person))
-    if people.height:
+    # rapidfuzz's thread pool costs milliseconds to start: worth it for a night, not for a few
+    workers = 1 if pairs.height <= FEW_ROWS else -1
+    if person.any():
+        keep = pl.Series(person)
         jw = process.cpdist(
-            people["py_q"].fill_null("").to_list(),
-            people["py_l"].fill_null("").to_list(),
+            _texts(pairs["py_q"].filter(keep)),
+            _texts(pairs["py_l"].filter(keep)),
             scorer=JaroWinkler.normalized_similarity,
-            workers=-1,
+            workers=workers,
         )
         close[person] = jw >= JW_FUZZY
-    if others.height:
+    if not person.all():
+        keep = pl.Series(~person)
         rt = process.cpdist(
-            others["norm_q"].to_list(), others["norm_l"].to_list(), scorer=ratio, workers=-1
+            pairs["norm_q"].filter(keep).to_list(),
+            pairs["norm_l"].filter(keep).to_list(),
+            scorer=ratio,
+            workers=workers,
         )
         close[~person] = rt >= ORG_FUZZY
     return pl.Series(close)
+
+
+def _texts(names: pl.Series) -> list[str]:
+    """The names as Python strings, a missing one as "" (no similarity)."""
+    return ["" if n is None else n for n in names.to_list()]
 
 
 _NOT_ORG = ~(pl.col("party_type_q") == "org").fill_null(False)  # orgs: only exact or fuzzy

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from matching.comparison_level import ComparisonSpec
+from matching.comparison_level import ComparisonSpec, assign_all
 from matching.comparison_library import DECLARED
 from matching.features import party_features
 from matching.pair_frame import pair_frame
@@ -36,8 +36,10 @@ def compare(
     pairs: pl.DataFrame, as_of: date, specs: Sequence[ComparisonSpec] = DECLARED
 ) -> pl.DataFrame:
     """Add `g_<comparison>` for every comparison in `specs`, and `veto`, to a pair frame."""
-    out = pairs.with_columns(branch_veto())
-    return out.with_columns(spec.assign(out, as_of) for spec in specs)
+    return pairs.hstack(assign_all(specs, pairs, as_of, extra=(_VETO,)).get_columns())
+
+
+_VETO = branch_veto()
 
 
 _QUERY_DEFAULTS = {"record_id": "R", "role": "party", "party_type": "person"}

@@ -12,10 +12,13 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from matching.config import FEW_ROWS
 from matching.ids import recode_plausible
 from matching.regions import recoded_across, same_place_or_merged
 
 _STAR = ord("*")
+_NOTHING = "*" * 18
+"""A missing ID: no position visible."""
 _DIGIT = ord("0")
 _CHUNK = 1_000_000
 _R6_W = 10 ** np.arange(5, -1, -1, dtype=np.int64)
@@ -36,8 +39,10 @@ re-code of the region code, either side failing its check char."""
 
 def _id_matrix(ids: pl.Series) -> np.ndarray:
     """(n, 18) uint8 matrix of cleaned IDs; a missing ID is all `*` (nothing visible)."""
-    # joined in polars: one 18-byte-per-row string, no Python str per pair (10M pairs at 1M)
-    text = ids.fill_null("*" * 18).str.join("").item()
+    if ids.len() <= FEW_ROWS:  # a few pairs: polars' fixed cost per call outweighs the work
+        text = "".join(_NOTHING if i is None else i for i in ids.to_list())
+    else:  # joined in polars: one 18-byte-per-row string, no Python str per pair (10M at 1M)
+        text = ids.fill_null(_NOTHING).str.join("").item()
     return np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, 18)
 
 
@@ -153,5 +158,8 @@ def id_positions(pairs: pl.DataFrame, as_of: date) -> pl.DataFrame:
         for c, v in found.items():
             parts[c].append(v)
     return pl.DataFrame(
-        {c: np.concatenate(v) if v else np.empty(0) for c, v in parts.items()}
-    ).cast(COLUMNS)  # type: ignore[arg-type]
+        [
+            pl.Series(c, np.concatenate(v), dtype=COLUMNS[c]) if v else pl.Series(c, [], COLUMNS[c])
+            for c, v in parts.items()
+        ]
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import polars as pl
@@ -124,6 +125,22 @@ def decide(
     `score_basis` says `name_screen` when the floor lifted the score: that `match_score` is the
     review threshold, not a probability, so calibration must not count it.
     """
+    return _decided(scored.lazy(), thresholds, specs).collect()
+
+
+def _decided(
+    scored: pl.LazyFrame, thresholds: MatchThresholds, specs: tuple[ComparisonSpec, ...]
+) -> pl.LazyFrame:
+    first, second = _decide_stages(thresholds.match, thresholds.review, specs)
+    return scored.with_columns(first).with_columns(second)
+
+
+@lru_cache(maxsize=64)
+def _decide_stages(
+    match: float, review: float, specs: tuple[ComparisonSpec, ...]
+) -> tuple[list[pl.Expr], list[pl.Expr]]:
+    """`decide`'s two column stages, built once per cut-offs (building them costs more than
+    evaluating them on the desk's one record)."""
     ident, name = _spec(specs, "id"), _spec(specs, "name")
     id_ok = _at_least(ident, Evidence.PARTIAL).fill_null(False)
     # A masked or re-coded number leaves room for a namesake's twin (one county's people share
@@ -138,33 +155,33 @@ def decide(
     # whose masked numbers happen to coincide), not an item for analysts; only a whole number that
     # agrees under another name (a renamed person, a data error) is worth a look.
     lookalike = (_against(name) & ~_is(ident, "exact")).fill_null(False)
-    below = ~(pl.col("match_score") >= thresholds.review).fill_null(False)
+    below = ~(pl.col("match_score") >= review).fill_null(False)
     floored = (~pl.col("veto") & _name_screen(specs) & below).fill_null(False)
     p = (
         pl.when(pl.col("veto"))
         .then(0.0)
         .when(floored)
-        .then(pl.lit(thresholds.review))
+        .then(pl.lit(review))
         .otherwise(pl.col("match_score"))
     )
     basis = pl.when(floored).then(pl.lit(SCORE_BASES[1])).otherwise(pl.lit(SCORE_BASES[0]))
-    return scored.with_columns(
+    first = [
         id_ok.alias("id_evidence"),
         p.alias("match_score"),
         basis.alias("score_basis"),
         pl.when(pl.col("veto")).then(0.0).otherwise(pl.col("match_score")).alias("model_score"),
         lookalike.alias("lookalike"),
-    ).with_columns(
+    ]
+    second = [
         # a number that agrees under a name that does not is a data error to check, not a match
-        pl.when(
-            (pl.col("match_score") >= thresholds.match) & pl.col("id_evidence") & name_ok
-        )
+        pl.when((pl.col("match_score") >= match) & pl.col("id_evidence") & name_ok)
         .then(pl.lit("match"))
-        .when((pl.col("match_score") >= thresholds.review) & ~pl.col("lookalike"))
+        .when((pl.col("match_score") >= review) & ~pl.col("lookalike"))
         .then(pl.lit("review"))
         .otherwise(None)
         .alias("match_decision")
-    )
+    ]
+    return first, second
 
 
 def lowest_review(thresholds: MatchThresholds | ThresholdRule) -> float:
@@ -193,8 +210,37 @@ def decide_hits(
     Shared by the nightly `link` and the screening desk, which scores one record's pairs with
     the cut-offs the latest sweep used.
     """
-    decided = (
-        decide(kept, thresholds, specs)
+    if kept.is_empty():  # the desk's usual record: no pair could hit; the same empty answer
+        hits, cut = _nothing_kept(tuple(kept.schema.items()), review_budget, specs)
+        return hits.clear(), cut
+    return _decide_hits_columnar(kept, thresholds, review_budget, specs)
+
+
+@lru_cache(maxsize=64)
+def _nothing_kept(
+    schema: tuple[tuple[str, pl.DataType], ...],
+    review_budget: int | None,
+    specs: tuple[ComparisonSpec, ...],
+) -> tuple[pl.DataFrame, BudgetCut]:
+    """What deciding no pair gives (no hit, nothing cut), computed once per kept schema: the
+    columnar steps on an empty frame cost milliseconds and only ever give this."""
+    empty = pl.DataFrame(schema=dict(schema))
+    return _decide_hits_columnar(empty, MatchThresholds(), review_budget, specs)
+
+
+def _decide_hits_columnar(
+    kept: pl.DataFrame,
+    thresholds: MatchThresholds,
+    review_budget: int | None,
+    specs: tuple[ComparisonSpec, ...] = DECLARED,
+) -> tuple[pl.DataFrame, BudgetCut]:
+    """`decide_hits` on any number of pairs: each run of frame steps is one lazy plan, one
+    collect (the desk's one record pays per collect, not per row)."""
+    # An analyst can judge a few candidates per person, not fifty namesakes: keep every `match`
+    # (one person may be listed for several cases) but only the best `REVIEW_TOP_K` reviews.
+    rank = pl.int_range(1, pl.len() + 1).over("record_id_q", "role_q")
+    best = (
+        _decided(kept.lazy(), thresholds, specs)
         .with_columns(
             pl.when(pl.col("forced") & pl.col("match_decision").is_null())
             .then(pl.lit("review"))
@@ -202,16 +248,11 @@ def decide_hits(
             .alias("match_decision")
         )
         .filter(pl.col("match_decision").is_not_null())
-    )
-    # Ties broken by entry id so reruns keep the same candidates (idempotent nights).
-    best = decided.sort(["match_score", "entry_id_l"], descending=[True, False]).unique(
-        ["record_id_q", "role_q", "entry_id_l"], keep="first", maintain_order=True
-    )
-    # An analyst can judge a few candidates per person, not fifty namesakes: keep every `match`
-    # (one person may be listed for several cases) but only the best `REVIEW_TOP_K` reviews.
-    rank = pl.int_range(1, pl.len() + 1).over("record_id_q", "role_q")
-    best = best.filter(
-        (pl.col("match_decision") == "match") | pl.col("forced") | (rank <= REVIEW_TOP_K)
+        # Ties broken by entry id so reruns keep the same candidates (idempotent nights).
+        .sort(["match_score", "entry_id_l"], descending=[True, False])
+        .unique(["record_id_q", "role_q", "entry_id_l"], keep="first", maintain_order=True)
+        .filter((pl.col("match_decision") == "match") | pl.col("forced") | (rank <= REVIEW_TOP_K))
+        .collect()
     )
     best, budget_cut = apply_review_budget(best, review_budget)
     best = best.rename(
@@ -224,8 +265,10 @@ def decide_hits(
     )
     hits = (
         explain(best, specs)
+        .lazy()
         .select(HIT_COLUMNS)
         .sort("record_id", "role", "match_score", descending=[False, False, True])
+        .collect()
     )
     return hits, budget_cut
 

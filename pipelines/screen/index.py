@@ -14,13 +14,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 import polars as pl
 
 from matching.blocking import BlockingRules, pairs_from_found, query_block_keys
 from matching.calibrate import ThresholdRule
-from matching.config import MatchThresholds
+from matching.config import FEW_ROWS, MatchThresholds
 from matching.link import (
     HIT_COLUMNS,
     can_hit,
@@ -136,11 +137,30 @@ def _matches(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def _frequencies(index: ListIndex, pairs: pl.DataFrame) -> NameFrequencies:
     """The list counts of the candidates' names only: the same numbers `score` would join."""
     rows = index.tf_rows[pairs["li"]]
+    if rows.height <= FEW_ROWS:
+        return NameFrequencies(
+            norm=_distinct(rows, "norm_l", "n_norm"),
+            py=_distinct(rows, "py_l", "n_py"),
+            persons=index.freqs.persons,
+        )
     return NameFrequencies(
         norm=rows.select("norm_l", "n_norm").unique("norm_l"),
         py=rows.select("py_l", "n_py").unique("py_l"),
         persons=index.freqs.persons,
     )
+
+
+@lru_cache(maxsize=16)
+def _can_hit(floor: float) -> pl.Expr:
+    """`can_hit` built once per floor: building it costs more than evaluating it on one record."""
+    return can_hit(floor)
+
+
+def _distinct(rows: pl.DataFrame, key: str, count: str) -> pl.DataFrame:
+    """`rows.select(key, count).unique(key)` for a few rows (a name has one count)."""
+    first = dict(zip(rows[key].to_list(), rows[count].to_list(), strict=True))
+    schema = {key: rows.schema[key], count: rows.schema[count]}
+    return pl.DataFrame({key: list(first), count: list(first.values())}, schema=schema)
 
 
 def match_parties(
@@ -165,7 +185,7 @@ def match_parties(
         return pl.DataFrame(schema=dict.fromkeys(HIT_COLUMNS, pl.Null))
     freqs = _frequencies(index, pairs)
     kept, _ = score_in_chunks(
-        qf, index.lf, pairs, index.model, index.as_of, freqs, can_hit(index.floor)
+        qf, index.lf, pairs, index.model, index.as_of, freqs, _can_hit(index.floor)
     )
     hits, _ = decide_hits(kept, thresholds, None)
     return hits
