@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from data_contracts.schemas import AGENCY_DATASETS, spec
+from matching.config import FEW_ROWS
 from matching.vocab import ListRole, MatchDecision, QueryRole
 from pipelines.sanctions.config import AgencySettings, Condition, SanctionRule
 
@@ -158,14 +159,9 @@ def _intercept_reason(rule: SanctionRule) -> pl.Expr:
     )
 
 
-def _joined(
-    hits: pl.DataFrame,
-    records: pl.DataFrame,
-    entries: pl.DataFrame,
-    conditions: Sequence[Condition],
-) -> pl.DataFrame:
-    """Hits with the entry's facts and the record's condition values under private names."""
-    facts = entries.select(
+def entry_facts(entries: pl.DataFrame) -> pl.DataFrame:
+    """Per entry id (the last row of it): list type, status and removal date, privately named."""
+    return entries.select(
         pl.col("entry_id"),
         pl.col("list_type").fill_null("dishonest").alias("_list_type"),
         pl.col("status").alias("_status"),
@@ -173,14 +169,28 @@ def _joined(
         .cast(pl.Date, strict=False)
         .alias("_removed_on"),
     ).unique("entry_id", keep="last")
+
+
+def record_clause_values(records: pl.DataFrame, conditions: Sequence[Condition]) -> pl.DataFrame:
+    """`record_id` and the value each condition tests (`_c0`, `_c1`, ...; null when absent)."""
     values = [
         (pl.col(c.column) if c.column in records.columns else pl.lit(None)).alias(f"_c{i}")
         for i, c in enumerate(conditions)
     ]
-    recs = records.select(pl.col("record_id").cast(pl.String), *values).unique(
-        "record_id", keep="last"
+    return records.select(pl.col("record_id").cast(pl.String), *values)
+
+
+def _joined(
+    hits: pl.DataFrame,
+    records: pl.DataFrame,
+    entries: pl.DataFrame,
+    conditions: Sequence[Condition],
+) -> pl.DataFrame:
+    """Hits with the entry's facts and the record's condition values under private names."""
+    recs = record_clause_values(records, conditions).unique("record_id", keep="last")
+    return hits.join(entry_facts(entries), on="entry_id", how="left").join(
+        recs, on="record_id", how="left"
     )
-    return hits.join(facts, on="entry_id", how="left").join(recs, on="record_id", how="left")
 
 
 def with_hit_roles(hits: pl.DataFrame) -> pl.DataFrame:
@@ -204,6 +214,17 @@ def apply_rule(
 ) -> pl.DataFrame:
     """Add intercept, rule_id, reason, legal_basis, action and deadline_working_days to hits."""
     rule = agency.rule
+    if hits.height <= FEW_ROWS:
+        from pipelines.sanctions.rule_rows import apply_rule_rows, takes
+
+        if takes(hits, records):
+            return apply_rule_rows(hits, records, entries, rule)
+    return _columnar_rule(hits, records, entries, rule)
+
+
+def _columnar_rule(
+    hits: pl.DataFrame, records: pl.DataFrame, entries: pl.DataFrame, rule: SanctionRule
+) -> pl.DataFrame:
     hits = with_hit_roles(hits)
     frame = _joined(hits, records, entries, rule.conditions)
     checks = _checks(rule)
