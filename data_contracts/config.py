@@ -1,5 +1,4 @@
-"""Typed dataset-level limits of the data contracts.
-"""
+"""Typed dataset-level limits of the data contracts."""
 
 from __future__ import annotations
 
