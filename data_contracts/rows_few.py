@@ -45,9 +45,8 @@ def text_cells(spec: DatasetSpec, raw: pl.DataFrame) -> Cells | None:
     schema = raw.schema
     if any(schema.get(f.name) != pl.String for f in spec.fields):
         return None
-    rows = raw.select([f.name for f in spec.fields]).rows() if raw.height else []
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(spec.fields)
-    cells = {f.name: list(c) for f, c in zip(spec.fields, columns, strict=True)}
+    # column by column: a select, even of plain columns, is an optimised collect (~100 µs)
+    cells = {f.name: raw.get_column(f.name).to_list() for f in spec.fields}
     known = all(v is None or parse_one.knows_all(v) for c in cells.values() for v in c)
     return cells if known else None
 

@@ -73,7 +73,7 @@ def records_frame(
     raw = pl.DataFrame([shaped[i][0] for i in good], schema=schema).hstack(
         [
             pl.Series("_source", ["desk"] * len(good), dtype=pl.String),
-            pl.Series("_row", range(1, len(good) + 1), dtype=pl.Int64),
+            pl.Series("_row", list(range(1, len(good) + 1)), dtype=pl.Int64),
         ]
     )
     checked = check_rows(
