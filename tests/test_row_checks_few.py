@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from data_contracts import rows_few
+from data_contracts import parse, parse_one, rows_few
 from data_contracts.result import REJECT_COLUMN
 from data_contracts.rows import RowCheck, _columnar, check_rows
 from data_contracts.schemas import AGENCY_DATASETS, FieldSpec
@@ -253,3 +253,24 @@ def test_generated_records_in_small_batches(world: Path, dataset: str) -> None:
     for size in [1, 2, 3, FEW_ROWS] * 12:
         _both(dataset, raw.slice(start, size), date(1900, 1, 1), NIGHT)
         start += size
+
+
+DATEISH = st.text(st.sampled_from("0123456789012345-/.年月日 T:Z+,\u3000０１２\x1c"), max_size=24)
+
+
+@PROPERTY
+@given(st.lists(st.one_of(DATEISH, date_texts(), KNOWN_TEXT, st.none()), max_size=20))
+def test_one_cell_parsers_equal_the_expressions(texts: list[str | None]) -> None:
+    frame = pl.DataFrame({"x": texts}, schema={"x": pl.String})
+    t = parse.parse_datetime("x").dt
+    units = (t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second())
+    parts = frame.select(u.alias(str(i)) for i, u in enumerate(units)).rows()
+    want = [None if p[0] is None else p for p in parts]
+    assert [parse_one.datetime_parts(x) for x in texts] == want
+    floats = frame.select(parse.parse_float("x")).to_series().to_list()
+    got = [parse_one.parse_float(x) for x in texts]
+    assert [None if f is None else repr(f) for f in got] == [
+        None if f is None else repr(f) for f in floats
+    ]
+    ints = frame.select(parse.parse_int("x")).to_series().to_list()
+    assert [parse_one.parse_int(x) for x in texts] == ints
