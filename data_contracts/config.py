@@ -1,4 +1,5 @@
-"""Typed dataset-level limits of the data contracts."""
+"""Typed dataset-level limits of the data contracts.
+"""
 
 from __future__ import annotations
 
