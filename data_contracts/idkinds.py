@@ -14,7 +14,15 @@ from datetime import date
 
 import polars as pl
 
-from matching.ids import either_kinds, fold_ids, org_kinds, person_kinds
+from matching.ids import (
+    either_kind,
+    either_kinds,
+    fold_ids,
+    org_kind,
+    org_kinds,
+    person_kind,
+    person_kinds,
+)
 
 # Which column says whether an ID belongs to a person or an organisation.
 PARTY_COLUMN: dict[tuple[str, str], str] = {
@@ -56,6 +64,27 @@ def id_kind_column(
         other = doc_type.is_not_null() & (doc_type != "resident_id") & values.is_not_null()
         kinds = pl.select(pl.when(other).then(pl.lit("other_doc")).otherwise(kinds)).to_series()
     return kinds.alias(f"{field}__id_kind")
+
+
+def id_kind(
+    dataset: str,
+    field: str,
+    value: str | None,
+    party: str | None,
+    doc_type: str | None,
+    as_of: date,
+) -> str | None:
+    """`id_kind_column` of one cell, from `matching.ids`' scalar reference (the desk's few rows)."""
+    key = (dataset, field)
+    kind = either_kind(value, as_of) if key in EITHER_PARTY else person_kind(value, as_of)
+    if key in PARTY_COLUMN:
+        if party == "org":
+            kind = org_kind(value)
+        elif party is None and kind == "malformed":
+            kind = either_kind(value, as_of)
+    if key in DOC_TYPE_COLUMN and doc_type not in (None, "resident_id") and value is not None:
+        kind = "other_doc"
+    return kind
 
 
 def _patch(kinds: pl.Series, where: pl.Series, redone: pl.Series) -> pl.Series:

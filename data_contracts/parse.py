@@ -16,7 +16,16 @@ import polars as pl
 
 from data_contracts.schemas import FieldSpec
 
-_DATE_RE = (
+# The patterns below are shared with `data_contracts.parse_one` (one text at a time, Python's `re`),
+# which reads them with Rust's meaning of `\s` and `$`: one spelling of each accepted format.
+DATE_SEPARATORS = r"[年月/.]"
+COMPACT_DATE = r"^([0-9]{4})([0-9]{2})([0-9]{2})(\D|$)"
+"""20240501 (optionally followed by a time): gets its dashes back."""
+FRACTION = r"(:[0-9]{2})-([0-9]+)"
+"""A fraction of a second whose "." became "-" with the date separators."""
+NUMBER_NOISE = r"[,\s¥$]"
+NUMBER_UNIT = r"(元|RMB|CNY)$"
+DATE_RE = (
     r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
     r"(?:[ T]+([0-9]{1,2}):([0-9]{1,2})(?::([0-9]{1,2}))?(?:[.,][0-9]+)?)?"
     r"\s*(?:Z|[+-][0-9]{2}:?[0-9]{2})?$"
@@ -31,12 +40,12 @@ def text(col: str) -> pl.Expr:
 
 def parse_datetime(col: str) -> pl.Expr:
     """Text -> pl.Datetime (naive, as written); null when empty or not a real calendar time."""
-    t = text(col).str.replace_all(r"[年月/.]", "-").str.replace_all("日", "")
+    t = text(col).str.replace_all(DATE_SEPARATORS, "-").str.replace_all("日", "")
     # Compact 20240501 (optionally followed by a time) gets its dashes back first.
-    t = t.str.replace(r"^([0-9]{4})([0-9]{2})([0-9]{2})(\D|$)", "$1-$2-$3$4")
+    t = t.str.replace(COMPACT_DATE, "$1-$2-$3$4")
     # "." became "-" above; restore a fraction-of-second separator after a time.
-    t = t.str.replace(r"(:[0-9]{2})-([0-9]+)", "$1.$2")
-    g = t.str.extract_groups(_DATE_RE)
+    t = t.str.replace(FRACTION, "$1.$2")
+    g = t.str.extract_groups(DATE_RE)
     iso = pl.concat_str(
         g.struct[0],
         pl.lit("-"),
@@ -91,7 +100,7 @@ def parse_date(col: str) -> pl.Expr:
 
 def parse_float(col: str) -> pl.Expr:
     """Text -> Float64, tolerating thousands separators, currency signs and a 元 suffix."""
-    t = text(col).str.replace_all(r"[,\s¥$]", "").str.replace(r"(元|RMB|CNY)$", "")
+    t = text(col).str.replace_all(NUMBER_NOISE, "").str.replace(NUMBER_UNIT, "")
     return t.cast(pl.Float64, strict=False)
 
 
