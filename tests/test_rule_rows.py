@@ -125,9 +125,7 @@ def test_few_hits_get_the_columnar_rule(
 ) -> None:
     hits, records, entries, rule = case
     assert takes(hits, records)
-    agency = next(
-        (a for a in AGENCIES if agency_settings(SETTINGS, a).rule == rule), AGENCIES[0]
-    )
+    agency = next((a for a in AGENCIES if agency_settings(SETTINGS, a).rule == rule), AGENCIES[0])
     settings_of = agency_settings(SETTINGS, agency).model_copy(update={"rule": rule})
     got = apply_rule(hits, records, entries, settings_of)
     assert_frame_equal(got, _columnar_rule(hits, records, entries, rule))
@@ -152,3 +150,32 @@ def test_a_hit_whose_record_is_missing_goes_the_columnar_way() -> None:
     assert out["intercept"].to_list() == [False]
     assert out["reason"].item().startswith("缺少")
     assert_frame_equal(out, _columnar_rule(hits, records, entries, rule))
+
+
+@PROPERTY
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(AGENCIES),
+            st.one_of(st.none(), st.text(max_size=6)),
+            st.sampled_from(ROLES),
+            st.one_of(st.none(), st.text(max_size=6)),
+        ),
+        max_size=FEW_ROWS,
+    )
+)
+def test_few_alert_ids_are_the_expression_s(rows: list[tuple]) -> None:
+    from pipelines.sanctions.alerts import alert_id_expr, alert_ids
+
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "agency": pl.String,
+            "record_id": pl.String,
+            "role": pl.String,
+            "entry_id": pl.String,
+        },
+        orient="row",
+    )
+    want = frame.select(alert_id_expr().alias("alert_id")).to_series()
+    assert_frame_equal(alert_ids(frame).to_frame(), want.to_frame())

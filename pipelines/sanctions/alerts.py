@@ -24,6 +24,7 @@ from datetime import date
 
 import polars as pl
 
+from matching.config import FEW_ROWS
 from pipelines.ingest.listing import stood_on
 from pipelines.runtime.workdays import add_working_days
 from pipelines.sanctions.alert_lifecycle import stamp_transitions
@@ -65,6 +66,15 @@ def alert_id(agency: str, record_id: str, role: str, entry_id: str) -> str:
     """Stable short id of an alert: `AL-` and 16 hex chars of a SHA-256 of its key."""
     key = "\x1f".join((agency, record_id, role, entry_id))
     return "AL-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16].upper()
+
+
+def alert_ids(frame: pl.DataFrame) -> pl.Series:
+    """`alert_id` of every row of `frame` (the desk's few hits: no expression to run)."""
+    if frame.height > FEW_ROWS:
+        return frame.select(alert_id_expr().alias("alert_id")).to_series()
+    columns = [frame[f].to_list() for f in _ID_FIELDS]
+    ids = [alert_id(*(str(v) for v in row)) for row in zip(*columns, strict=True)]
+    return pl.Series("alert_id", ids, dtype=pl.String)
 
 
 def alert_id_expr() -> pl.Expr:

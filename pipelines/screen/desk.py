@@ -171,7 +171,7 @@ class Desk:
         agency: str,
         judged: Judgements,
     ) -> pl.DataFrame:
-        from pipelines.sanctions.alerts import alert_id_expr
+        from pipelines.sanctions.alerts import alert_ids
         from pipelines.sanctions.rules import apply_rule
         from pipelines.sweep.screening import apply_decisions, enrich_hits
 
@@ -181,7 +181,7 @@ class Desk:
         enriched = enrich_hits(ruled, records, entries, query, agency)
         if enriched.is_empty():
             return enriched.with_columns(pl.lit(None, pl.String).alias("alert_id"))
-        return enriched.with_columns(alert_id_expr().alias("alert_id"))
+        return enriched.with_columns(alert_ids(enriched))
 
     def _deliver(
         self, index: ListIndex, agency: str, ruled: pl.DataFrame, records: pl.DataFrame

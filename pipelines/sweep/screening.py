@@ -165,12 +165,47 @@ def enrich_hits(
         pl.col("id_number").alias("query_id_number"),
     )
     context = records.select("record_id", *[c for c in CONTEXT_COLUMNS if c in records.columns])
+    facts = _entry_facts(entries)
+    if ruled.height <= FEW_ROWS and names.height <= FEW_ROWS and records.height <= FEW_ROWS:
+        # the desk's few hits: three left joins by row positions instead of three joins
+        out = _left_rows(ruled, facts, ("entry_id",))
+        out = _left_rows(out, context.unique("record_id", keep="first"), ("record_id",))
+        out = _left_rows(out, names, ("record_id", "query_role"))
+        return out.with_columns(pl.lit(agency).alias("agency"))
+    return _joined_hits(ruled, facts, context, names, agency)
+
+
+def _joined_hits(
+    ruled: pl.DataFrame,
+    facts: pl.DataFrame,
+    context: pl.DataFrame,
+    names: pl.DataFrame,
+    agency: str,
+) -> pl.DataFrame:
     return (
-        ruled.join(_entry_facts(entries), on="entry_id", how="left")
+        ruled.join(facts, on="entry_id", how="left")
         .join(context.unique("record_id", keep="first"), on="record_id", how="left")
         .join(names, on=["record_id", "query_role"], how="left")
         .with_columns(pl.lit(agency).alias("agency"))
     )
+
+
+def _left_rows(left: pl.DataFrame, right: pl.DataFrame, on: tuple[str, ...]) -> pl.DataFrame:
+    """`left.join(right, on=on, how="left")` for a few rows: every right row whose keys equal
+    (nulls never match), in order, or one row of nulls; the same columns and types."""
+    clash = set(left.columns) & set(right.columns) - set(on)
+    if clash or any(left.schema[k] != right.schema[k] for k in on):
+        return left.join(right, on=list(on), how="left")  # suffixes and casts: polars decides
+    rkeys = list(zip(*(right[k].to_list() for k in on), strict=True))
+    lkeys = list(zip(*(left[k].to_list() for k in on), strict=True))
+    li: list[int] = []
+    ri: list[int | None] = []
+    for i, key in enumerate(lkeys):
+        found = [j for j, k in enumerate(rkeys) if None not in key and k == key]
+        li.extend([i] * max(len(found), 1))
+        ri.extend(found or [None])
+    taken = right.drop(list(on)).select(pl.all().gather(pl.Series(ri, dtype=pl.UInt32)))
+    return left[li].hstack(taken.get_columns())
 
 
 def review_payload(
