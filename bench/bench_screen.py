@@ -134,6 +134,9 @@ def main() -> None:
     with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
         _drive(client, "/v1/screen", singles, 50, args.seconds)  # warm-up
         single = _drive(client, "/v1/screen", singles, args.requests, args.seconds)
+        # the desk's own time per record (the audit's latency), without HTTP and the client
+        audited = service.store.audit_rows(int(single["requests"]))
+        desk_ms = np.array([r["latency_ms"] for r in audited if r["endpoint"] == "/v1/screen"])
         batch = _drive(client, "/v1/screen/batch", batches, args.batches, args.seconds)
     server.should_exit = True
     thread.join(timeout=10)
@@ -150,6 +153,9 @@ def main() -> None:
                 "index_estimated_gb_per_million": round(index.nbytes() / 2**30 * per_million, 2),
                 "rss_growth_during_build_mb": round(rss1 - rss0, 1),
                 "single": single,
+                "single_desk_only": {
+                    f"p{q}_ms": round(float(np.percentile(desk_ms, q)), 2) for q in (50, 95, 99)
+                },
                 f"batch_{args.batch_size}": batch,
             },
             indent=2,
