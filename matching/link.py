@@ -14,7 +14,8 @@ from matching.blocking import BlockingRules, candidate_pairs
 from matching.calibrate import ThresholdRule, choose_thresholds
 from matching.comparison_level import ComparisonSpec, Evidence
 from matching.comparison_library import DECLARED
-from matching.config import MatchThresholds
+from matching.config import FEW_ROWS, MatchThresholds
+from matching.decide_few import decide_hits_few
 from matching.explain import explain
 from matching.features import party_features
 from matching.list_side import ListSide, build_list_side
@@ -213,7 +214,28 @@ def decide_hits(
     if kept.is_empty():  # the desk's usual record: no pair could hit; the same empty answer
         hits, cut = _nothing_kept(tuple(kept.schema.items()), review_budget, specs)
         return hits.clear(), cut
+    if kept.height <= FEW_ROWS:  # the desk's record: its rows in Python, equal by test
+        return _decide_hits_few(kept, thresholds, review_budget, specs)
     return _decide_hits_columnar(kept, thresholds, review_budget, specs)
+
+
+def _decide_hits_few(
+    kept: pl.DataFrame,
+    thresholds: MatchThresholds,
+    review_budget: int | None,
+    specs: tuple[ComparisonSpec, ...] = DECLARED,
+) -> tuple[pl.DataFrame, BudgetCut]:
+    """`decide_hits` row at a time (`matching.decide_few`), into the columnar path's schema."""
+    empty, _ = _nothing_kept(tuple(kept.schema.items()), review_budget, specs)
+    return decide_hits_few(
+        kept,
+        thresholds,
+        review_budget,
+        specs,
+        top_k=REVIEW_TOP_K,
+        bases=(SCORE_BASES[0], SCORE_BASES[1]),
+        schema=empty.schema,
+    )
 
 
 @lru_cache(maxsize=64)
