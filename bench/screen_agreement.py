@@ -2,12 +2,13 @@
 
 Sweeps one agency file into a fresh home (warehouse + review store, so the sweep records the
 thresholds it used), serves that home with `credsweep screen serve`'s service on a loopback
-port, posts every row of the same file in batches, and compares per record the set of
+port, posts every row of the same file in batches (or one request per record with `--single`,
+the desk's row-at-a-time path), and compares per record the set of
 (entry, decision, intercept) the API answered with the one `hits.csv` holds. Prints the
 agreement rate and every kind of difference with counts.
 
     .venv/bin/python -m bench.screen_agreement --agency hotel_booking \
-        --list L1 --list L2 --input FILE [--review-budget-share 1.0]
+        --list L1 --list L2 --input FILE [--review-budget-share 1.0] [--single]
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ def main() -> None:
     ap.add_argument("--input", type=Path, required=True)
     ap.add_argument("--run-date", default=date.today().isoformat())
     ap.add_argument("--review-budget-share", type=float, default=None)
+    ap.add_argument(
+        "--single", action="store_true", help="one request per record (/v1/screen), not batches"
+    )
     args = ap.parse_args()
     run_date = date.fromisoformat(args.run_date)
     settings = default_settings()
@@ -107,11 +111,18 @@ def main() -> None:
     with httpx.Client(
         base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=600
     ) as client:
-        for i in range(0, len(records), 1000):
-            body = {"agency": args.agency, "records": records[i : i + 1000]}
-            r = client.post("/v1/screen/batch", json=body)
-            r.raise_for_status()
-            results += r.json()["results"]
+        if args.single:
+            for record in records:
+                r = client.post("/v1/screen", json={"agency": args.agency, "record": record})
+                if r.status_code not in (200, 400):
+                    r.raise_for_status()
+                results.append(r.json())  # a 400 answers {"error": one line}, as in a batch
+        else:
+            for i in range(0, len(records), 1000):
+                body = {"agency": args.agency, "records": records[i : i + 1000]}
+                r = client.post("/v1/screen/batch", json=body)
+                r.raise_for_status()
+                results += r.json()["results"]
     elapsed = time.perf_counter() - started
     server.should_exit = True
     thread.join(timeout=10)
