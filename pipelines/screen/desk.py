@@ -187,8 +187,9 @@ class Desk:
         self, index: ListIndex, agency: str, ruled: pl.DataFrame, records: pl.DataFrame
     ) -> None:
         """Intercepts and reviews journalled now, in the ledger and the queue moments later."""
-        if ruled.is_empty():
-            return
+        decisions = ruled["match_decision"].to_list()
+        if not any(ruled["intercept"].to_list()) and "review" not in decisions:
+            return  # nothing for the ledger or the queue: journal nothing
         entries = entries_of(index, ruled["entry_id"].to_list())
         self.deliveries.put(Delivery(agency, index.as_of, ruled, records, entries))
 
