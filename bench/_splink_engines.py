@@ -55,28 +55,21 @@ def _say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def run_splink(q: pl.DataFrame, lp: pl.DataFrame, as_of: date, u_pairs: float) -> dict:
-    """Features (untimed), then Splink training + predict + best pair (timed); hits + figures."""
+def train_splink(
+    qs: pl.DataFrame, ls: pl.DataFrame, *, with_orgs: bool, recall: float, u_pairs: float
+) -> tuple:
+    """A Splink linker over the list (`a_list`) and query (`b_query`) frames, trained as a user
+    would: prior from deterministic rules, u by random sampling, m by EM. Returns the linker,
+    the list's registered frame and the seconds after the start at which each stage ended."""
     import logging
 
     from splink import DuckDBAPI, Linker
-
-    from matching.features import party_features
-
-    t0 = time.perf_counter()
-    qf = party_features(q, as_of)
-    lf = party_features(lp.filter(pl.col("status").fill_null("active") == "active"), as_of)
-    qs, ls = splink_frame(qf, as_of), splink_frame(lf, as_of)
-    recall = min(0.95, max(0.05, full_id_share(lf)))
-    features_s = time.perf_counter() - t0
 
     t1 = time.perf_counter()
     db_api = DuckDBAPI()
     list_sdf = db_api.register(ls.to_arrow(), dataset_display_name="a_list")
     query_sdf = db_api.register(qs.to_arrow(), dataset_display_name="b_query")
-    with_orgs = bool((qf["party_type"] == "org").any())
-    settings = splink_settings(with_orgs)
-    linker = Linker([list_sdf, query_sdf], settings, log_level=logging.WARNING)
+    linker = Linker([list_sdf, query_sdf], splink_settings(with_orgs), log_level=logging.WARNING)
     linker.training.estimate_probability_two_random_records_match(
         list(DETERMINISTIC_RULES), recall=recall
     )
@@ -88,6 +81,25 @@ def run_splink(q: pl.DataFrame, lp: pl.DataFrame, as_of: date, u_pairs: float) -
             rule, estimate_without_term_frequencies=True
         )
     t_em = time.perf_counter()
+    return linker, list_sdf, {"prior": t_prior - t1, "u": t_u - t1, "em": t_em - t1}
+
+
+def run_splink(q: pl.DataFrame, lp: pl.DataFrame, as_of: date, u_pairs: float) -> dict:
+    """Features (untimed), then Splink training + predict + best pair (timed); hits + figures."""
+    from matching.features import party_features
+
+    t0 = time.perf_counter()
+    qf = party_features(q, as_of)
+    lf = party_features(lp.filter(pl.col("status").fill_null("active") == "active"), as_of)
+    qs, ls = splink_frame(qf, as_of), splink_frame(lf, as_of)
+    recall = min(0.95, max(0.05, full_id_share(lf)))
+    features_s = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    linker, _, trained = train_splink(
+        qs, ls, with_orgs=bool((qf["party_type"] == "org").any()), recall=recall, u_pairs=u_pairs
+    )
+    t_prior, t_u, t_em = (t1 + trained[k] for k in ("prior", "u", "em"))
     _say(f"splink trained: prior {t_prior - t1:.1f}s, u {t_u - t_prior:.1f}s, em {t_em - t_u:.1f}s")
     pred = linker.inference.predict(threshold_match_probability=PREDICT_FLOOR)
     pairs = (
