@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
@@ -118,7 +118,8 @@ def test_the_families_reach_every_kind_of_hit() -> None:
         "roles": False,
     }
 
-    @FAST
+    # derandomized: a coverage check must not depend on the draw of the day
+    @settings(FAST, max_examples=200, derandomize=True)
     @given(kept_pairs())
     def collect(kept: pl.DataFrame) -> None:
         hits = pl.concat([_decide_hits_few(kept, t, None)[0] for t in (THRESHOLDS, STRICT)])
