@@ -142,3 +142,10 @@ FEW_ROWS = 8
 path of a step, where one exists: polars pays a fixed cost per expression (regex compilation,
 literal lists, plan building) that outweighs the work on a handful of rows. Each such path is
 held equal to the columnar one by property tests."""
+
+FEW_PAIRS = 64
+"""Candidate-pair frames of at most this many rows take the row-at-a-time path of a pair-level
+step (comparisons, derived pair columns, scores), where one exists. A desk record meets a few
+dozen candidates against a million-entry list (common names), more than `FEW_ROWS`, and below
+this many pairs evaluating the declarations row by row in Python still beats polars' fixed cost
+per expression. Each such path is held equal to the columnar one by property tests."""
