@@ -29,6 +29,7 @@ from polars.testing import assert_frame_equal
 
 import matching.comparison_library as comparison_library
 import matching.id_positions as id_positions
+import matching.pairs as pairs_module
 import matching.scoring as scoring
 import pipelines.screen.index as screen_index
 from matching.blocking import candidate_pairs
@@ -131,8 +132,10 @@ def families(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
 def columnar() -> Iterator[None]:
     """Every few-row dispatch bypassed: the steps run their columnar code on any frame."""
     with contextlib.ExitStack() as stack:
-        for module in (scoring, comparison_library, id_positions, screen_index):
-            stack.enter_context(mock.patch.object(module, "FEW_ROWS", -1))
+        for module in (scoring, comparison_library, id_positions, screen_index, pairs_module):
+            for name in ("FEW_ROWS", "FEW_PAIRS"):
+                if hasattr(module, name):
+                    stack.enter_context(mock.patch.object(module, name, -1))
         yield
 
 
