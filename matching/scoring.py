@@ -81,13 +81,15 @@ def _pow2(x: float) -> float:
         return math.inf
 
 
-def _halving_sum(values: list[float]) -> float:
-    """`pl.sum_horizontal`'s additions in its order: polars reduces the columns pairwise, halving
-    them (`(a + b) + (c + d)`), so a left-to-right sum may differ in the last bit."""
-    if len(values) == 1:
-        return values[0]
-    mid = len(values) // 2
-    return _halving_sum(values[:mid]) + _halving_sum(values[mid:])
+def _halving_sum(columns: list[list[float]]) -> list[float]:
+    """`pl.sum_horizontal` of float columns held as lists, its additions in its order: polars
+    reduces the columns pairwise, halving them (`(a + b) + (c + d)`), and a left-to-right sum
+    may differ in the last bit."""
+    if len(columns) == 1:
+        return columns[0]
+    mid = len(columns) // 2
+    left, right = _halving_sum(columns[:mid]), _halving_sum(columns[mid:])
+    return [x + y for x, y in zip(left, right, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -120,13 +122,19 @@ def score(
 ) -> pl.DataFrame:
     """Add field weights `w_*`, the TF flag, the total weight and the calibrated `match_score`.
 
-    At most `FEW_PAIRS` pairs (the desk's one record) are scored row by row in Python
+    At most `FEW_PAIRS` pairs (the desk's one record) are scored in Python lists
     (`_score_rows`), from the same numbers as the expressions and to the same bits."""
     freqs = freqs or name_frequencies(lf, model)
-    counted = _with_counts(pairs, freqs)
     plan = _scoring(model, lf.height, freqs.persons)
+    if pairs.height <= FEW_PAIRS:
+        looked = _counts_few(pairs, freqs)
+        if looked is not None:
+            weights, added = _score_rows(pairs, {s.name: s.to_list() for s in looked}, plan)
+            return pairs.hstack([*weights, *looked, *added])
+    counted = pairs.join(freqs.norm, on="norm_l", how="left").join(freqs.py, on="py_l", how="left")
     if counted.height <= FEW_PAIRS:
-        weights, added = _score_rows(counted, plan)
+        counts = {c: counted.get_column(c).to_list() for c in counted.columns[pairs.width :]}
+        weights, added = _score_rows(counted, counts, plan)
     else:
         # two narrow selects and a frame assembled from their columns: selecting the pair
         # columns by name costs more than the arithmetic
@@ -138,18 +146,20 @@ def score(
     return pl.DataFrame([*columns[: pairs.width], *weights, *columns[pairs.width :], *added])
 
 
-def _with_counts(pairs: pl.DataFrame, freqs: NameFrequencies) -> pl.DataFrame:
-    """`pairs` with each list name's count (`n_norm`, `n_py`) joined on, left order kept.
-
-    A few pairs against a few counts (the desk's one record) look them up in Python: two joins
-    on such frames cost more than the scoring itself.
-    """
+def _counts_few(pairs: pl.DataFrame, freqs: NameFrequencies) -> list[pl.Series] | None:
+    """The list names' counts (`n_norm`, `n_py`) a left join of `pairs` on the frequencies
+    adds, looked up in Python when the tables are few (the desk's: its candidates' names);
+    None when the join must say (large tables, or a name counted twice)."""
     tables = ((freqs.norm, "norm_l"), (freqs.py, "py_l"))
-    if pairs.height <= FEW_PAIRS and all(t.height <= FEW_PAIRS for t, _ in tables):
-        looked = [_looked_up(pairs.get_column(key), table) for table, key in tables]
-        if all(s is not None for s in looked):
-            return pairs.hstack([c for found in looked if found is not None for c in found])
-    return pairs.join(freqs.norm, on="norm_l", how="left").join(freqs.py, on="py_l", how="left")
+    if any(t.height > FEW_PAIRS for t, _ in tables):
+        return None
+    found: list[pl.Series] = []
+    for table, key in tables:
+        looked = _looked_up(pairs.get_column(key), table)
+        if looked is None:
+            return None
+        found.extend(looked)
+    return found
 
 
 def _looked_up(keys: pl.Series, table: pl.DataFrame) -> list[pl.Series] | None:
@@ -234,43 +244,38 @@ def _scoring(model: MatchModel, n_list: int, persons: int) -> _Scoring:
     return plan
 
 
-def _score_rows(counted: pl.DataFrame, plan: _Scoring) -> tuple[list[pl.Series], list[pl.Series]]:
-    """`plan.raw` then `plan.totals` on a few pairs, row by row: the weights `w_*`, then `w_tf`,
-    `tf_down`, `match_weight`, `match_score`; every float the bits polars gives."""
-    codes = [counted.get_column(f"g_{name}").to_list() for name in plan.names]
-    person = [t == "person" for t in counted.get_column("party_type_q").to_list()]
-    counts = {c: counted.get_column(c).to_list() for c, _ in plan.tf.values()}
-    at_name = plan.names.index("name")
-    named = codes[at_name]
-    weights: list[list[float]] = [[] for _ in plan.names]
-    w_tfs: list[float] = []
-    totals: list[float] = []
-    for row in range(counted.height):
-        ws = [
-            0.0 if code[row] is None else table[code[row]]
-            for code, table in zip(codes, plan.weights, strict=True)
-        ]
-        tf = plan.tf.get(named[row]) if person[row] else None
-        count = None if tf is None else counts[tf[0]][row]
-        w_tf = (
-            0.0
-            if tf is None or count is None
-            else _tf_bits(count, plan.persons, tf[1], plan.tf_minimum, max, _log2)
-        )
-        ws[at_name] = ws[at_name] + w_tf
-        for column, w in zip(weights, ws, strict=True):
-            column.append(w)
-        w_tfs.append(w_tf)
-        totals.append(plan.prior_bits + _halving_sum(ws))
-    return [
-        pl.Series(f"w_{name}", ws, dtype=pl.Float64)
-        for name, ws in zip(plan.names, weights, strict=True)
-    ], [
-        pl.Series("w_tf", w_tfs, dtype=pl.Float64),
-        pl.Series("tf_down", [_tf_down(w) for w in w_tfs], dtype=pl.Boolean),
-        pl.Series("match_weight", totals, dtype=pl.Float64),
-        pl.Series("match_score", [_probability(t, _pow2) for t in totals], dtype=pl.Float64),
+def _score_rows(
+    pairs: pl.DataFrame, counts: dict[str, list[Any]], plan: _Scoring
+) -> tuple[list[pl.Series], list[pl.Series]]:
+    """`plan.raw` then `plan.totals` on a few pairs, a column at a time in Python lists: the
+    weights `w_*`, then `w_tf`, `tf_down`, `match_weight`, `match_score`; every float the bits
+    polars gives. `counts`: the list names' counts per pair (`n_norm`, `n_py`)."""
+    raw = [
+        [0.0 if code is None else table[code] for code in pairs.get_column(f"g_{name}").to_list()]
+        for name, table in zip(plan.names, plan.weights, strict=True)
     ]
+    person = pairs.get_column("party_type_q").to_list()
+    w_tf = [0.0] * pairs.height
+    for row, code in enumerate(pairs.get_column("g_name").to_list()):
+        tf = plan.tf.get(code) if person[row] == "person" else None
+        count = None if tf is None else counts[tf[0]][row]
+        if tf is not None and count is not None:
+            w_tf[row] = _tf_bits(count, plan.persons, tf[1], plan.tf_minimum, max, _log2)
+    at_name = plan.names.index("name")
+    raw[at_name] = [w + adj for w, adj in zip(raw[at_name], w_tf, strict=True)]
+    total = [plan.prior_bits + w for w in _halving_sum(raw)]
+    p = [_probability(w, _pow2) for w in total]
+    floats = _float_columns([*(f"w_{name}" for name in plan.names), "w_tf"], [*raw, w_tf])
+    scored = _float_columns(["match_weight", "match_score"], [total, p])
+    down = pl.Series("tf_down", [_tf_down(w) for w in w_tf], dtype=pl.Boolean)
+    return floats[:-1], [floats[-1], down, *scored]
+
+
+def _float_columns(names: list[str], columns: list[list[float]]) -> list[pl.Series]:
+    """Float64 Series of equal-length lists: one Series sliced, cheaper than one per list."""
+    n = len(columns[0])
+    whole = pl.Series([x for c in columns for x in c], dtype=pl.Float64)
+    return [whole.slice(k * n, n).rename(name) for k, name in enumerate(names)]
 
 
 def name_reach(
