@@ -48,8 +48,9 @@ def _tf_adjust(count: pl.Expr, n: int, u: float, tf_min: float) -> pl.Expr:
 def _tf_bits(count: Any, n: int, u: float, tf_min: Any, floor: Any, log2: Any) -> Any:
     """The TF formula over polars expressions or Python floats alike (`floor`: the larger of
     two, `log2`: polars' `log(2)` or its float twin `_log2`), so both paths state it once."""
-    # polars divides a column by a number as a product with the number's reciprocal: written
-    # so, floats take the same operations and round alike
+    # a product with the reciprocal, not a division: polars divides a column by a number so,
+    # but a column it holds as one repeated value (one row, a join on a one-row table) by true
+    # division; as a product every frame, and the float path, rounds alike
     tf = (count + TF_PSEUDO) * (1 / (n + TF_PSEUDO / u))
     return log2(u / floor(tf, tf_min))
 
