@@ -21,7 +21,7 @@ import polars as pl
 
 from matching.blocking import BlockingRules, pairs_from_found, query_block_keys
 from matching.calibrate import ThresholdRule
-from matching.config import FEW_ROWS, MatchThresholds
+from matching.config import FEW_PAIRS, MatchThresholds
 from matching.link import (
     HIT_COLUMNS,
     can_hit,
@@ -137,7 +137,7 @@ def _matches(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def _frequencies(index: ListIndex, pairs: pl.DataFrame) -> NameFrequencies:
     """The list counts of the candidates' names only: the same numbers `score` would join."""
     rows = index.tf_rows[pairs["li"]]
-    if rows.height <= FEW_ROWS:
+    if rows.height <= FEW_PAIRS:  # the desk's candidates: their names' counts picked in Python
         return NameFrequencies(
             norm=_distinct(rows, "norm_l", "n_norm"),
             py=_distinct(rows, "py_l", "n_py"),
