@@ -246,3 +246,26 @@ def test_the_float_twins_of_log_and_pow_round_as_polars(values) -> None:
     assert [scoring._log2(x) for x in positive] == logs
     powers = pl.select(pl.lit(2.0) ** pl.lit(pl.Series(values))).to_series().to_list()
     assert [scoring._pow2(x) for x in values] == powers
+
+
+@FAST
+@given(stacks, forced_flags, st.integers(0, FEW_PAIRS))
+def test_a_single_query_party_s_pairs_gather_as_the_columnar_path(parts, forced, limit) -> None:
+    """The desk's one party (its row repeated, not gathered), then scored and kept, as
+    columnar; and a query of several parties as before."""
+    qf, lf = _stacked(parts)
+    pairs = _pairs(qf, lf, forced, limit)
+    one = pairs.filter(pl.col("qi") == 0)
+    for query_side, some in ((qf.head(1), one), (qf, pairs)):
+        rows = pair_frame(query_side, lf, some)
+        with columnar():
+            col = pair_frame(query_side, lf, some)
+        assert_frame_equal(rows, col, check_exact=True)
+        assert rows.height == some.height
+    freqs = name_frequencies(lf, MODEL)
+    keep = can_hit(THRESHOLDS.review)
+    rows, rows_scores = score_in_chunks(qf.head(1), lf, one, MODEL, AS_OF, freqs, keep)
+    with columnar():
+        col, col_scores = score_in_chunks(qf.head(1), lf, one, MODEL, AS_OF, freqs, keep)
+    assert_frame_equal(rows, col, check_exact=True)
+    np.testing.assert_array_equal(rows_scores, col_scores)

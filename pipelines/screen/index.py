@@ -158,9 +158,14 @@ def _can_hit(floor: float) -> pl.Expr:
 
 def _distinct(rows: pl.DataFrame, key: str, count: str) -> pl.DataFrame:
     """`rows.select(key, count).unique(key)` for a few rows (a name has one count)."""
-    first = dict(zip(rows[key].to_list(), rows[count].to_list(), strict=True))
-    schema = {key: rows.schema[key], count: rows.schema[count]}
-    return pl.DataFrame({key: list(first), count: list(first.values())}, schema=schema)
+    keys, counts = rows.get_column(key), rows.get_column(count)
+    first = dict(zip(keys.to_list(), counts.to_list(), strict=True))
+    return pl.DataFrame(  # Series of lists: a dict and a schema cost more to build from
+        [
+            pl.Series(key, list(first), dtype=keys.dtype),
+            pl.Series(count, list(first.values()), dtype=counts.dtype),
+        ]
+    )
 
 
 def match_parties(
