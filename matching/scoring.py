@@ -84,10 +84,16 @@ def _pow2(x: float) -> float:
         return math.inf
 
 
+_HALVED = 4
+"""Columns up to which `pl.sum_horizontal` adds in `_halving_sum`'s order whatever its thread
+pool: polars reduces the columns in parallel, and with one thread it adds longer runs left to
+right; the declared comparisons are four."""
+
+
 def _halving_sum(columns: list[list[float]]) -> list[float]:
     """`pl.sum_horizontal` of float columns held as lists, its additions in its order: polars
     reduces the columns pairwise, halving them (`(a + b) + (c + d)`), and a left-to-right sum
-    may differ in the last bit."""
+    may differ in the last bit (up to `_HALVED` columns)."""
     if len(columns) == 1:
         return columns[0]
     mid = len(columns) // 2
@@ -129,13 +135,14 @@ def score(
     (`_score_rows`), from the same numbers as the expressions and to the same bits."""
     freqs = freqs or name_frequencies(lf, model)
     plan = _scoring(model, lf.height, freqs.persons)
-    if pairs.height <= FEW_PAIRS:
+    rows = len(plan.names) <= _HALVED  # more weights: the sum's order is polars' own affair
+    if rows and pairs.height <= FEW_PAIRS:
         looked = _counts_few(pairs, freqs)
         if looked is not None:
             weights, added = _score_rows(pairs, {s.name: s.to_list() for s in looked}, plan)
             return pairs.hstack([*weights, *looked, *added])
     counted = pairs.join(freqs.norm, on="norm_l", how="left").join(freqs.py, on="py_l", how="left")
-    if counted.height <= FEW_PAIRS:
+    if rows and counted.height <= FEW_PAIRS:
         counts = {c: counted.get_column(c).to_list() for c in counted.columns[pairs.width :]}
         weights, added = _score_rows(counted, counts, plan)
     else:

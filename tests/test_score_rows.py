@@ -221,14 +221,14 @@ def test_pair_probabilities_of_a_few_pairs_are_the_columnar_ones(rows, with_veto
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(
-        st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=8),
+        st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=scoring._HALVED),
         min_size=1,
         max_size=6,
     )
 )
 def test_the_row_sum_adds_in_polars_sum_horizontal_s_order(rows) -> None:
-    """`_halving_sum` (weights summed in Python) against `pl.sum_horizontal`, up to eight
-    weights per pair (the declared comparisons are four)."""
+    """`_halving_sum` (weights summed in Python) against `pl.sum_horizontal`, as many weights
+    per pair as the row path takes."""
     width = min(len(r) for r in rows)
     frame = pl.DataFrame([pl.Series(f"c{k}", [r[k] for r in rows]) for k in range(width)])
     expected = frame.select(pl.sum_horizontal(pl.all())).to_series().to_list()
