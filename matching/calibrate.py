@@ -263,7 +263,7 @@ def pair_probabilities(scored: pl.DataFrame) -> np.ndarray:
         if score.dtype == pl.Float64 and score.null_count() == 0:
             veto = scored.get_column("veto").to_list() if "veto" in scored.columns else []
             values = score.to_list()
-            if veto:  # a null veto vetoes nothing
+            if veto:  # a vetoed pair scores 0; a null veto vetoes nothing
                 values = [0.0 if v else x for v, x in zip(veto, values, strict=True)]
             return np.array(values, dtype=np.float64)
     p = pl.col("match_score")
