@@ -24,7 +24,7 @@ import polars as pl
 
 from matching.beta import beta_cdf, beta_quantile
 from matching.comparisons import LEVELS
-from matching.config import MatchCalibration, MatchThresholds
+from matching.config import FEW_PAIRS, MatchCalibration, MatchThresholds
 
 CREDIBILITY = 0.95
 """One-sided credibility of the bounds used to move a threshold."""
@@ -254,7 +254,18 @@ def labels_move(
 
 
 def pair_probabilities(scored: pl.DataFrame) -> np.ndarray:
-    """Calibrated scores of scored candidate pairs as `decide` sees them (a branch veto is 0)."""
+    """Calibrated scores of scored candidate pairs as `decide` sees them (a branch veto is 0).
+
+    At most `FEW_PAIRS` pairs with every score present (the desk's one record) are read in
+    Python: a select costs more than the handful of values."""
+    if scored.height <= FEW_PAIRS:
+        score = scored.get_column("match_score")
+        if score.dtype == pl.Float64 and score.null_count() == 0:
+            veto = scored.get_column("veto").to_list() if "veto" in scored.columns else []
+            values = score.to_list()
+            if veto:  # a vetoed pair scores 0; a null veto vetoes nothing
+                values = [0.0 if v else x for v, x in zip(veto, values, strict=True)]
+            return np.array(values, dtype=np.float64)
     p = pl.col("match_score")
     expr = pl.when(pl.col("veto")).then(0.0).otherwise(p) if "veto" in scored.columns else p
     return scored.select(expr.cast(pl.Float64).alias("match_score"))["match_score"].to_numpy()

@@ -14,7 +14,7 @@ import polars as pl
 from matching.blocking_few import FEW_KEY_MATCHES
 from matching.calibrate import pair_probabilities
 from matching.comparisons import compare
-from matching.config import FEW_ROWS
+from matching.config import FEW_PAIRS, FEW_ROWS
 from matching.explain import identity_digest
 from matching.model import MatchModel
 from matching.pair_frame import pair_frame
@@ -46,11 +46,22 @@ def score_in_chunks(
         chunk = pairs.slice(start, PAIR_CHUNK)
         scored = score(compare(pair_frame(qf, lf, chunk), as_of, model.specs), lf, model, freqs)
         scores.append(pair_probabilities(scored))
-        kept.append(scored.filter(can_hit))
+        kept.append(_kept(scored, can_hit))
     if not kept:  # no candidate pair at all: an empty frame with the scored schema
         empty = score(compare(pair_frame(qf, lf, pairs), as_of, model.specs), lf, model, freqs)
         return empty, np.empty(0)
     return pl.concat(kept), np.concatenate(scores)
+
+
+def _kept(scored: pl.DataFrame, can_hit: pl.Expr) -> pl.DataFrame:
+    """`scored.filter(can_hit)`. A few pairs (the desk's one record) evaluate the predicate
+    alone and, when it keeps none (nearly always), answer the empty frame without filtering."""
+    if scored.height > FEW_PAIRS:
+        return scored.filter(can_hit)
+    keep = scored.select(can_hit).to_series()
+    if keep.len() != scored.height:  # a predicate of one value (keep all or none): as declared
+        return scored.filter(can_hit)
+    return scored.clear() if not keep.any() else scored.filter(keep)
 
 
 PairScorer = Callable[

@@ -27,8 +27,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+import matching.calibrate as calibrate
 import matching.comparison_library as comparison_library
 import matching.id_positions as id_positions
+import matching.pair_frame as pair_frame_module
+import matching.pairs as pairs_module
 import matching.scoring as scoring
 import pipelines.screen.index as screen_index
 from matching.blocking import candidate_pairs
@@ -131,8 +134,18 @@ def families(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
 def columnar() -> Iterator[None]:
     """Every few-row dispatch bypassed: the steps run their columnar code on any frame."""
     with contextlib.ExitStack() as stack:
-        for module in (scoring, comparison_library, id_positions, screen_index):
-            stack.enter_context(mock.patch.object(module, "FEW_ROWS", -1))
+        for module in (
+            scoring,
+            comparison_library,
+            id_positions,
+            screen_index,
+            pairs_module,
+            pair_frame_module,
+            calibrate,
+        ):
+            for name in ("FEW_ROWS", "FEW_PAIRS"):
+                if hasattr(module, name):
+                    stack.enter_context(mock.patch.object(module, name, -1))
         yield
 
 

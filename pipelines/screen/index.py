@@ -21,7 +21,7 @@ import polars as pl
 
 from matching.blocking import BlockingRules, pairs_from_found, query_block_keys
 from matching.calibrate import ThresholdRule
-from matching.config import FEW_ROWS, MatchThresholds
+from matching.config import FEW_PAIRS, MatchThresholds
 from matching.link import (
     HIT_COLUMNS,
     can_hit,
@@ -137,7 +137,7 @@ def _matches(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def _frequencies(index: ListIndex, pairs: pl.DataFrame) -> NameFrequencies:
     """The list counts of the candidates' names only: the same numbers `score` would join."""
     rows = index.tf_rows[pairs["li"]]
-    if rows.height <= FEW_ROWS:
+    if rows.height <= FEW_PAIRS:  # the desk's candidates: their names' counts picked in Python
         return NameFrequencies(
             norm=_distinct(rows, "norm_l", "n_norm"),
             py=_distinct(rows, "py_l", "n_py"),
@@ -158,9 +158,14 @@ def _can_hit(floor: float) -> pl.Expr:
 
 def _distinct(rows: pl.DataFrame, key: str, count: str) -> pl.DataFrame:
     """`rows.select(key, count).unique(key)` for a few rows (a name has one count)."""
-    first = dict(zip(rows[key].to_list(), rows[count].to_list(), strict=True))
-    schema = {key: rows.schema[key], count: rows.schema[count]}
-    return pl.DataFrame({key: list(first), count: list(first.values())}, schema=schema)
+    keys, counts = rows.get_column(key), rows.get_column(count)
+    first = dict(zip(keys.to_list(), counts.to_list(), strict=True))
+    return pl.DataFrame(  # Series of lists: a dict and a schema cost more to build from
+        [
+            pl.Series(key, list(first), dtype=keys.dtype),
+            pl.Series(count, list(first.values()), dtype=counts.dtype),
+        ]
+    )
 
 
 def match_parties(

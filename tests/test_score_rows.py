@@ -1,0 +1,271 @@
+"""Property tests: the pair-level row paths (scores, name counts, kept pairs, probabilities) give
+exactly the columnar path's frames and floats, on up to `FEW_PAIRS` pairs.
+
+A desk record at a million entries meets up to ~60 candidate pairs, so several families of hard
+parties (`tests.test_scoring_few.families`) are stacked into one query and one list; their pairs
+go through the real features, blocking, confirmed-pair flags and comparisons, then are scored
+against name counts from the list, from the model's fixed tables, from the desk's candidates
+only, from tables too large to look up in Python, and from tables counting a name twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+from unittest import mock
+
+import numpy as np
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+import matching.calibrate as calibrate
+import matching.pair_frame as pair_frame_module
+import matching.pairs as pairs_module
+import matching.scoring as scoring
+import pipelines.screen.index as screen_index
+from matching.blocking import candidate_pairs
+from matching.calibrate import pair_probabilities
+from matching.comparisons import compare
+from matching.config import FEW_PAIRS
+from matching.link import can_hit, prepare
+from matching.model import MatchModel
+from matching.pair_frame import pair_frame
+from matching.pairs import score_in_chunks, with_confirmed
+from matching.scoring import NameFrequencies, name_frequencies, score
+from tests.matching_helpers import AS_OF, THRESHOLDS
+from tests.test_scoring_few import MODEL, families
+
+ROW_PATHS = (scoring, pairs_module, pair_frame_module, calibrate, screen_index)
+
+
+@contextlib.contextmanager
+def columnar() -> Iterator[None]:
+    """The pair-level row paths bypassed: every frame takes the columnar code."""
+    with contextlib.ExitStack() as stack:
+        for module in ROW_PATHS:
+            if hasattr(module, "FEW_PAIRS"):
+                stack.enter_context(mock.patch.object(module, "FEW_PAIRS", -1))
+        yield
+
+
+def _stacked(parts: list[tuple[pl.DataFrame, pl.DataFrame]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Several families as one query and one list (ids made distinct), features prepared."""
+    queries, lists = [], []
+    for k, (q, lst) in enumerate(parts):
+        queries.append(q.with_columns(_prefixed("record_id", k)))
+        lists.append(lst.with_columns(_prefixed("entry_id", k)))
+    return prepare(pl.concat(queries), pl.concat(lists), AS_OF)
+
+
+def _prefixed(column: str, family: int) -> pl.Expr:
+    return pl.format("F{}{}", pl.lit(family), column).alias(column)
+
+
+def _pairs(qf: pl.DataFrame, lf: pl.DataFrame, forced: list[bool], limit: int) -> pl.DataFrame:
+    """Blocking's pairs plus some query x list pairs as analyst-confirmed, at most `limit`."""
+    found, _ = candidate_pairs(qf, lf, AS_OF)
+    every = pl.DataFrame(
+        {
+            "qi": np.repeat(np.arange(qf.height), lf.height),
+            "li": np.tile(np.arange(lf.height), qf.height),
+        },
+        schema={"qi": pl.UInt32, "li": pl.UInt32},
+    )
+    flags = (forced * (every.height // len(forced) + 1))[: every.height]
+    return with_confirmed(found, every.filter(pl.Series(flags))).head(limit)
+
+
+def _tf_rows(lf: pl.DataFrame, freqs: NameFrequencies) -> pl.DataFrame:
+    """The desk index's per list party name counts (as `build_index` joins them)."""
+    return (
+        lf.select(pl.col("norm").alias("norm_l"), pl.col("py").alias("py_l"))
+        .join(freqs.norm, on="norm_l", how="left", maintain_order="left")
+        .join(freqs.py, on="py_l", how="left", maintain_order="left")
+    )
+
+
+COUNTS = ("list", "model", "desk", "large", "twice", "one")
+
+
+def _frequencies(
+    how: str, lf: pl.DataFrame, pairs: pl.DataFrame, shares: list[float]
+) -> tuple[MatchModel, NameFrequencies]:
+    """The model and name counts a scoring of `pairs` may meet (see the module's docstring)."""
+    if how == "model":  # fixed shares of some list names (others have no count)
+        names = {c: lf[c].drop_nulls().unique().sort().to_list() for c in ("norm", "py")}
+        tables = {c: dict(zip(v[::2], shares, strict=False)) for c, v in names.items()}
+        model = dataclasses.replace(MODEL, tf_tables=tables)
+        return model, name_frequencies(lf, model)
+    freqs = name_frequencies(lf, MODEL)
+    if how == "desk":
+        index: Any = SimpleNamespace(tf_rows=_tf_rows(lf, freqs), freqs=freqs)
+        return MODEL, screen_index._frequencies(index, pairs)
+    if how == "one":  # a single counted name: polars holds its joined count as one value
+        return MODEL, dataclasses.replace(freqs, norm=freqs.norm.head(1), py=freqs.py.head(1))
+    if how == "large":  # more names than a few: the join finds the counts
+        pad = [f"名{i}" for i in range(FEW_PAIRS + 1)]
+        counts = [shares[0] * 10.0] * len(pad)
+        extra = {k: pl.DataFrame({k: pad, f"n_{k[:-2]}": counts}) for k in ("norm_l", "py_l")}
+        return MODEL, dataclasses.replace(
+            freqs,
+            norm=pl.concat([freqs.norm, extra["norm_l"]], how="vertical_relaxed"),
+            py=pl.concat([freqs.py, extra["py_l"]], how="vertical_relaxed"),
+        )
+    if how == "twice":  # a name counted twice: the join repeats its pairs
+        return MODEL, dataclasses.replace(freqs, norm=pl.concat([freqs.norm, freqs.norm.head(1)]))
+    return MODEL, freqs
+
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+stacks = st.lists(families(), min_size=1, max_size=8)
+forced_flags = st.lists(st.booleans(), min_size=5, max_size=13)
+
+
+@FAST
+@given(
+    stacks,
+    forced_flags,
+    st.integers(0, FEW_PAIRS),
+    st.sampled_from(COUNTS),
+    st.lists(st.floats(1e-9, 0.5), min_size=1, max_size=30),
+    st.sampled_from((None, 7, 1_000_000)),
+    st.lists(st.sampled_from(("person", "org", None)), max_size=FEW_PAIRS),
+)
+def test_scoring_a_few_pairs_row_by_row_gives_the_columnar_frame_bit_for_bit(
+    parts, forced, limit, how, shares, list_height, recast
+) -> None:
+    qf, lf = _stacked(parts)
+    pairs = _pairs(qf, lf, forced, limit)
+    model, freqs = _frequencies(how, lf, pairs, shares)
+    compared = compare(pair_frame(qf, lf, pairs), AS_OF, model.specs)
+    # TF only for persons: some pairs' query side recast (a person's name level on an org)
+    kinds = (recast + compared["party_type_q"].to_list())[: compared.height]
+    compared = compared.with_columns(pl.Series("party_type_q", kinds, dtype=pl.String))
+    # the prior follows the list's height: the desk's list is a million parties
+    sized: Any = lf if list_height is None else SimpleNamespace(height=list_height)
+    rows = score(compared, sized, model, freqs)
+    with columnar():
+        col = score(compared, sized, model, freqs)
+    assert_frame_equal(rows, col, check_exact=True)
+    assert rows.height >= pairs.height
+
+
+@FAST
+@given(stacks, forced_flags, st.integers(0, FEW_PAIRS), st.sampled_from(COUNTS[:3]))
+def test_a_few_pairs_are_kept_and_scored_in_chunks_as_the_columnar_path(
+    parts, forced, limit, how
+) -> None:
+    qf, lf = _stacked(parts)
+    pairs = _pairs(qf, lf, forced, limit)
+    model, freqs = _frequencies(how, lf, pairs, [1e-4])
+    for keep in (pl.lit(True), pl.lit(False), can_hit(THRESHOLDS.review), can_hit(0.0)):
+        rows, rows_scores = score_in_chunks(qf, lf, pairs, model, AS_OF, freqs, keep)
+        with columnar():
+            col, col_scores = score_in_chunks(qf, lf, pairs, model, AS_OF, freqs, keep)
+        assert_frame_equal(rows, col, check_exact=True)
+        assert rows_scores.dtype == col_scores.dtype == np.float64
+        np.testing.assert_array_equal(rows_scores, col_scores)
+        assert rows_scores.size == pairs.height
+
+
+@FAST
+@given(stacks, forced_flags, st.integers(0, FEW_PAIRS))
+def test_the_desk_s_name_counts_of_up_to_few_pairs_are_the_columnar_ones(
+    parts, forced, limit
+) -> None:
+    qf, lf = _stacked(parts)
+    pairs = _pairs(qf, lf, forced, limit)
+    freqs = name_frequencies(lf, MODEL)
+    index: Any = SimpleNamespace(tf_rows=_tf_rows(lf, freqs), freqs=freqs)
+    rows = screen_index._frequencies(index, pairs)
+    with columnar():
+        col = screen_index._frequencies(index, pairs)
+    assert rows.persons == col.persons
+    for a, b, key in ((rows.norm, col.norm, "norm_l"), (rows.py, col.py, "py_l")):
+        assert_frame_equal(a.sort(key, nulls_last=True), b.sort(key, nulls_last=True))
+        assert a[key].n_unique() == a.height  # one count per name, as `unique` leaves it
+
+
+@FAST
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 1, allow_nan=False),
+            st.sampled_from((True, False, None)),
+        ),
+        max_size=FEW_PAIRS,
+    ),
+    st.booleans(),
+)
+def test_pair_probabilities_of_a_few_pairs_are_the_columnar_ones(rows, with_veto) -> None:
+    frame = pl.DataFrame(
+        {"match_score": [p for p, _ in rows], "veto": [v for _, v in rows]},
+        schema={"match_score": pl.Float64, "veto": pl.Boolean},
+    )
+    if not with_veto:
+        frame = frame.drop("veto")
+    few = pair_probabilities(frame)
+    with columnar():
+        col = pair_probabilities(frame)
+    assert few.dtype == col.dtype == np.float64
+    np.testing.assert_array_equal(few, col)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=scoring._HALVED),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_the_row_sum_adds_in_polars_sum_horizontal_s_order(rows) -> None:
+    """`_halving_sum` (weights summed in Python) against `pl.sum_horizontal`, as many weights
+    per pair as the row path takes."""
+    width = min(len(r) for r in rows)
+    frame = pl.DataFrame([pl.Series(f"c{k}", [r[k] for r in rows]) for k in range(width)])
+    expected = frame.select(pl.sum_horizontal(pl.all())).to_series().to_list()
+    summed = scoring._halving_sum([frame[c].to_list() for c in frame.columns])
+    assert [math.copysign(1, x) for x in summed] == [math.copysign(1, x) for x in expected]
+    assert summed == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(-1100, 1100, allow_nan=False), min_size=2, max_size=20))
+def test_the_float_twins_of_log_and_pow_round_as_polars(values) -> None:
+    """`_log2` against `Expr.log(2)` on positive values and zero, `_pow2` against `2.0 ** x`."""
+    positive = [abs(v) * 1e-3 for v in values]
+    logs = pl.select(pl.lit(pl.Series(positive)).log(2)).to_series().to_list()
+    assert [scoring._log2(x) for x in positive] == logs
+    powers = pl.select(pl.lit(2.0) ** pl.lit(pl.Series(values))).to_series().to_list()
+    assert [scoring._pow2(x) for x in values] == powers
+
+
+@FAST
+@given(stacks, forced_flags, st.integers(0, FEW_PAIRS))
+def test_a_single_query_party_s_pairs_gather_as_the_columnar_path(parts, forced, limit) -> None:
+    """The desk's one party (its row repeated, not gathered), then scored and kept, as
+    columnar; and a query of several parties as before."""
+    qf, lf = _stacked(parts)
+    pairs = _pairs(qf, lf, forced, limit)
+    one = pairs.filter(pl.col("qi") == 0)
+    for query_side, some in ((qf.head(1), one), (qf, pairs)):
+        rows = pair_frame(query_side, lf, some)
+        with columnar():
+            col = pair_frame(query_side, lf, some)
+        assert_frame_equal(rows, col, check_exact=True)
+        assert rows.height == some.height
+    freqs = name_frequencies(lf, MODEL)
+    keep = can_hit(THRESHOLDS.review)
+    rows, rows_scores = score_in_chunks(qf.head(1), lf, one, MODEL, AS_OF, freqs, keep)
+    with columnar():
+        col, col_scores = score_in_chunks(qf.head(1), lf, one, MODEL, AS_OF, freqs, keep)
+    assert_frame_equal(rows, col, check_exact=True)
+    np.testing.assert_array_equal(rows_scores, col_scores)
