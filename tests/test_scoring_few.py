@@ -133,6 +133,8 @@ def columnar() -> Iterator[None]:
     with contextlib.ExitStack() as stack:
         for module in (scoring, comparison_library, id_positions, screen_index):
             stack.enter_context(mock.patch.object(module, "FEW_ROWS", -1))
+        for module in (comparison_library, id_positions):
+            stack.enter_context(mock.patch.object(module, "FEW_PAIRS", -1))
         yield
 
 
