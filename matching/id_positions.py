@@ -18,8 +18,13 @@ import numpy as np
 import polars as pl
 
 from matching.config import FEW_PAIRS, FEW_ROWS
-from matching.ids import recode_plausible
-from matching.regions import recoded_across, same_place_or_merged
+from matching.ids import recode_plausible, recode_plausible_one
+from matching.regions import (
+    recoded_across,
+    recoded_across_one,
+    same_place_or_merged,
+    same_place_or_merged_one,
+)
 
 _STAR = ord("*")
 _NOTHING = "*" * 18
@@ -42,18 +47,12 @@ sequence positions, birth year visible on both, two adjacent positions swapped, 
 re-code of the region code, either side failing its check char."""
 
 
-def _matrix(ids: list[str | None]) -> np.ndarray:
-    """(n, 18) uint8 matrix of cleaned IDs; a missing ID is all `*` (nothing visible)."""
-    text = "".join(_NOTHING if i is None else i for i in ids)
-    return np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, 18)
-
-
 def _id_matrix(ids: pl.Series) -> np.ndarray:
-    """`_matrix` of a column of cleaned IDs."""
+    """(n, 18) uint8 matrix of cleaned IDs; a missing ID is all `*` (nothing visible)."""
     if ids.len() <= FEW_ROWS:  # a few pairs: polars' fixed cost per call outweighs the work
-        return _matrix(ids.to_list())
-    # joined in polars: one 18-byte-per-row string, no Python str per pair (10M at 1M)
-    text = ids.fill_null(_NOTHING).str.join("").item()
+        text = "".join(_NOTHING if i is None else i for i in ids.to_list())
+    else:  # joined in polars: one 18-byte-per-row string, no Python str per pair (10M at 1M)
+        text = ids.fill_null(_NOTHING).str.join("").item()
     return np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, 18)
 
 
@@ -89,6 +88,39 @@ def _recoded_across(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """For aligned ID matrices whose full region codes differ in the city prefix (江安县 512529 ->
     511523): both codes are a dated re-code of one place in the region history."""
     return recoded_across(_region(a), _region(b), _birth_year(a, b))
+
+
+# One pair's twins of the matrix readers above, for the row path (`_few`): numpy's fixed cost per
+# call on a candidate or two outweighed the rest of the row path. Held equal by property tests.
+
+
+def _value(digits: str) -> int:
+    """The int `_region` and `_year` make of these characters: each one's offset from `0`,
+    weighted by powers of ten (not `int()`, which would reject a stray non-digit)."""
+    found = 0
+    for c in digits:
+        found = found * 10 + ord(c) - _DIGIT
+    return found
+
+
+def _region_one(pid: str) -> int:
+    return -1 if "*" in pid[:6] else _value(pid[:6])
+
+
+def _birth_year_one(a: str, b: str) -> int:
+    ya = 0 if "*" in a[6:10] else _value(a[6:10])
+    return ya if ya > 0 else 0 if "*" in b[6:10] else _value(b[6:10])
+
+
+def _recode_plausible_one(a: str, b: str) -> bool:
+    year, ra, rb = _birth_year_one(a, b), _region_one(a), _region_one(b)
+    return recode_plausible_one(ra, rb, _value(a[:4]), year) and same_place_or_merged_one(
+        ra, rb, year
+    )
+
+
+def _recoded_across_one(a: str, b: str) -> bool:
+    return recoded_across_one(_region_one(a), _region_one(b), _birth_year_one(a, b))
 
 
 Bits = TypeVar("Bits", int, np.ndarray)
@@ -131,6 +163,10 @@ def _none(bits: Bits, mask: int) -> Any:
     return (bits & mask) == 0
 
 
+def _not_all(bits: Bits, mask: int) -> Any:
+    return (bits & mask) != mask
+
+
 # The rules below use no `~` (a Python bool's is an int): written so, one statement of each serves
 # a pair's int masks and a frame's uint32 arrays alike.
 
@@ -142,26 +178,27 @@ def _swapped(conf: Bits, cross: Bits) -> Any:
 
 
 def _tail_ok(vis: Bits, conf: Bits) -> Any:
-    """Conflicts, none of them in the birth date or sequence, which are seen enough to tell."""
+    """Conflicts, none of them in the birth date or sequence, which are seen enough to tell: the
+    first condition of either re-code candidate (`_near`, `_far`)."""
     return (conf != 0) & _none(conf, _TAIL) & (_count(vis, _TAIL) >= 3)
 
 
 def _near(vis: Bits, conf: Bits) -> Any:
-    """A re-code candidate inside one city (`_recode_plausible` decides).
+    """With `_tail_ok`, a re-code candidate inside one city (`_recode_plausible` decides).
 
     A re-code keeps birth date and sequence (the check char follows the region). District re-codes
     stay inside their city: the first four region digits must be seen to agree, and the district
     digits must differ or be hidden.
     """
     same_city = _all(vis, _CITY) & _none(conf, _CITY)
-    district_moved = _any(conf, _DISTRICT) | (_all(vis, _DISTRICT) == False)  # noqa: E712
-    return _tail_ok(vis, conf) & same_city & district_moved
+    district_moved = _any(conf, _DISTRICT) | _not_all(vis, _DISTRICT)
+    return same_city & district_moved
 
 
 def _far(vis: Bits, conf: Bits) -> Any:
-    """A re-code candidate across city prefixes (`_recoded_across` decides): both full region
-    codes seen, the city digits differ."""
-    return _tail_ok(vis, conf) & _all(vis, _REGION6) & _any(conf, _CITY)
+    """With `_tail_ok`, a re-code candidate across city prefixes (`_recoded_across` decides): both
+    full region codes seen, the city digits differ."""
+    return _all(vis, _REGION6) & _any(conf, _CITY)
 
 
 def _recoded(a: np.ndarray, b: np.ndarray, vis: np.ndarray, conf: np.ndarray) -> np.ndarray:
@@ -171,10 +208,11 @@ def _recoded(a: np.ndarray, b: np.ndarray, vis: np.ndarray, conf: np.ndarray) ->
     two codes must have been created or retired after the birth year (stdnum's region table).
     `vis` and `conf` are position bit masks (`_bits`).
     """
-    recode = _near(vis, conf)
+    tail_ok = _tail_ok(vis, conf)
+    recode = tail_ok & _near(vis, conf)
     maybe = np.flatnonzero(recode)
     recode[maybe] = _recode_plausible(a[maybe], b[maybe])
-    far = np.flatnonzero(_far(vis, conf))
+    far = np.flatnonzero(tail_ok & _far(vis, conf))
     if len(far):
         recode[far] = _recoded_across(a[far], b[far])
     return recode
@@ -208,9 +246,8 @@ def _few(pairs: pl.DataFrame) -> pl.DataFrame:
     tail: list[int] = []
     year: list[bool] = []
     swapped: list[bool] = []
-    near: list[int] = []
-    far: list[int] = []
-    for i, (a, b) in enumerate(zip(qs, ls, strict=True)):
+    recode: list[bool] = []
+    for a, b in zip(qs, ls, strict=True):
         a = _NOTHING if a is None else a
         b = _NOTHING if b is None else b
         hidden = conf = 0
@@ -233,16 +270,15 @@ def _few(pairs: pl.DataFrame) -> pl.DataFrame:
         tail.append(_count(vis, _TAIL))
         year.append(_all(vis, _YEAR))
         swapped.append(_swapped(conf, cross))
-        if _near(vis, conf):
-            near.append(i)
-        elif _far(vis, conf):
-            far.append(i)
-    recode = [False] * len(qs)
-    for rows, rule in ((near, _recode_plausible), (far, _recoded_across)):
-        if rows:  # the region tables, read through their numpy functions, for these pairs only
-            oks = rule(_matrix([qs[i] for i in rows]), _matrix([ls[i] for i in rows]))
-            for i, ok in zip(rows, oks.tolist(), strict=True):
-                recode[i] = ok
+        # the region tables, for the candidates only
+        recode.append(
+            _tail_ok(vis, conf)
+            and (
+                _recode_plausible_one(a, b)
+                if _near(vis, conf)
+                else _far(vis, conf) and _recoded_across_one(a, b)
+            )
+        )
     kinds = zip(pairs["pid_kind_q"].to_list(), pairs["pid_kind_l"].to_list(), strict=True)
     typo = [q == _SLIP or lst == _SLIP for q, lst in kinds]
     found = zip(n_vis, n_conf, masked, tail, year, swapped, recode, typo, strict=True)
