@@ -123,7 +123,7 @@ def _recoded_across_one(a: str, b: str) -> bool:
     return recoded_across_one(_region_one(a), _region_one(b), _birth_year_one(a, b))
 
 
-Bits = TypeVar("Bits", int, np.ndarray)
+_Bits = TypeVar("_Bits", int, np.ndarray)
 """Position bit masks of one pair (a Python int, the row path) or of many (a uint32 array)."""
 
 
@@ -146,24 +146,24 @@ _SLIP = "bad_check"
 """The ID kind of a number failing its check char."""
 
 
-def _count(bits: Bits, mask: int) -> Any:
+def _count(bits: _Bits, mask: int) -> Any:
     found = bits & mask
     return found.bit_count() if isinstance(found, int) else np.bitwise_count(found)
 
 
-def _all(bits: Bits, mask: int) -> Any:
+def _all(bits: _Bits, mask: int) -> Any:
     return (bits & mask) == mask
 
 
-def _any(bits: Bits, mask: int) -> Any:
+def _any(bits: _Bits, mask: int) -> Any:
     return (bits & mask) != 0
 
 
-def _none(bits: Bits, mask: int) -> Any:
+def _none(bits: _Bits, mask: int) -> Any:
     return (bits & mask) == 0
 
 
-def _not_all(bits: Bits, mask: int) -> Any:
+def _not_all(bits: _Bits, mask: int) -> Any:
     return (bits & mask) != mask
 
 
@@ -171,19 +171,19 @@ def _not_all(bits: Bits, mask: int) -> Any:
 # a pair's int masks and a frame's uint32 arrays alike.
 
 
-def _swapped(conf: Bits, cross: Bits) -> Any:
+def _swapped(conf: _Bits, cross: _Bits) -> Any:
     """Two adjacent conflicting positions whose digits are each other's (`cross`: bit i where
     position i of one side equals position i + 1 of the other and the other way round)."""
     return (conf & (conf >> 1) & cross) != 0
 
 
-def _tail_ok(vis: Bits, conf: Bits) -> Any:
+def _tail_ok(vis: _Bits, conf: _Bits) -> Any:
     """Conflicts, none of them in the birth date or sequence, which are seen enough to tell: the
     first condition of either re-code candidate (`_near`, `_far`)."""
     return (conf != 0) & _none(conf, _TAIL) & (_count(vis, _TAIL) >= 3)
 
 
-def _near(vis: Bits, conf: Bits) -> Any:
+def _near(vis: _Bits, conf: _Bits) -> Any:
     """With `_tail_ok`, a re-code candidate inside one city (`_recode_plausible` decides).
 
     A re-code keeps birth date and sequence (the check char follows the region). District re-codes
@@ -195,7 +195,7 @@ def _near(vis: Bits, conf: Bits) -> Any:
     return same_city & district_moved
 
 
-def _far(vis: Bits, conf: Bits) -> Any:
+def _far(vis: _Bits, conf: _Bits) -> Any:
     """With `_tail_ok`, a re-code candidate across city prefixes (`_recoded_across` decides): both
     full region codes seen, the city digits differ."""
     return _all(vis, _REGION6) & _any(conf, _CITY)
