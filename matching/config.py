@@ -137,7 +137,6 @@ class MatchCalibration(ConfigModel):
         description="Pseudo-labels the packaged m/u parameters count as when labels refine them.",
     )
 
-
 FEW_ROWS = 8
 """Frames of at most this many rows (the screening desk's single records) take the row-at-a-time
 path of a step, where one exists: polars pays a fixed cost per expression (regex compilation,

@@ -54,7 +54,9 @@ def apply_review_budget(
     )
     keep, drop = ranked.head(budget), ranked.slice(budget)
     kept = pl.concat([decided.filter(~review), keep.drop("_at")], how="vertical_relaxed")
-    cut = BudgetCut(budget, queue.height, keep.height, drop.height, _low(keep), _top(drop))
+    cut = BudgetCut(
+        budget, queue.height, keep.height, drop.height, _low(keep), _top(drop)
+    )
     return kept, cut
 
 
