@@ -4,9 +4,9 @@ Masks are unknown, not wrong: a `*` on either side is a position nobody can comp
 are compared at once as (n, 18) byte matrices, a chunk at a time, so a large pair set never
 materialises more than `_CHUNK` x 18 bytes per matrix. At most `FEW_PAIRS` pairs (the desk's
 record) are compared one pair at a time in Python (`_few`): both paths reduce a pair to the same
-position bit masks and read them through the same rules (`_near`, `_far`, `_swapped`), which take
-a Python int or a uint32 array alike; the region tables are read for the rare re-code candidates
-only, through the same numpy functions.
+position bit masks and read them through the same rules (`_tail_ok`, `_near`, `_far`, `_swapped`),
+which take a Python int or a uint32 array alike; the region history is read for re-code candidates
+only, through one-pair twins of its numpy functions (`*_one`), held equal by property tests.
 """
 
 from __future__ import annotations
