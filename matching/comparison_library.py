@@ -15,6 +15,7 @@ Packaged m/u: u reasoned over random pairs, m from the generated data's noise mi
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -23,7 +24,7 @@ from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.fuzz import ratio
 
 from matching.comparison_level import ComparisonLevel, ComparisonSpec, Evidence
-from matching.config import FEW_ROWS
+from matching.config import FEW_PAIRS, FEW_ROWS
 from matching.id_comparison import ID
 
 JW_FUZZY = 0.9
@@ -128,26 +129,64 @@ NAME = ComparisonSpec(
 """Names: normalised, by sound, romanised, look-alike characters, or similar strings."""
 
 
+def _md(month: Any, day: Any) -> Any:
+    """A day of the year as month * 100 + day, comparable within any year (29 Feb too)."""
+    return month * 100 + day
+
+
+def _age_on(born_year: Any, born_md: Any, on_year: Any, on_md: Any) -> Any:
+    """Completed years on a day: one fewer before that year's birthday (`_md` days)."""
+    return on_year - born_year - (born_md > on_md)
+
+
+def _within_a_year(years_since: Any, age: Any) -> Any:
+    """A birth year alone fits an age: the years since it, or one fewer before the birthday."""
+    gap = years_since - age
+    return (gap >= 0) & (gap <= 1)
+
+
+# `_md`, `_age_on` and `_within_a_year` serve polars expressions and Python ints alike: the rule is
+# stated once for the columnar path and the few-pair row path.
+_AGE_OK_COLUMNS = ("birth_q", "year_q", "age_l", "age_on_l")
+
+
+def _birth_rows(pairs: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """`_birth_columns` one pair at a time."""
+    found: list[bool] = []
+    for bq, yq, age, on in zip(
+        *(pairs.get_column(c).to_list() for c in _AGE_OK_COLUMNS), strict=True
+    ):
+        on = as_of if on is None else on
+        if bq is not None:
+            found.append(
+                age is not None
+                and _age_on(bq.year, _md(bq.month, bq.day), on.year, _md(on.month, on.day)) == age
+            )
+        else:
+            found.append(yq is not None and age is not None and _within_a_year(on.year - yq, age))
+    return pl.Series("_age_ok", found, dtype=pl.Boolean).to_frame()
+
+
 def _birth_columns(pairs: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Whether the query's birth date or year fits the list's published age (`_age_ok`).
 
     Lists publish the age at publication (`age_on_l`), so the query's birth date is turned into
     its age on that day: exact when the full date is known, within one year from a year alone.
-    `as_of` stands in for a missing `age_on_l`.
+    `as_of` stands in for a missing `age_on_l`. At most `FEW_PAIRS` pairs go row by row.
     """
+    if pairs.height <= FEW_PAIRS:
+        return _birth_rows(pairs, as_of)
     bq, yq, age_l = pl.col("birth_q"), pl.col("year_q"), pl.col("age_l")
     on = pl.col("age_on_l").fill_null(as_of)
-    before_birthday = (bq.dt.month().cast(pl.Int32) * 100 + bq.dt.day().cast(pl.Int32)) > (
-        on.dt.month().cast(pl.Int32) * 100 + on.dt.day().cast(pl.Int32)
-    )
-    age_from_birth = (
-        on.dt.year().cast(pl.Int32) - bq.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
-    )
-    years_since = on.dt.year().cast(pl.Int32) - yq
+
+    def md(d: pl.Expr) -> pl.Expr:  # Int32 first: `dt.month()` is an Int8
+        return _md(d.dt.month().cast(pl.Int32), d.dt.day().cast(pl.Int32))
+
+    on_year = on.dt.year().cast(pl.Int32)
     age_ok = (
         pl.when(bq.is_not_null())
-        .then(age_from_birth == age_l)
-        .otherwise((years_since - age_l).is_between(0, 1))
+        .then(_age_on(bq.dt.year().cast(pl.Int32), md(bq), on_year, md(on)) == age_l)
+        .otherwise(_within_a_year(on_year - yq, age_l))
     )
     return pairs.select(age_ok.fill_null(False).alias("_age_ok"))
 

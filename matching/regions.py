@@ -139,6 +139,21 @@ def recoded_across(region_a: np.ndarray, region_b: np.ndarray, year: np.ndarray)
 
 
 @lru_cache(maxsize=1)
+def _successor_years() -> dict[int, int]:
+    """`successor_pairs` as a dict, for one pair at a time."""
+    keys, years = successor_pairs()
+    return dict(zip(keys.tolist(), years.tolist(), strict=True))
+
+
+def recoded_across_one(region_a: int, region_b: int, year: int) -> bool:
+    """`recoded_across` of one pair (the desk's few pairs)."""
+    change = _successor_years().get(region_a * 10**6 + region_b)
+    if change is None or region_a < 0 or region_b < 0:
+        return False
+    return year <= 0 or year < change + MAX_GAP_YEARS
+
+
+@lru_cache(maxsize=1)
 def place_stems() -> frozenset[str]:
     """Stems of every province, prefecture and county name (2+ characters), for org names."""
     return frozenset(
@@ -167,3 +182,13 @@ def same_place_or_merged(
     a, b = np.maximum(region_a, 0), np.maximum(region_b, 0)
     either = linked[a] | linked[b]
     return ~known | ~either | recoded_across(region_a, region_b, year)
+
+
+def same_place_or_merged_one(region_a: int, region_b: int, year: int) -> bool:
+    """`same_place_or_merged` of one pair (the desk's few pairs)."""
+    if region_a < 0 or region_b < 0:
+        return True
+    linked = renamed_codes()
+    if not (linked[region_a] or linked[region_b]):
+        return True
+    return recoded_across_one(region_a, region_b, year)

@@ -18,6 +18,7 @@ from matching.ids.orgs import (
 from matching.ids.recode import (
     UNKNOWN_REGION_UNTIL,
     recode_plausible,
+    recode_plausible_one,
     region_change_until,
     region_known,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "person_kind",
     "person_kinds",
     "recode_plausible",
+    "recode_plausible_one",
     "region_change_until",
     "region_known",
     "ric_check_chars",
