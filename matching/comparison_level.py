@@ -302,9 +302,7 @@ def _assign_rows(
     extra_rows = [r if r is not None and r.fits(schema) else None for r in extra_rows]
     rest_specs = [s for s, r in zip(specs, spec_rows, strict=True) if r is None]
     rest_extra = [e for e, r in zip(extra, extra_rows, strict=True) if r is None]
-    rest = (
-        _assign_columnar(rest_specs, frame, rest_extra) if rest_specs or rest_extra else None
-    )
+    rest = _assign_columnar(rest_specs, frame, rest_extra) if rest_specs or rest_extra else None
     cols, n = _Lists(frame), frame.height
     out: list[pl.Series] = []
     for j, r in enumerate(extra_rows):

@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+import matching.comparison_level as comparison_level
 import matching.comparison_library as comparison_library
 import matching.id_positions as id_positions
 import matching.scoring as scoring
@@ -133,6 +134,7 @@ def columnar() -> Iterator[None]:
     with contextlib.ExitStack() as stack:
         for module in (scoring, comparison_library, id_positions, screen_index):
             stack.enter_context(mock.patch.object(module, "FEW_ROWS", -1))
+        stack.enter_context(mock.patch.object(comparison_level, "FEW_PAIRS", -1))
         yield
 
 
