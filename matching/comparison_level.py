@@ -16,7 +16,7 @@ is 0 and the first, strongest level the highest code. Null levels ("no evidence"
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import IntEnum
 from functools import lru_cache
@@ -25,7 +25,17 @@ from typing import Any
 import polars as pl
 
 from matching.config import FEW_PAIRS
-from matching.expr_rows import Columns, RowExpr, Unsupported, compile_row
+from matching.expr_rows import (
+    Chained,
+    Columns,
+    Families,
+    RowChain,
+    RowExpr,
+    Unsupported,
+    compile_chain,
+    compile_row,
+    families,
+)
 
 
 class Evidence(IntEnum):
@@ -216,29 +226,22 @@ class _Row(Mapping[str, Any]):
         return self.cols.frame.width
 
 
-Step = tuple[Callable[[Columns, int], Any] | None, int | None]
-"""A level in the row path: its condition on row i (None = every pair), and its code (None for a
-null level)."""
-
-
 @dataclass(frozen=True, eq=False)
 class _RowSpec:
-    steps: tuple[Step, ...]
-    exprs: tuple[RowExpr, ...]
+    chain: RowChain
+    """The spec's levels in order, each giving its code (None for a null level)."""
+    columns: tuple[str, ...]
+    _fit: dict[tuple[str | None, ...], bool] = field(default_factory=dict, repr=False)
 
-    def fits(self, schema: Mapping[str, pl.DataType]) -> bool:
-        return all(e.fits(schema) for e in self.exprs)
-
-    def codes(self, cols: _Lists, n: int) -> list[int | None]:
-        out: list[int | None] = []
-        for i in range(n):
-            code = None
-            for test, c in self.steps:
-                if test is None or test(cols, i) is True:  # a null condition does not hold
-                    code = c
-                    break
-            out.append(code)
-        return out
+    def fits(self, found: Families) -> bool:
+        """Whether every condition reads a frame of these column families as polars does."""
+        key = tuple(map(found.get, self.columns))
+        fit = self._fit.get(key)
+        if fit is None:
+            fit = all(e.fits(found) for e in self.chain.conditions)
+            if len(self._fit) < 16:  # a frame of another layout now and then: stays bounded
+                self._fit[key] = fit
+        return fit
 
 
 def _costly_step(row: CostlyRow) -> Callable[[Columns, int], bool]:
@@ -248,24 +251,20 @@ def _costly_step(row: CostlyRow) -> Callable[[Columns, int], bool]:
 @lru_cache(maxsize=256)
 def _row_spec(spec: ComparisonSpec) -> _RowSpec | None:
     """The spec's levels compiled for the row path; None when one of them has no row form (its
-    condition holds a node `compile_row` does not know, or a costly level has no `costly_row`)."""
-    steps: list[Step] = []
-    exprs: list[RowExpr] = []
+    condition holds a node `compile_chain` does not know, or a costly level has no
+    `costly_row`)."""
+    steps: list[tuple[Chained, int | None]] = []
     for lv, code in zip(spec.levels, _codes(spec), strict=True):
-        c = None if code < 0 else code
-        if lv.costly is not None:
-            if lv.costly_row is None:
-                return None
-            steps.append((_costly_step(lv.costly_row), c))
-        elif lv.when is None:
-            steps.append((None, c))
-        else:
-            compiled = _compiled(lv.when)
-            if compiled is None:
-                return None
-            exprs.append(compiled)
-            steps.append((compiled.fn, c))
-    return _RowSpec(tuple(steps), tuple(exprs))
+        if lv.costly is not None and lv.costly_row is None:
+            return None
+        test = _costly_step(lv.costly_row) if lv.costly_row is not None else lv.when
+        steps.append((test, None if code < 0 else code))
+    try:
+        chain = compile_chain(steps)
+    except Unsupported:
+        return None
+    columns = tuple(dict.fromkeys(c for e in chain.conditions for c in e.columns))
+    return _RowSpec(chain, columns)
 
 
 def _compiled(expr: pl.Expr) -> RowExpr | None:
@@ -295,11 +294,11 @@ def _assign_rows(
     """`_assign_columnar`'s frame, row by row: each pair's code in a spec is the first level
     whose condition is true. A spec or extra without a row form fitting the frame's dtypes is
     left to the columnar path."""
-    schema = frame.schema
+    found = families(frame)
     spec_rows = [_row_spec(spec) for spec in specs]
-    spec_rows = [r if r is not None and r.fits(schema) else None for r in spec_rows]
+    spec_rows = [r if r is not None and r.fits(found) else None for r in spec_rows]
     extra_rows = [_row_extra(e) for e in extra]
-    extra_rows = [r if r is not None and r.fits(schema) else None for r in extra_rows]
+    extra_rows = [r if r is not None and r.fits(found) else None for r in extra_rows]
     rest_specs = [s for s, r in zip(specs, spec_rows, strict=True) if r is None]
     rest_extra = [e for e, r in zip(extra, extra_rows, strict=True) if r is None]
     rest = _assign_columnar(rest_specs, frame, rest_extra) if rest_specs or rest_extra else None
@@ -317,7 +316,7 @@ def _assign_rows(
             assert rest is not None
             out.append(rest.get_column(name))
         else:
-            out.append(pl.Series(name, s.codes(cols, n), dtype=pl.Int8))
+            out.append(pl.Series(name, s.chain.fn(cols, n), dtype=pl.Int8))
     return pl.DataFrame(out)
 
 

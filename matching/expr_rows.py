@@ -3,7 +3,11 @@
 On the screening desk's few dozen candidate pairs, polars' fixed cost per expression and per
 select outweighs the work the comparison levels do. `compile_row` turns a declared expression
 (its serialized plan, `Expr.meta.serialize(format="json")`) into a Python function of one row,
-so the row path evaluates the very expressions the columnar path hands to polars, not a copy.
+and `compile_chain` a comparison's ordered conditions into one function giving each row the
+value of the first that holds, so the row path evaluates the very expressions the columnar path
+hands to polars, not a copy. Both are Python source generated from the plan (one expression per
+condition, no call per node: a closure per node cost 3-4 times as much on the desk's pairs);
+the source only ever holds `repr`s of the plan's column names and literals.
 
 Only the node kinds the declarations use are known; any other node (or a form of a known one
 this module does not read, e.g. a negative slice offset) raises `Unsupported` when compiling,
@@ -18,9 +22,8 @@ faithfully (floats, categoricals, a boolean column that is an integer) stays col
 from __future__ import annotations
 
 import json
-import operator
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -50,45 +53,129 @@ def family(dtype: pl.DataType | None) -> str | None:
     return None if dtype is None else _FAMILIES.get(type(dtype))
 
 
+Families = Mapping[str, str | None]
+"""Each column's value family by name (`families`)."""
+
+
+def families(frame: pl.DataFrame) -> dict[str, str | None]:
+    """The value family of each of `frame`'s columns (cheaper than its `schema`)."""
+    return dict(zip(frame.columns, map(family, frame.dtypes), strict=True))
+
+
 @dataclass(frozen=True, eq=False)
 class RowExpr:
-    """A compiled expression: `fn(columns, i)` is its value on row i."""
+    """A compiled condition: `fn(columns, i)` is its value on row i (True, False or None)."""
 
     fn: RowFn
+    source: str
+    """`fn`'s body: one Python expression, reading row `i` of columns bound by `_Source`."""
     name: str
     """The expression's output name (its alias, or its root column)."""
     groups: tuple[tuple[str | None, tuple[str, ...]], ...]
     """Columns that must share one value family, with the family they must be (None: any)."""
-    _fit: dict[tuple[Any, ...], bool] = field(default_factory=dict, repr=False)
 
     @property
     def columns(self) -> tuple[str, ...]:
         return tuple(c for _, cols in self.groups for c in cols)
 
-    def fits(self, schema: Mapping[str, pl.DataType]) -> bool:
-        """Whether a frame of `schema` holds every column read, each of a family read faithfully."""
-        key = tuple(schema.get(c) for c in self.columns)
-        found = self._fit.get(key)
-        if found is None:
-            found = all(self._group_fits(kind, cols, schema) for kind, cols in self.groups)
-            if len(self._fit) < 64:
-                self._fit[key] = found
-        return found
-
-    @staticmethod
-    def _group_fits(kind: str | None, cols: tuple[str, ...], schema: Mapping[str, Any]) -> bool:
-        found = {family(schema.get(c)) for c in cols}
-        return None not in found and len(found) == 1 and (kind is None or found == {kind})
+    def fits(self, found: Families) -> bool:
+        """Whether a frame of these column families holds every column read, each of a family
+        read faithfully."""
+        for kind, cols in self.groups:
+            fams = {found.get(c) for c in cols}
+            if None in fams or len(fams) != 1 or (kind is not None and kind not in fams):
+                return False
+        return True
 
 
 def compile_row(expr: pl.Expr) -> RowExpr:
     """The row form of the boolean condition `expr`; raises `Unsupported` for a node it does not
     know, or for an expression that is not a condition."""
+    src = _Source()
+    compiled = _condition(expr, src)
+    fn = src.function("_row", ["cols", "i"], [f"return {compiled.source}"], {})
+    return RowExpr(fn, compiled.source, compiled.name, compiled.groups)
+
+
+Chained = pl.Expr | Callable[[Columns, int], Any] | None
+"""A condition of a chain: a declared expression, a Python test of row i, or None (every row)."""
+
+
+@dataclass(frozen=True, eq=False)
+class RowChain:
+    """Ordered conditions compiled together: `fn(columns, n)` gives each of the n rows the value
+    of the first condition that is true on it (a null condition does not hold), None for none."""
+
+    fn: Callable[[Columns, int], list[Any]]
+    conditions: tuple[RowExpr, ...]
+    """The declared expressions among the conditions (`RowExpr.fits` tells which frames)."""
+
+
+def compile_chain(steps: Sequence[tuple[Chained, Any]]) -> RowChain:
+    """`steps` as (condition, value) compiled into one function; values must be literals."""
+    src = _Source()
+    conditions: list[RowExpr] = []
+    body = ["out = [None] * n", "for i in range(n):"]
+    tests: dict[str, Any] = {}
+    for cond, value in steps:
+        if not (value is None or type(value) in (bool, int, str)):
+            raise Unsupported(f"value {value!r}")
+        if cond is None:
+            body.append(f"    out[i] = {value!r}")
+            break
+        if isinstance(cond, pl.Expr):
+            compiled = _condition(cond, src)
+            conditions.append(compiled)
+            test = compiled.source
+            if _is_literal(test):  # a constant condition: every row, or none
+                if test == "True":
+                    body.append(f"    out[i] = {value!r}")
+                    break
+                continue
+        else:
+            name = f"_k{len(tests)}"
+            tests[name] = cond
+            test = f"{name}(cols, i)"
+        body += [f"    if {test} is True:", f"        out[i] = {value!r}", "        continue"]
+    fn = src.function("_chain", ["cols", "n"], [*body, "return out"], tests)
+    return RowChain(fn, tuple(conditions))
+
+
+def _condition(expr: pl.Expr, src: _Source) -> RowExpr:
     plan = json.loads(expr.meta.serialize(format="json"))
     typer = _Typer()
-    fn, kind = _node(plan, typer)
+    code, kind = _node(plan, typer, src)
     typer.unify(kind, "bool")
-    return RowExpr(fn, expr.meta.output_name(), typer.groups())
+    return RowExpr(_unbound, code, expr.meta.output_name(), typer.groups())
+
+
+def _unbound(cols: Columns, i: int) -> Any:
+    raise TypeError("a condition compiled within a chain has no function of its own")
+
+
+class _Source:
+    """Generated code: each column read is bound to a local once per call, temporaries numbered."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, str] = {}
+        self.temps = 0
+
+    def column(self, name: str) -> str:
+        return self.columns.setdefault(name, f"_c{len(self.columns)}")
+
+    def temp(self) -> str:
+        self.temps += 1
+        return f"_t{self.temps}"
+
+    def function(
+        self, name: str, args: list[str], body: list[str], names: dict[str, Any]
+    ) -> Callable[..., Any]:
+        binds = [f"{var} = cols[{col!r}]" for col, var in self.columns.items()]
+        lines = [f"def {name}({', '.join(args)}):", *(f"    {ln}" for ln in binds + body)]
+        namespace = dict(names)
+        exec(compile("\n".join(lines), f"<row form {name}>", "exec"), namespace)  # noqa: S102
+        fn: Callable[..., Any] = namespace[name]
+        return fn
 
 
 # --- value families: a column's family is only known from the frame, so the compiler records
@@ -143,36 +230,33 @@ class _Typer:
         return tuple((self.kind.get(root), tuple(cols)) for root, cols in sets.items())
 
 
-# --- nodes: each returns (row function, family or a column's set)
+# --- nodes: each returns (Python expression, family or a column's set)
 
 
-def _node(plan: Any, typer: _Typer) -> tuple[RowFn, str]:
+def _node(plan: Any, typer: _Typer, src: _Source) -> tuple[str, str]:
     if not isinstance(plan, dict) or len(plan) != 1:
         raise Unsupported(repr(plan)[:80])
     ((kind, body),) = plan.items()
     if kind == "Column" and isinstance(body, str):
-        return _column(body), typer.column(body)
+        return f"{src.column(body)}[i]", typer.column(body)
     if kind == "Literal":
         value, fam = _literal(body)
-        return (lambda c, i: value), fam
+        return repr(value), fam
     if kind == "Alias":
-        return _node(body[0], typer)
+        return _node(body[0], typer, src)
     if kind == "BinaryExpr":
-        return _binary(body, typer)
+        return _binary(body, typer, src)
     if kind == "Function":
-        return _function(body, typer)
+        return _function(body, typer, src)
     raise Unsupported(kind)
-
-
-def _column(name: str) -> RowFn:
-    return lambda c, i: c[name][i]
 
 
 def _literal(body: Any) -> tuple[Any, str]:
     if isinstance(body, dict) and len(body) == 1:
         ((kind, value),) = body.items()
         if kind == "Dyn" and isinstance(value, dict) and set(value) == {"Int"}:
-            return int(value["Int"]), "int"
+            if type(value["Int"]) is int:
+                return value["Int"], "int"
         if kind == "Scalar" and isinstance(value, dict) and len(value) == 1:
             ((dtype, v),) = value.items()
             if dtype == "String" and isinstance(v, str):
@@ -182,111 +266,91 @@ def _literal(body: Any) -> tuple[Any, str]:
     raise Unsupported(f"literal {json.dumps(body)[:80]}")
 
 
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "Eq": operator.eq,
-    "NotEq": operator.ne,
-    "Lt": operator.lt,
-    "LtEq": operator.le,
-    "Gt": operator.gt,
-    "GtEq": operator.ge,
-}
+_COMPARE = {"Eq": "==", "NotEq": "!=", "Lt": "<", "LtEq": "<=", "Gt": ">", "GtEq": ">="}
 
 
-def _binary(body: Any, typer: _Typer) -> tuple[RowFn, str]:
+def _binary(body: Any, typer: _Typer, src: _Source) -> tuple[str, str]:
     op = body["op"]
-    left, lk = _node(body["left"], typer)
-    right, rk = _node(body["right"], typer)
+    left, lk = _node(body["left"], typer, src)
+    right, rk = _node(body["right"], typer, src)
     if op in _COMPARE:
         typer.unify(lk, rk)
-        return _compare(_COMPARE[op], left, right), "bool"
+        return _strict(left, right, f"{{a}} {_COMPARE[op]} {{b}}", src), "bool"
     if op in ("EqValidity", "NotEqValidity"):
         typer.unify(lk, rk)
-        return _eq_missing(left, right, negate=op == "NotEqValidity"), "bool"
-    if op == "And":
+        a, b = src.temp(), src.temp()
+        same = (
+            f"((({a} := {left}), ({b} := {right})) and "
+            f"(({a} is None and {b} is None) or "
+            f"({a} is not None and {b} is not None and {a} == {b})))"
+        )
+        return (same if op == "EqValidity" else f"(not {same})"), "bool"
+    if op in ("And", "Or"):
         typer.unify(lk, "bool"), typer.unify(rk, "bool")
-        return _and(left, right), "bool"
-    if op == "Or":
-        typer.unify(lk, "bool"), typer.unify(rk, "bool")
-        return _or(left, right), "bool"
+        # Kleene: one false operand makes `&` false (one true makes `|` true) even if the
+        # other is null; otherwise a null operand makes the result null
+        a, b = src.temp(), src.temp()
+        wins, other = ("False", "True") if op == "And" else ("True", "False")
+        return (
+            f"({wins} if ({a} := {left}) is {wins} else ({wins} if ({b} := {right}) is {wins} "
+            f"else (None if {a} is None or {b} is None else {other})))"
+        ), "bool"
     if op == "Plus":
         typer.unify(lk, "str"), typer.unify(rk, "str")  # integer addition is not read here
-        return _compare(operator.add, left, right), "str"
+        return _strict(left, right, "{a} + {b}", src), "str"
     raise Unsupported(f"operator {op}")
 
 
-def _compare(op: Callable[[Any, Any], Any], left: RowFn, right: RowFn) -> RowFn:
-    def fn(c: Columns, i: int) -> Any:
-        a = left(c, i)
-        if a is None:
-            return None
-        b = right(c, i)
-        return None if b is None else op(a, b)
-
-    return fn
-
-
-def _eq_missing(left: RowFn, right: RowFn, *, negate: bool) -> RowFn:
-    def fn(c: Columns, i: int) -> bool:
-        a, b = left(c, i), right(c, i)
-        same = (a is None and b is None) or (a is not None and b is not None and a == b)
-        return not same if negate else same
-
-    return fn
+def _strict(left: str, right: str, fmt: str, src: _Source) -> str:
+    """`fmt` of the two operands, null when either is (a literal operand is never null)."""
+    a = src.temp()
+    if _is_literal(right):
+        return f"(None if ({a} := {left}) is None else {fmt.format(a=a, b=right)})"
+    b = src.temp()
+    return (
+        f"(None if ({a} := {left}) is None or ({b} := {right}) is None else {fmt.format(a=a, b=b)})"
+    )
 
 
-def _and(left: RowFn, right: RowFn) -> RowFn:
-    def fn(c: Columns, i: int) -> bool | None:
-        a = left(c, i)
-        if a is False:
-            return False
-        b = right(c, i)
-        if b is False:
-            return False
-        return None if a is None or b is None else True
-
-    return fn
+def _is_literal(code: str) -> bool:
+    """Whether generated code is a literal's `repr`: every other node's code is parenthesised
+    or reads a column (`_c<k>[i]`)."""
+    return not code.startswith("(") and not code.startswith("_c")
 
 
-def _or(left: RowFn, right: RowFn) -> RowFn:
-    def fn(c: Columns, i: int) -> bool | None:
-        a = left(c, i)
-        if a is True:
-            return True
-        b = right(c, i)
-        if b is True:
-            return True
-        return None if a is None or b is None else False
-
-    return fn
-
-
-def _function(body: Any, typer: _Typer) -> tuple[RowFn, str]:
+def _function(body: Any, typer: _Typer, src: _Source) -> tuple[str, str]:
     name, inputs = body["function"], body["input"]
     if name == {"Boolean": "Not"} and len(inputs) == 1:
-        x, k = _node(inputs[0], typer)
+        x, k = _node(inputs[0], typer, src)
         typer.unify(k, "bool")
-        return (lambda c, i: None if (v := x(c, i)) is None else not v), "bool"
+        t = src.temp()
+        return f"(None if ({t} := {x}) is None else not {t})", "bool"
     if name in ({"Boolean": "IsNull"}, {"Boolean": "IsNotNull"}) and len(inputs) == 1:
-        x, _ = _node(inputs[0], typer)
-        if name == {"Boolean": "IsNull"}:
-            return (lambda c, i: x(c, i) is None), "bool"
-        return (lambda c, i: x(c, i) is not None), "bool"
+        x, _ = _node(inputs[0], typer, src)
+        null = name == {"Boolean": "IsNull"}
+        if _is_literal(x):  # a literal is never null (and `'a' is None` is a SyntaxWarning)
+            return repr(not null), "bool"
+        return f"({x} is {'' if null else 'not '}None)", "bool"
     if name == "FillNull" and len(inputs) == 2:
-        x, k = _node(inputs[0], typer)
-        fill, fk = _node(inputs[1], typer)
+        x, k = _node(inputs[0], typer, src)
+        fill, fk = _node(inputs[1], typer, src)
         kind = typer.unify(k, fk)
-        return (lambda c, i: fill(c, i) if (v := x(c, i)) is None else v), kind
+        t = src.temp()
+        return f"({fill} if ({t} := {x}) is None else {t})", kind
     if name == {"StringExpr": "Slice"} and len(inputs) == 3:
-        x, k = _node(inputs[0], typer)
+        x, k = _node(inputs[0], typer, src)
         typer.unify(k, "str")
-        start, length = (_literal(n.get("Literal")) for n in inputs[1:])
+        start, length = (
+            _literal(n.get("Literal") if isinstance(n, dict) else n) for n in inputs[1:]
+        )
         if start[1] != "int" or length[1] != "int" or start[0] < 0 or length[0] < 0:
             raise Unsupported("slice other than from a non-negative offset for a length")
-        lo, hi = start[0], start[0] + length[0]
-        return (lambda c, i: None if (v := x(c, i)) is None else v[lo:hi]), "str"
+        t = src.temp()
+        lo, hi = start[0], start[0] + length[0]  # both count characters, as polars' do
+        return f"(None if ({t} := {x}) is None else {t}[{lo}:{hi}])", "str"
     if name == {"StringExpr": {"Contains": {"literal": True, "strict": False}}}:
-        x, k = _node(inputs[0], typer)
-        pat, pk = _node(inputs[1], typer)
+        x, k = _node(inputs[0], typer, src)
+        pat, pk = _node(inputs[1], typer, src)
         typer.unify(k, "str"), typer.unify(pk, "str")
-        return _compare(lambda s, p: p in s, x, pat), "bool"
+        return _strict(x, pat, "{b} in {a}", src), "bool"
     raise Unsupported(f"function {json.dumps(name)[:80]}")

@@ -16,6 +16,7 @@ import contextlib
 import json
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 from unittest import mock
 
 import numpy as np
@@ -39,7 +40,7 @@ from matching.comparison_library import (
 )
 from matching.comparisons import _VETO, compare
 from matching.config import FEW_PAIRS
-from matching.expr_rows import Unsupported, compile_row
+from matching.expr_rows import Unsupported, compile_chain, compile_row
 from matching.link import prepare
 from matching.pair_frame import pair_frame
 from tests.matching_helpers import AS_OF, listed, query
@@ -147,7 +148,7 @@ def test_a_level_with_an_unknown_node_keeps_its_comparison_columnar() -> None:
 
 def test_a_frame_of_other_dtypes_keeps_the_columnar_path() -> None:
     pf = _literal_pairs().with_columns(pl.col("party_type_q").cast(pl.Categorical))
-    assert not compile_row(_VETO).fits(pf.schema)
+    assert not compile_row(_VETO).fits(expr_rows.families(pf))
     few = compare(pf, AS_OF, DECLARED)
     with columnar():
         assert_frame_equal(few, compare(pf, AS_OF, DECLARED))
@@ -185,9 +186,11 @@ def test_unknown_nodes_refuse_to_compile(expr: pl.Expr) -> None:
     ],
 )
 def test_a_condition_fits_only_the_dtypes_it_reads_as_polars_does(expr: pl.Expr) -> None:
-    schema = pl.Schema(
-        {"a": pl.String, "i": pl.Int64, "b": pl.Boolean, "f": pl.Float64, "d": pl.Date}
-        | {"c": pl.Categorical()}
+    schema = expr_rows.families(
+        pl.DataFrame(
+            schema={"a": pl.String, "i": pl.Int64, "b": pl.Boolean, "f": pl.Float64, "d": pl.Date}
+            | {"c": pl.Categorical()}
+        )
     )
     try:
         compiled = compile_row(expr)
@@ -321,7 +324,7 @@ def _bools() -> st.SearchStrategy[pl.Expr]:
 
 def _check_condition(frame: pl.DataFrame, expr: pl.Expr) -> None:
     compiled = compile_row(expr)
-    assert compiled.fits(frame.schema)
+    assert compiled.fits(expr_rows.families(frame))
     expected = frame.with_columns(expr.alias("_r"))["_r"]  # with_columns: literals broadcast
     cols = {c: frame[c].to_list() for c in compiled.columns}
     found = pl.Series("_r", [compiled.fn(cols, i) for i in range(frame.height)], dtype=pl.Boolean)
@@ -345,7 +348,9 @@ def test_compiled_conditions_give_what_polars_gives(frame: pl.DataFrame, expr: p
 def test_compiled_strings_give_what_polars_gives(frame: pl.DataFrame, expr: pl.Expr) -> None:
     """String nodes on their own (a condition only sees them through a comparison)."""
     plan = json.loads(expr.meta.serialize(format="json"))
-    fn, _ = expr_rows._node(plan, expr_rows._Typer())
+    src = expr_rows._Source()
+    code, _ = expr_rows._node(plan, expr_rows._Typer(), src)
+    fn = src.function("_value", ["cols", "i"], [f"return {code}"], {})
     cols = {c: frame[c].to_list() for c in STRS}
     expected = frame.with_columns(expr.alias("_r"))["_r"].to_list()
     assert [fn(cols, i) for i in range(frame.height)] == expected
@@ -392,3 +397,24 @@ def test_a_score_reaches_a_threshold_as_the_float32_batch_compares_it(
     assert type(score) is float
     batch = np.array([score], dtype=np.float32) >= threshold
     assert _reaches(score, threshold) == bool(batch[0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    literal_frames(),
+    st.lists(st.tuples(_bools(), st.integers(-1, 5)), min_size=1, max_size=4),
+    st.one_of(st.none(), st.integers(-1, 5)),
+)
+def test_a_compiled_chain_takes_the_first_true_condition_as_when_then_does(
+    frame: pl.DataFrame, levels: list[tuple[pl.Expr, int]], last: int | None
+) -> None:
+    chain: Any = pl
+    for cond, value in levels:
+        chain = chain.when(cond).then(pl.lit(value, dtype=pl.Int8))
+    catch_all = pl.lit(last, dtype=pl.Int8)
+    expected = frame.with_columns(chain.otherwise(catch_all).alias("_r"))["_r"]
+    steps: list[tuple[Any, int | None]] = [*levels, (None, last)]
+    compiled = compile_chain(steps)
+    cols = {c: frame[c].to_list() for c in frame.columns}
+    found = pl.Series("_r", compiled.fn(cols, frame.height), dtype=pl.Int8)
+    assert_series_equal(found, expected)
