@@ -196,8 +196,8 @@ def _assign_columnar(
 
 
 class _Lists(dict[str, list[Any]]):
-    """A frame's columns as Python lists, each read out of polars the first time a condition
-    asks for it (conditions of the pairs' own kind only read their own columns)."""
+    """A frame's columns as Python lists, each read out of polars once, when first asked for: a
+    chain reads the columns its conditions name, a costly level's row form the ones it needs."""
 
     def __init__(self, frame: pl.DataFrame) -> None:
         super().__init__()
@@ -255,9 +255,11 @@ def _row_spec(spec: ComparisonSpec) -> _RowSpec | None:
     `costly_row`)."""
     steps: list[tuple[Chained, int | None]] = []
     for lv, code in zip(spec.levels, _codes(spec), strict=True):
-        if lv.costly is not None and lv.costly_row is None:
-            return None
-        test = _costly_step(lv.costly_row) if lv.costly_row is not None else lv.when
+        test: Chained = lv.when
+        if lv.costly is not None:  # replaces `when`, as on the columnar path
+            if lv.costly_row is None:
+                return None
+            test = _costly_step(lv.costly_row)
         steps.append((test, None if code < 0 else code))
     try:
         chain = compile_chain(steps)
