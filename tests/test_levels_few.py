@@ -43,7 +43,7 @@ from matching.config import FEW_PAIRS
 from matching.expr_rows import Unsupported, compile_chain, compile_row
 from matching.link import prepare
 from matching.pair_frame import pair_frame
-from tests.matching_helpers import AS_OF, listed, query
+from tests.matching_helpers import AS_OF, listed, query, rid
 from tests.test_scoring_few import ANY_NAME, ORG_NAMES, families
 
 
@@ -111,6 +111,68 @@ def test_a_few_pairs_take_the_same_levels_row_by_row(pf: pl.DataFrame) -> None:
         alone = assign_all((spec,), pf, AS_OF)
         with columnar():
             assert_frame_equal(alone, assign_all((spec,), pf, AS_OF))
+
+
+ZW = rid("11010519850307231")
+OLD, NEW = rid("11010319850307231"), rid("11010119850307231")  # 崇文区 re-coded into 东城区
+LEVEL_CASES: list[tuple[dict[str, Any], dict[str, Any]]] = [
+    ({"id_number": ZW, "name": "张伟", "birth_date": date(1985, 3, 7)}, {"id_number": ZW}),
+    ({"id_number": ZW, "gender": "M"}, {"id_number": ZW[:10] + "****" + ZW[-4:], "age": 40}),
+    ({"id_number": ZW}, {"id_number": ZW[:6] + "*" * 8 + ZW[-4:], "gender": "F"}),
+    ({"id_number": ZW, "name": "李己"}, {"id_number": ZW[:4] + "*" * 10 + ZW[-4:], "name": "李已"}),
+    ({"id_number": OLD, "name": "ZHANG WEI"}, {"id_number": NEW, "name": "张伟"}),
+    ({"id_number": OLD}, {"id_number": NEW[:10] + "****" + NEW[-4:]}),
+    ({"id_number": OLD}, {"id_number": NEW[:4] + "*" * 10 + NEW[-4:]}),
+    ({"id_number": ZW[:5] + "8" + ZW[6:], "name": "张伟"}, {"id_number": ZW, "name": "张玮"}),
+    ({"id_number": rid("22010519700101001"), "name": "张伟"}, {"id_number": ZW, "name": "张伟伟"}),
+    ({"id_number": "*" * 14 + ZW[-4:], "name": None}, {"id_number": ZW}),
+    ({"birth_date": date(1985, 1, 1)}, {"id_number": ZW[:10] + "****" + ZW[-4:]}),
+    ({"birth_date": date(1985, 3, 7)}, {"id_number": ZW}),
+    ({"id_number": ZW}, {"gender": "M", "age": 39}),
+    ({"id_number": ZW}, {"gender": "F"}),
+    ({"birth_date": date(1985, 3, 7)}, {"age": 45, "gender": "M"}),
+    ({"id_number": ZW}, {"age": 40, "age_on": None}),
+    ({"id_number": ZW[:6] + "1958" + ZW[10:]}, {"id_number": ZW[:4] + "*" * 10 + ZW[-4:]}),
+    (
+        {"party_type": "org", "name": ORG_NAMES[0], "id_number": "91350100M000100Y43"},
+        {"party_type": "org", "name": ORG_NAMES[1], "id_number": "M000100Y-4"},
+    ),
+    (
+        {"party_type": "org", "name": ORG_NAMES[0], "id_number": "91350100M000100Y43"},
+        {"party_type": "org", "name": ORG_NAMES[4], "id_number": "91350100M000100Y43"},
+    ),
+    (
+        {"party_type": "org", "name": ORG_NAMES[2], "id_number": None},
+        {"party_type": "org", "name": ORG_NAMES[6], "id_number": "91310000MA1FL0ABCD"},
+    ),
+    ({"party_type": "org", "name": ORG_NAMES[0]}, {"party_type": "org", "name": ORG_NAMES[3]}),
+    (
+        {"party_type": "org", "name": "北京某某科技有限公司"},
+        {"party_type": "org", "name": "北京某某信息科技有限公司"},
+    ),
+    (
+        {"party_type": "org", "name": "北京某某科技有限公司"},
+        {"party_type": "org", "name": "北京某某网络信息科技有限公司"},
+    ),
+]
+"""One pair per level at least (the literal cases of `tests/test_matching_comparators.py`)."""
+
+
+def test_every_level_is_taken_alike_on_a_frame_that_reaches_each() -> None:
+    q = query(*(dict({"name": "甲"}, **a) for a, _ in LEVEL_CASES))
+    lst = listed(*(dict({"name": "甲"}, **b) for _, b in LEVEL_CASES))
+    qf, lf = prepare(q, lst, AS_OF)
+    n = len(LEVEL_CASES)
+    idx = pl.DataFrame({"qi": range(n), "li": range(n)}, schema={"qi": pl.UInt32, "li": pl.UInt32})
+    pf = pair_frame(qf, lf, idx)
+    few = compare(pf, AS_OF, DECLARED)
+    with columnar():
+        assert_frame_equal(few, compare(pf, AS_OF, DECLARED))
+    for spec in DECLARED:
+        taken = {spec.labels[c] for c in few[f"g_{spec.name}"].drop_nulls()}
+        assert taken == set(spec.labels), (spec.name, set(spec.labels) - taken)
+        assert few[f"g_{spec.name}"].null_count() > 0
+    assert few["veto"].any() and not few["veto"].all()
 
 
 def test_the_row_path_is_what_a_few_pairs_take() -> None:
