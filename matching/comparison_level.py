@@ -15,14 +15,27 @@ is 0 and the first, strongest level the highest code. Null levels ("no evidence"
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import IntEnum
 from functools import lru_cache
 from typing import Any
 
 import polars as pl
+
+from matching.config import FEW_PAIRS
+from matching.expr_rows import (
+    Chained,
+    Columns,
+    Families,
+    RowChain,
+    RowExpr,
+    Unsupported,
+    compile_chain,
+    compile_row,
+    families,
+)
 
 
 class Evidence(IntEnum):
@@ -41,6 +54,8 @@ class Evidence(IntEnum):
 Costly = Callable[[pl.DataFrame], pl.Series]
 """A level condition too expensive for every pair (string similarity): computed only on the
 pairs no earlier level took, returning one boolean per such pair."""
+CostlyRow = Callable[[Mapping[str, Any]], bool]
+"""The same condition for one pair, from its values by column name (the row path of few pairs)."""
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: polars expressions do not compare as values
@@ -72,6 +87,9 @@ class ComparisonLevel:
     """This level takes that level's u (`matching.layouts`)."""
     costly: Costly | None = None
     """Replaces `when` for a condition computed only on the pairs still open."""
+    costly_row: CostlyRow | None = None
+    """`costly` for one pair, the same boolean; None = a comparison with this level is always
+    evaluated by the columnar path."""
     is_null: bool = False
     """A pair stopping here carries no evidence for this comparison (null level code)."""
 
@@ -135,7 +153,9 @@ def assign_all(
     The same conditions as each spec's own `assign`, evaluated together: every derive once,
     every comparison's when/then chain (up to its costly level) in one select, and only the
     pairs still open after that go through the costly conditions. On the desk's one record
-    each polars call costs more than the work in it, so one select instead of one per spec.
+    each polars call costs more than the work in it, so one select instead of one per spec;
+    and a frame of at most `FEW_PAIRS` pairs is evaluated row by row in Python from the same
+    expressions (`_assign_rows`), held equal to the columnar path by property tests.
     """
     frame = pairs
     derived: list[Derive] = []
@@ -144,6 +164,15 @@ def assign_all(
             derived.append(spec.derive)
     if derived:
         frame = pairs.hstack([c for d in derived for c in d(pairs, as_of).get_columns()])
+    if pairs.height <= FEW_PAIRS:
+        return _assign_rows(specs, frame, extra)
+    return _assign_columnar(specs, frame, extra)
+
+
+def _assign_columnar(
+    specs: Sequence[ComparisonSpec], frame: pl.DataFrame, extra: Sequence[pl.Expr]
+) -> pl.DataFrame:
+    """`assign_all` on a frame that already holds every derived column, in polars."""
     heads = [_head(spec) for spec in specs]
     first = frame.select(
         *extra,
@@ -161,6 +190,136 @@ def assign_all(
         found.append(head.alias(f"g_{spec.name}"))
     codes = pl.DataFrame(found).select(_null_levels(tuple(spec.name for spec in specs)))
     return pl.DataFrame([first.to_series(i) for i in range(len(extra))] + codes.get_columns())
+
+
+# --- the row path: a few pairs, each spec's levels tried in order on one pair at a time
+
+
+class _Lists(dict[str, list[Any]]):
+    """A frame's columns as Python lists, each read out of polars once, when first asked for: a
+    chain reads the columns its conditions name, a costly level's row form the ones it needs."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        super().__init__()
+        self.frame = frame
+
+    def __missing__(self, name: str) -> list[Any]:
+        values = self[name] = self.frame.get_column(name).to_list()
+        return values
+
+
+class _Row(Mapping[str, Any]):
+    """One pair's values by column name, for a costly level's row form."""
+
+    __slots__ = ("cols", "i")
+
+    def __init__(self, cols: _Lists, i: int) -> None:
+        self.cols, self.i = cols, i
+
+    def __getitem__(self, name: str) -> Any:
+        return self.cols[name][self.i]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.cols.frame.columns)
+
+    def __len__(self) -> int:
+        return self.cols.frame.width
+
+
+@dataclass(frozen=True, eq=False)
+class _RowSpec:
+    chain: RowChain
+    """The spec's levels in order, each giving its code (None for a null level)."""
+    columns: tuple[str, ...]
+    _fit: dict[tuple[str | None, ...], bool] = field(default_factory=dict, repr=False)
+
+    def fits(self, found: Families) -> bool:
+        """Whether every condition reads a frame of these column families as polars does."""
+        key = tuple(map(found.get, self.columns))
+        fit = self._fit.get(key)
+        if fit is None:
+            fit = all(e.fits(found) for e in self.chain.conditions)
+            if len(self._fit) < 16:  # a frame of another layout now and then: stays bounded
+                self._fit[key] = fit
+        return fit
+
+
+def _costly_step(row: CostlyRow) -> Callable[[Columns, int], bool]:
+    return lambda cols, i: row(_Row(cols, i))  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=256)
+def _row_spec(spec: ComparisonSpec) -> _RowSpec | None:
+    """The spec's levels compiled for the row path; None when one of them has no row form (its
+    condition holds a node `compile_chain` does not know, or a costly level has no
+    `costly_row`)."""
+    steps: list[tuple[Chained, int | None]] = []
+    for lv, code in zip(spec.levels, _codes(spec), strict=True):
+        test: Chained = lv.when
+        if lv.costly is not None:  # replaces `when`, as on the columnar path
+            if lv.costly_row is None:
+                return None
+            test = _costly_step(lv.costly_row)
+        steps.append((test, None if code < 0 else code))
+    try:
+        chain = compile_chain(steps)
+    except Unsupported:
+        return None
+    columns = tuple(dict.fromkeys(c for e in chain.conditions for c in e.columns))
+    return _RowSpec(chain, columns)
+
+
+def _compiled(expr: pl.Expr) -> RowExpr | None:
+    try:
+        return compile_row(expr)
+    except Unsupported:
+        return None
+
+
+_EXTRAS: dict[int, tuple[pl.Expr, RowExpr | None]] = {}
+"""Compiled `extra` expressions by identity (polars expressions do not hash), each held so its
+id is not reused while cached."""
+
+
+def _row_extra(expr: pl.Expr) -> RowExpr | None:
+    held = _EXTRAS.get(id(expr))
+    if held is None or held[0] is not expr:
+        if len(_EXTRAS) >= 256:
+            _EXTRAS.clear()
+        held = _EXTRAS[id(expr)] = (expr, _compiled(expr))
+    return held[1]
+
+
+def _assign_rows(
+    specs: Sequence[ComparisonSpec], frame: pl.DataFrame, extra: Sequence[pl.Expr]
+) -> pl.DataFrame:
+    """`_assign_columnar`'s frame, row by row: each pair's code in a spec is the first level
+    whose condition is true. A spec or extra without a row form fitting the frame's dtypes is
+    left to the columnar path."""
+    found = families(frame)
+    spec_rows = [_row_spec(spec) for spec in specs]
+    spec_rows = [r if r is not None and r.fits(found) else None for r in spec_rows]
+    extra_rows = [_row_extra(e) for e in extra]
+    extra_rows = [r if r is not None and r.fits(found) else None for r in extra_rows]
+    rest_specs = [s for s, r in zip(specs, spec_rows, strict=True) if r is None]
+    rest_extra = [e for e, r in zip(extra, extra_rows, strict=True) if r is None]
+    rest = _assign_columnar(rest_specs, frame, rest_extra) if rest_specs or rest_extra else None
+    cols, n = _Lists(frame), frame.height
+    out: list[pl.Series] = []
+    for j, r in enumerate(extra_rows):
+        if r is None:
+            assert rest is not None
+            out.append(rest.to_series(sum(x is None for x in extra_rows[:j])))
+        else:
+            out.append(pl.Series(r.name, [r.fn(cols, i) for i in range(n)], dtype=pl.Boolean))
+    for spec, s in zip(specs, spec_rows, strict=True):
+        name = f"g_{spec.name}"
+        if s is None:
+            assert rest is not None
+            out.append(rest.get_column(name))
+        else:
+            out.append(pl.Series(name, s.chain.fn(cols, n), dtype=pl.Int8))
+    return pl.DataFrame(out)
 
 
 _OPEN = "__level_open"

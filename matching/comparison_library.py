@@ -14,6 +14,7 @@ Packaged m/u: u reasoned over random pairs, m from the generated data's noise mi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -59,6 +60,26 @@ def _name_close(pairs: pl.DataFrame) -> pl.Series:
         )
         close[~person] = rt >= ORG_FUZZY
     return pl.Series(close)
+
+
+def _name_close_row(pair: Mapping[str, Any]) -> bool:
+    """`_name_close` of one pair: the same scorer, text and threshold per party type."""
+    if pair["party_type_q"] == "person":
+        jw = JaroWinkler.normalized_similarity(pair["py_q"] or "", pair["py_l"] or "")
+        return _reaches(jw, JW_FUZZY)
+    return _reaches(ratio(pair["norm_q"], pair["norm_l"]), ORG_FUZZY)
+
+
+def _reaches(score: float, threshold: float) -> bool:
+    """`score >= threshold` as `_name_close` compares its batch: `cpdist` hands back float32
+    scores, and numpy compares them with a Python float in float32. Rounding to float32 keeps
+    order and moves a value by under 1e-7 of itself, so only a score just under the threshold
+    needs the float32 comparison itself."""
+    if score >= threshold:
+        return True
+    if score < threshold * (1 - 1e-6):
+        return False
+    return bool(np.float32(score) >= np.float32(threshold))
 
 
 def _texts(names: pl.Series) -> list[str]:
@@ -121,7 +142,14 @@ NAME = ComparisonSpec(
             Evidence.PARTIAL,
         ),
         ComparisonLevel(
-            "fuzzy", None, "姓名（名称）相近", 0.03, 1e-3, Evidence.SIMILAR, costly=_name_close
+            "fuzzy",
+            None,
+            "姓名（名称）相近",
+            0.03,
+            1e-3,
+            Evidence.SIMILAR,
+            costly=_name_close,
+            costly_row=_name_close_row,
         ),
         ComparisonLevel("different", None, "姓名（名称）不一致", 0.02, 0.999),
     ),

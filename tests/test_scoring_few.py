@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import matching.calibrate as calibrate
+import matching.comparison_level as comparison_level
 import matching.comparison_library as comparison_library
 import matching.id_positions as id_positions
 import matching.pair_frame as pair_frame_module
@@ -136,6 +137,7 @@ def columnar() -> Iterator[None]:
     with contextlib.ExitStack() as stack:
         for module in (
             scoring,
+            comparison_level,
             comparison_library,
             id_positions,
             screen_index,
