@@ -170,7 +170,9 @@ def test_few_hits_get_the_columnar_rule(
         with pytest.raises(type(e)):
             apply_rule(hits, records, entries, settings_of)
         return
+    given_hits = hits.clone()
     assert_frame_equal(apply_rule(hits, records, entries, settings_of), want)
+    assert_frame_equal(hits, given_hits)  # the caller's frame is left as it was
 
 
 def test_plain_clause_values_are_judged_without_expressions(
