@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -62,14 +63,26 @@ def cases(draw: st.DrawFn) -> tuple[pl.DataFrame, ...]:
         },
     )
     k = draw(st.integers(0, FEW_ROWS))
+    # the desk's records carry times of day (Datetime), the night's files dates
+    stamp = draw(st.sampled_from([pl.Date, pl.Datetime("us")]))
     records = pl.DataFrame(
         {
             "record_id": _column(draw, k, IDS),
             "hotel_star": _column(draw, k, st.one_of(st.none(), st.integers(0, 5))),
             "check_in": _column(draw, k, st.one_of(st.none(), st.dates(date(2026, 1, 1)))),
+            "room_rate": _column(draw, k, st.one_of(st.none(), st.floats(0, 5000))),
         },
-        schema={"record_id": pl.String, "hotel_star": pl.Int64, "check_in": pl.Date},
-    )
+        schema={
+            "record_id": pl.String,
+            "hotel_star": pl.Int64,
+            "check_in": pl.Date,
+            "room_rate": pl.Float64,
+        },
+    ).with_columns(pl.col("check_in").cast(stamp))
+    if draw(st.integers(0, 6)) == 0:  # a column both sides have: the joins suffix it
+        ruled = ruled.with_columns(pl.lit("x").alias(draw(st.sampled_from(["court", "room_rate"]))))
+    if draw(st.integers(0, 6)) == 0:  # a key of another type: polars casts or refuses
+        ruled = ruled.with_columns(pl.col("entry_id").cast(pl.Categorical))
     q = draw(st.integers(0, FEW_ROWS))
     query = pl.DataFrame(
         {
@@ -92,13 +105,18 @@ def cases(draw: st.DrawFn) -> tuple[pl.DataFrame, ...]:
 @given(cases())
 def test_few_hits_enriched_as_the_joins_do(case: tuple[pl.DataFrame, ...]) -> None:
     ruled, records, entries, query = case
-    got = enrich_hits(ruled, records, entries, query, "hotel_booking")
     names = query.select(
         "record_id",
         pl.col("role").alias("query_role"),
         pl.col("name").alias("query_name"),
         pl.col("id_number").alias("query_id_number"),
     )
-    context = records.select("record_id", "hotel_star", "check_in")
-    want = _joined_hits(ruled, _entry_facts(entries), context, names, "hotel_booking")
+    context = records.select("record_id", "hotel_star", "room_rate", "check_in")
+    try:
+        want = _joined_hits(ruled, _entry_facts(entries), context, names, "hotel_booking")
+    except pl.exceptions.PolarsError as e:
+        with pytest.raises(type(e)):
+            enrich_hits(ruled, records, entries, query, "hotel_booking")
+        return
+    got = enrich_hits(ruled, records, entries, query, "hotel_booking")
     assert_frame_equal(got, want)

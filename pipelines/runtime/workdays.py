@@ -23,8 +23,11 @@ class CalendarRangeError(CredsweepError):
     """A date outside the years the official holiday calendar covers (strict mode only)."""
 
 
+@lru_cache(maxsize=1)
 def calendar_years() -> tuple[int, int]:
     """First and last year the installed holiday calendar covers."""
+    # cached: every day a deadline counts asks, and the installed tables never change in a
+    # process (a min and max over them every day made a ten-day deadline cost milliseconds)
     from chinese_calendar import constants
 
     known = [*constants.holidays, *constants.workdays]
@@ -66,6 +69,13 @@ def is_working_day(day: date, *, strict: bool = False) -> bool:
             )
         _warn_once(day.year)
         return day.weekday() < 5
+    return _official_workday(day)
+
+
+@lru_cache(maxsize=4096)
+def _official_workday(day: date) -> bool:
+    # the package checks its whole range on every call (tens of microseconds a day); a deadline
+    # counts up to thirty days, on every intercept the desk answers
     return bool(chinese_calendar.is_workday(day))
 
 

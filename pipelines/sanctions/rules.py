@@ -10,6 +10,7 @@ conditions, and last the match decision (a review hit that would otherwise be in
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import polars as pl
 
@@ -23,8 +24,11 @@ LIST_TYPE_ZH = {"dishonest": "失信被执行人名单", "consumption_restrictio
 DECISION_ZH = MatchDecision.labels()
 RULE_COLUMNS = ("intercept", "rule_id", "reason", "legal_basis", "action", "deadline_working_days")
 _KEY = ("record_id", "role", "entry_id")
+ABSENT_ZH = "名单条目不存在（可能已被删除），不予拦截"
+PENDING_ZH = "待人工复核：身份尚未确认，规则条件均已满足，确认匹配后应予拦截"
 
 
+@lru_cache(maxsize=256)
 def column_label(column: str) -> str:
     """Chinese header of an agency dataset column (its first alias), else the column name."""
     for name in AGENCY_DATASETS:
@@ -34,6 +38,7 @@ def column_label(column: str) -> str:
     return column
 
 
+@lru_cache(maxsize=256)
 def _enum_labels(column: str) -> dict[str, str]:
     """Canonical enum code -> Chinese label, for showing a record's value in a reason."""
     for name in AGENCY_DATASETS:
@@ -80,16 +85,22 @@ def _holds(value: pl.Expr, cond: Condition) -> pl.Expr:
     return number.eq(float(v))  # type: ignore[arg-type]
 
 
+def missing_zh(cond: Condition) -> str:
+    """Why a clause cannot be judged: the record lacks the value."""
+    return f"缺少{column_label(cond.column)}，无法判断是否符合「{cond.reason_zh}」，不予拦截"
+
+
+def failed_zh(cond: Condition) -> tuple[str, str]:
+    """Why a clause fails, around the record's value as shown: (before, after)."""
+    return f"不符合「{cond.reason_zh}」（{column_label(cond.column)}：", "），不予拦截"
+
+
 def _condition_check(cond: Condition, i: int) -> tuple[pl.Expr, pl.Expr]:
     """(holds, reason when it does not hold) for the i-th condition column `_c{i}`."""
     value = pl.col(f"_c{i}")
-    label = column_label(cond.column)
-    missing = pl.lit(f"缺少{label}，无法判断是否符合「{cond.reason_zh}」，不予拦截")
-    failed = pl.concat_str(
-        pl.lit(f"不符合「{cond.reason_zh}」（{label}："),
-        _shown(value, cond.column),
-        pl.lit("），不予拦截"),
-    )
+    missing = pl.lit(missing_zh(cond))
+    before, after = failed_zh(cond)
+    failed = pl.concat_str(pl.lit(before), _shown(value, cond.column), pl.lit(after))
     holds = _holds(value, cond).fill_null(False)
     return holds, pl.when(value.is_null()).then(missing).otherwise(failed)
 
@@ -136,7 +147,7 @@ def _checks(rule: SanctionRule) -> list[tuple[pl.Expr, pl.Expr]]:
         pl.lit(f"不适用本规则（本规则适用：{kinds_zh}），不予拦截"),
     )
     checks = [
-        (pl.col("_status").is_not_null(), pl.lit("名单条目不存在（可能已被删除），不予拦截")),
+        (pl.col("_status").is_not_null(), pl.lit(ABSENT_ZH)),
         (pl.col("_status") == "active", removed),
         (pl.col("_list_type").is_in(kinds).fill_null(False), list_type),
         _role_allowed(rule),
@@ -237,7 +248,7 @@ def _columnar_rule(
     reason = pl.coalesce(
         pl.when(intercept).then(_intercept_reason(rule)),
         *[pl.when(~ok).then(why) for ok, why in checks],
-        pl.lit("待人工复核：身份尚未确认，规则条件均已满足，确认匹配后应予拦截"),
+        pl.lit(PENDING_ZH),
     )
     when_hit = pl.when(intercept)
     out = frame.with_columns(

@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from data_contracts.schemas import spec as dataset_spec
@@ -83,28 +84,44 @@ class Access:
 
 def personal_fields(settings: Settings, agency: str) -> frozenset[str]:
     """Fields of `agency` holding a person's name or a document number."""
+    return _fields(agency, _role_names(settings, agency))[0]
+
+
+def _role_names(settings: Settings, agency: str) -> tuple[str, ...]:
+    return tuple(r.name for r in settings.agencies[agency].roles)  # type: ignore[index]
+
+
+# Every audited record asks these of the same few specs and header sets; built once each (the
+# header folding was most of an audit row's cost).
+@lru_cache(maxsize=64)
+def _fields(
+    agency: str, role_names: tuple[str, ...]
+) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(personal fields, document number fields, all fields) of `agency`'s dataset."""
     spec = dataset_spec(agency)
     ids = {f.name for f in spec.fields if f.kind == "id"}
-    names = {r.name for r in settings.agencies[agency].roles}  # type: ignore[index]
+    names = set(role_names)
     names |= {f.name for f in spec.fields if f.name.endswith("_name") and "id" not in f.name}
     names -= {"hotel_name", "school_name"}  # places, not persons
-    return frozenset(ids | names)
+    return frozenset(ids | names), frozenset(ids), frozenset(f.name for f in spec.fields)
+
+
+@lru_cache(maxsize=256)
+def _canonical(agency: str, headers: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(canonical_names(list(headers), dataset_spec(agency)))
 
 
 def masked_record(settings: Settings, agency: str, record: Any) -> str | None:
     """The record as JSON with names and numbers masked (what the audit may keep)."""
     if not isinstance(record, dict):
         return None
-    spec = dataset_spec(agency)
-    personal = personal_fields(settings, agency)
-    ids = {f.name for f in spec.fields if f.kind == "id"}
+    personal, ids, fields = _fields(agency, _role_names(settings, agency))
     out: dict[str, Any] = {}
-    for name, value in zip(
-        canonical_names([str(k) for k in record], spec), record.values(), strict=True
-    ):
+    names = _canonical(agency, tuple(str(k) for k in record))
+    for name, value in zip(names, record.values(), strict=True):
         if name in personal and value is not None:
             text = str(value)
             out[name] = mask_id(text) if name in ids else mask_name(text)
-        elif name in {f.name for f in spec.fields}:
+        elif name in fields:
             out[name] = value if isinstance(value, str | int | float | bool) else None
     return json.dumps(out, ensure_ascii=False)

@@ -153,9 +153,11 @@ class Desk:
         # No hit (most records): the decisions, the rule and the ledger have no row to work on,
         # and their answer for no row is no row, so they are not run for nothing.
         if hits.height:
-            ruled = self._ruled(index, hits, clean, query, agency, judged)
-            self._deliver(index, agency, ruled, clean)
-            if ruled.height:
+            ruled, entries = self._ruled(index, hits, clean, query, agency, judged)
+            self._deliver(index, agency, ruled, clean, entries)
+            if clean.height == 1:  # one record (the desk's usual request): its rows are all
+                by_record = {(clean["record_id"].item(),): ruled} if ruled.height else {}
+            elif ruled.height:
                 by_record = ruled.partition_by("record_id", as_dict=True)
         for pos, record_id in zip(checked.positions, clean["record_id"].to_list(), strict=True):
             rows = by_record.get((record_id,))
@@ -170,27 +172,35 @@ class Desk:
         query: pl.DataFrame,
         agency: str,
         judged: Judgements,
-    ) -> pl.DataFrame:
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The hits ruled and enriched with their alert ids, and the hit entries' rows."""
         from pipelines.sanctions.alerts import alert_ids
         from pipelines.sanctions.rules import apply_rule
         from pipelines.sweep.screening import apply_decisions, enrich_hits
 
         kept = apply_decisions(hits, judged.suppressed, judged.confirmed)
-        entries = entries_of(index, kept["entry_id"].to_list())
+        entries = _entries_of(index, kept["entry_id"].to_list())
         ruled = apply_rule(kept, records, entries, agency_settings(self.settings, agency))
         enriched = enrich_hits(ruled, records, entries, query, agency)
         if enriched.is_empty():
-            return enriched.with_columns(pl.lit(None, pl.String).alias("alert_id"))
-        return enriched.with_columns(alert_ids(enriched))
+            return enriched.with_columns(pl.lit(None, pl.String).alias("alert_id")), entries
+        return enriched.hstack([alert_ids(enriched)]), entries
 
     def _deliver(
-        self, index: ListIndex, agency: str, ruled: pl.DataFrame, records: pl.DataFrame
+        self,
+        index: ListIndex,
+        agency: str,
+        ruled: pl.DataFrame,
+        records: pl.DataFrame,
+        entries: pl.DataFrame,
     ) -> None:
-        """Intercepts and reviews journalled now, in the ledger and the queue moments later."""
+        """Intercepts and reviews journalled now, in the ledger and the queue moments later.
+
+        `entries`: the rows of the entries the hits were ruled on (the rule and the enrichment
+        drop no entry id, so they are the ruled hits' entries too)."""
         decisions = ruled["match_decision"].to_list()
         if not any(ruled["intercept"].to_list()) and "review" not in decisions:
             return  # nothing for the ledger or the queue: journal nothing
-        entries = entries_of(index, ruled["entry_id"].to_list())
         self.deliveries.put(Delivery(agency, index.as_of, ruled, records, entries))
 
     def _write(self, delivery: Delivery) -> None:
@@ -221,6 +231,15 @@ class Desk:
                     delivery.as_of,
                     review_payload(ruled, delivery.records, entries),
                 )
+
+
+def _entries_of(index: ListIndex, entry_ids: list[str]) -> pl.DataFrame:
+    """`entries_of`; one listed entry (most intercepts) as a one-row slice of the list, which
+    shares its buffers, where a gather would copy that row out of every column (on polars'
+    threads, which a busy machine is slow to wake)."""
+    if len(set(entry_ids)) == 1 and entry_ids[0] in index.entry_rows:
+        return index.entries.slice(index.entry_rows[entry_ids[0]], 1)
+    return entries_of(index, entry_ids)
 
 
 def _body(

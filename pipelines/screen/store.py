@@ -4,13 +4,22 @@ SQLite rather than DuckDB: `credsweep screen add-key` and the running service (o
 query) use the file at the same time, which SQLite's WAL mode allows. A key reads
 `csk_<key id>_<secret>`; only the id and the hash of the whole key are stored. The audit keeps
 who, when, the masked record, the decision and the latency, never a clear ID or name.
+
+Audit rows are written behind the answer: a request stamps its rows and queues them, and one
+writer thread appends what has queued in one transaction (an insert and its commit are tens of
+microseconds, but a WAL checkpoint now and then is milliseconds, which a request should not
+wait for). Whatever reads the audit (`screened_on`, `audit_rows`) and `close` wait for the
+queue to be written first.
 """
 
 from __future__ import annotations
 
+import logging
+import queue
 import secrets
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,6 +39,14 @@ _DDL = (
     "CREATE INDEX IF NOT EXISTS screen_audit_key_day ON screen_audit (key_id, day)",
 )
 _HASHER = PasswordHasher()
+_INSERT = (
+    "INSERT INTO screen_audit (at, day, key_id, agency, endpoint, status, record_id,"
+    " masked_record, decision, hits, latency_ms, list_version, error)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_RETRY_S = (0.05, 0.2, 0.5, 1.0, 2.0, 5.0)
+"""Waits between attempts at a batch of audit rows (the file busy with `add-key`, say)."""
+log = logging.getLogger("credsweep.screen")
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,9 @@ class ScreenStore:
         with self._lock:
             for statement in _DDL:
                 self._con.execute(statement)
+        self._pending: queue.Queue[list[tuple[object, ...]] | None] = queue.Queue()
+        self._writer: threading.Thread | None = None
+        self._writer_lock = threading.Lock()
 
     def add_key(self, agency: str) -> str:
         """A new key for `agency`; returned once, stored only as its hash."""
@@ -101,9 +121,9 @@ class ScreenStore:
         return ApiKey(parts[1], row[0])
 
     def audit(self, rows: list[AuditRow]) -> None:
-        """Append audit rows in one transaction."""
+        """Queue audit rows, stamped now; the writer appends them in one transaction."""
         now = datetime.now(UTC)
-        values = [
+        values: list[tuple[object, ...]] = [
             (
                 now.isoformat(timespec="milliseconds"),
                 now.date().isoformat(),
@@ -121,16 +141,65 @@ class ScreenStore:
             )
             for r in rows
         ]
-        with self._lock:
-            self._con.executemany(
-                "INSERT INTO screen_audit (at, day, key_id, agency, endpoint, status, record_id,"
-                " masked_record, decision, hits, latency_ms, list_version, error)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                values,
-            )
+        if self._writer is None:
+            with self._writer_lock:
+                if self._writer is None:
+                    self._writer = threading.Thread(
+                        target=self._write_behind, name="screen-audit", daemon=True
+                    )
+                    self._writer.start()
+        self._pending.put(values)
+
+    def flush(self) -> None:
+        """Return once every audit row queued so far is in the file."""
+        self._pending.join()
+
+    def _write_behind(self) -> None:
+        while True:
+            first = self._pending.get()
+            batch = [first]
+            while first is not None:  # what queued meanwhile goes in the same transaction
+                try:
+                    item = self._pending.get_nowait()
+                except queue.Empty:
+                    break
+                batch.append(item)
+                if item is None:
+                    break
+            rows = [row for values in batch if values is not None for row in values]
+            try:
+                if rows:
+                    self._append(rows)
+            except Exception:  # the writer must outlive a bad row, or every later flush waits
+                log.exception("%d audit rows not written", len(rows))
+            finally:
+                for _ in batch:
+                    self._pending.task_done()
+            if batch[-1] is None:
+                return
+
+    def _append(self, rows: list[tuple[object, ...]]) -> None:
+        for attempt, wait in enumerate((*_RETRY_S, None)):
+            try:
+                with self._lock:
+                    self._con.execute("BEGIN")
+                    try:
+                        self._con.executemany(_INSERT, rows)
+                    except BaseException:
+                        self._con.execute("ROLLBACK")
+                        raise
+                    self._con.execute("COMMIT")
+                return
+            except sqlite3.Error as exc:
+                if wait is None:
+                    log.error("%d audit rows not written: %s", len(rows), exc)
+                    return
+                log.warning("audit write attempt %d failed (%s); retrying", attempt + 1, exc)
+                time.sleep(wait)
 
     def screened_on(self, key_id: str, day: date) -> int:
         """Records screened with `key_id` on `day` (the quota survives a restart)."""
+        self.flush()
         with self._lock:
             row = self._con.execute(
                 "SELECT count(*) FROM screen_audit WHERE key_id = ? AND day = ? AND status = 200",
@@ -140,12 +209,18 @@ class ScreenStore:
 
     def audit_rows(self, limit: int = 1000) -> list[dict[str, object]]:
         """Latest audit rows, newest first (for tests and operators)."""
+        self.flush()
         with self._lock:
             cur = self._con.execute("SELECT * FROM screen_audit ORDER BY id DESC LIMIT ?", (limit,))
             names = [d[0] for d in cur.description]
             return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def close(self) -> None:
+        """Write the queued audit rows, then close the file."""
+        if self._writer is not None:
+            self._pending.put(None)
+            self._writer.join()
+            self._writer = None
         self._con.close()
 
 

@@ -35,6 +35,8 @@ CONTEXT_COLUMNS = (
     "applied_on",
     "registered_on",
 )
+
+
 def apply_decisions(
     hits: pl.DataFrame, suppressed: Collection[str], confirmed: Collection[str]
 ) -> pl.DataFrame:
@@ -69,14 +71,23 @@ def pair_engine(settings: Settings) -> dict:
     return {"score_pairs": SparkPairScorer(settings.engine.spark_master)}
 
 
+# The entry's facts joined onto hits (entries column -> hit column), then those joined when the
+# list has them; the screened party's facts from the query parties, likewise.
+ENTRY_FACTS = {
+    "list_type": "list_type",
+    "status": "entry_status",
+    "name": "list_name",
+    "id_number": "list_id_number",
+}
+OPTIONAL_ENTRY_FACTS = ("case_no", "court", "removed_on")
+QUERY_FACTS = {"role": "query_role", "name": "query_name", "id_number": "query_id_number"}
+
+
 def _entry_facts(entries: pl.DataFrame) -> pl.DataFrame:
     return entries.select(
         "entry_id",
-        "list_type",
-        pl.col("status").alias("entry_status"),
-        pl.col("name").alias("list_name"),
-        pl.col("id_number").alias("list_id_number"),
-        *[c for c in ("case_no", "court", "removed_on") if c in entries.columns],
+        *[pl.col(c).alias(name) for c, name in ENTRY_FACTS.items()],
+        *[c for c in OPTIONAL_ENTRY_FACTS if c in entries.columns],
     )
 
 
@@ -158,21 +169,13 @@ def enrich_hits(
     """Ruled hits plus the entry's facts, the record's context and the screened party's name."""
     # rules rewrite `role` to legal_rep for a listed org's representative;
     # the screened role stays in query_role
-    names = query.select(
-        "record_id",
-        pl.col("role").alias("query_role"),
-        pl.col("name").alias("query_name"),
-        pl.col("id_number").alias("query_id_number"),
-    )
+    if ruled.height <= FEW_ROWS and query.height <= FEW_ROWS and records.height <= FEW_ROWS:
+        few = _enriched_rows(ruled, records, entries, query, agency)
+        if few is not None:
+            return few
+    names = query.select("record_id", *[pl.col(c).alias(name) for c, name in QUERY_FACTS.items()])
     context = records.select("record_id", *[c for c in CONTEXT_COLUMNS if c in records.columns])
-    facts = _entry_facts(entries)
-    if ruled.height <= FEW_ROWS and names.height <= FEW_ROWS and records.height <= FEW_ROWS:
-        # the desk's few hits: three left joins by row positions instead of three joins
-        out = _left_rows(ruled, facts, ("entry_id",))
-        out = _left_rows(out, context.unique("record_id", keep="first"), ("record_id",))
-        out = _left_rows(out, names, ("record_id", "query_role"))
-        return out.with_columns(pl.lit(agency).alias("agency"))
-    return _joined_hits(ruled, facts, context, names, agency)
+    return _joined_hits(ruled, _entry_facts(entries), context, names, agency)
 
 
 def _joined_hits(
@@ -190,22 +193,68 @@ def _joined_hits(
     )
 
 
-def _left_rows(left: pl.DataFrame, right: pl.DataFrame, on: tuple[str, ...]) -> pl.DataFrame:
-    """`left.join(right, on=on, how="left")` for a few rows: every right row whose keys equal
-    (nulls never match), in order, or one row of nulls; the same columns and types."""
-    clash = set(left.columns) & set(right.columns) - set(on)
-    if clash or any(left.schema[k] != right.schema[k] for k in on):
-        return left.join(right, on=list(on), how="left")  # suffixes and casts: polars decides
-    rkeys = list(zip(*(right[k].to_list() for k in on), strict=True))
-    lkeys = list(zip(*(left[k].to_list() for k in on), strict=True))
+def _enriched_rows(
+    ruled: pl.DataFrame,
+    records: pl.DataFrame,
+    entries: pl.DataFrame,
+    query: pl.DataFrame,
+    agency: str,
+) -> pl.DataFrame | None:
+    """`_joined_hits` for the desk's few hits, or None when polars must decide (a column name
+    the joins would suffix, key types that differ). The three left joins, row by row: every
+    right row whose keys equal (nulls never match), in order, else one row of nulls; the right
+    columns taken off the frames as they are (renamed, gathered only when rows move)."""
+    facts = {
+        "entry_id": entries["entry_id"],
+        **{name: entries[c].alias(name) for c, name in ENTRY_FACTS.items()},
+        **{c: entries[c] for c in OPTIONAL_ENTRY_FACTS if c in entries.columns},
+    }
+    context = {c: records[c] for c in ("record_id", *CONTEXT_COLUMNS) if c in records.columns}
+    names = {"record_id": query["record_id"]}
+    names.update({name: query[c].alias(name) for c, name in QUERY_FACTS.items()})
+    joins = (
+        (facts, ("entry_id",), False),
+        (context, ("record_id",), True),  # the records' first row of an id only
+        (names, ("record_id", "query_role"), False),
+    )
+    added = [c for right, on, _ in joins for c in right if c not in on]
+    if set(added) & set(ruled.columns) or len(set(added)) < len(added) or "agency" in added:
+        return None
+    if any(ruled.schema[k] != right[k].dtype for right, on, _ in joins for k in on):
+        return None
+    matches: list[list[list[int | None]]] = []  # per join, per left row: right rows
+    for right, on, first_only in joins:
+        where: dict[tuple, list[int]] = {}
+        for j, key in enumerate(zip(*(right[k].to_list() for k in on), strict=True)):
+            if None not in key and (not first_only or key not in where):
+                where.setdefault(key, []).append(j)
+        left = zip(*(ruled[k].to_list() for k in on), strict=True)
+        matches.append([list(where.get(key, [None])) for key in left])
     li: list[int] = []
-    ri: list[int | None] = []
-    for i, key in enumerate(lkeys):
-        found = [j for j, k in enumerate(rkeys) if None not in key and k == key]
-        li.extend([i] * max(len(found), 1))
-        ri.extend(found or [None])
-    taken = right.drop(list(on)).select(pl.all().gather(pl.Series(ri, dtype=pl.UInt32)))
-    return left[li].hstack(taken.get_columns())
+    ri: list[list[int | None]] = [[], [], []]
+    for i in range(ruled.height):
+        for f in matches[0][i]:
+            for c in matches[1][i]:
+                for n in matches[2][i]:
+                    li.append(i)
+                    for k, r in enumerate((f, c, n)):
+                        ri[k].append(r)
+    out = ruled if li == list(range(ruled.height)) else ruled[li]
+    columns = [
+        _taken(s, rows)
+        for (right, on, _), rows in zip(joins, ri, strict=True)
+        for c, s in right.items()
+        if c not in on
+    ]
+    columns.append(pl.Series("agency", [agency] * len(li), dtype=pl.String))
+    return out.hstack(columns)
+
+
+def _taken(column: pl.Series, rows: list[int | None]) -> pl.Series:
+    """`column` at `rows` (None: a null), without a gather when the rows are all of it."""
+    if rows == list(range(column.len())):
+        return column
+    return column.gather(pl.Series(rows, dtype=pl.UInt32))
 
 
 def review_payload(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
@@ -51,17 +51,16 @@ def _service(request: Request) -> ScreenService:
     return request.app.state.service  # type: ignore[no-any-return]
 
 
-async def api_key(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> ApiKey:
+async def api_key(request: Request) -> ApiKey:
     """The caller's key (401 without a valid one), within its request rate (429).
 
     Async: a known key is a dictionary look-up and a token bucket, so it runs on the event loop
     instead of costing every request a hop to a worker thread and back; only a key this process
-    has not verified yet goes to a worker thread for its argon2 check.
+    has not verified yet goes to a worker thread for its argon2 check. The header is read off
+    the request: declared as a parameter, FastAPI inspects its annotation on every request.
     """
     service = _service(request)
-    scheme, _, presented = (authorization or "").partition(" ")
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
     key = None
     if scheme.lower() == "bearer":
         key = service.access.known(presented.strip())
