@@ -153,8 +153,8 @@ def test_chinese_field_names_give_the_same_answer(world: World) -> None:
     [
         ({"guest_name": "张三"}, "missing:record_id"),
         ({"record_id": "X1", "guest_name": "张三", "check_in": "2026-13-45"}, "bad_date:check_in"),
-        ({"record_id": "X2", "guest_name": {"nested": 1}}, "nested value"),
-        ("not an object", "non-empty object"),
+        ({"record_id": "X2", "guest_name": {"nested": 1}}, "嵌套结构"),
+        ("not an object", "非空的 JSON 对象"),
     ],
 )
 def test_record_that_cannot_be_screened_is_400_one_line(
@@ -168,7 +168,7 @@ def test_record_that_cannot_be_screened_is_400_one_line(
 
 def test_malformed_body_is_400(world: World) -> None:
     r = world.post("/v1/screen", {"agency": "hotel_booking"}, "hotel_booking")
-    assert r.status_code == 400 and "record" in r.json()["error"]
+    assert r.status_code == 400 and r.json()["error"] == "请求格式无效：record 缺少该字段"
 
 
 def test_no_key_or_wrong_key_is_401(world: World) -> None:
@@ -178,7 +178,7 @@ def test_no_key_or_wrong_key_is_401(world: World) -> None:
     r = httpx.post(
         world.url + "/v1/screen", json=body, headers={"Authorization": f"Bearer {forged}"}
     )
-    assert r.status_code == 401 and "key" in r.json()["error"]
+    assert r.status_code == 401 and "密钥" in r.json()["error"]
 
 
 def test_key_of_another_agency_is_403(world: World) -> None:
@@ -212,7 +212,7 @@ def test_rate_and_quota_give_429(world: World) -> None:
             "records": world.records("civil_service_candidate")[:5],
         }
         r = world.post("/v1/screen/batch", batch, "civil_service_candidate")
-        assert r.status_code == 429 and "quota" in r.json()["error"]
+        assert r.status_code == 429 and "配额" in r.json()["error"]
     finally:
         access.limits = saved
 

@@ -13,10 +13,23 @@ from pipelines.screen.routers import health, screen
 from pipelines.screen.service import ScreenService
 
 
+_PROBLEMS = {
+    "missing": "缺少该字段",
+    "extra_forbidden": "不接受该字段",
+    "string_type": "应为文本",
+    "list_type": "应为数组",
+    "dict_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "json_invalid": "不是有效的 JSON",
+}
+"""Pydantic's error types a request body meets, as the desk's callers read them."""
+
+
 def _one_line(exc: RequestValidationError) -> str:
     first = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-    return f"invalid request: {where or 'body'}: {first.get('msg', 'malformed')}"
+    problem = _PROBLEMS.get(str(first.get("type", "")), "格式不符")
+    return f"请求格式无效：{where or '请求体'} {problem}"
 
 
 def create_app(service: ScreenService) -> FastAPI:

@@ -37,7 +37,7 @@ def _text(value: Any) -> str | None:
 def _row(agency: str, record: Any) -> tuple[dict[str, str | None], str | None]:
     """One record with canonical field names (English or Chinese aliases accepted)."""
     if not isinstance(record, dict) or not record:
-        return {}, "record must be a non-empty object of field: value"
+        return {}, "记录须为非空的 JSON 对象（字段: 值）"
     spec = dataset_spec(agency)
     known = {f.name for f in spec.fields}
     # canonical names map onto themselves (a test holds it): only other spellings need the lookup
@@ -53,7 +53,7 @@ def _row(agency: str, record: Any) -> tuple[dict[str, str | None], str | None]:
         try:
             row[name] = _text(value)
         except TypeError:
-            return {}, f"field {name} holds a nested value, not text or a number"
+            return {}, f"字段 {name} 的值是嵌套结构，应为文本或数字"
     return row, None
 
 
@@ -84,5 +84,5 @@ def records_frame(
         if reason is None:
             positions.append(i)
         else:
-            errors[i] = f"record refused by the data contract: {reason}"
+            errors[i] = f"记录未通过数据契约检查：{reason}"
     return CheckedRecords(checked.clean, positions, errors)

@@ -68,10 +68,10 @@ async def api_key(request: Request) -> ApiKey:
             key = await run_in_threadpool(service.access.key, presented.strip())
     if key is None:
         service.store.audit([AuditRow(None, None, request.url.path, 401, error="no valid key")])
-        raise Refused(401, "a valid API key is required (Authorization: Bearer KEY)")
+        raise Refused(401, "需要有效的 API 密钥（请求头 Authorization: Bearer 密钥）")
     if not service.access.take_request(key):
         service.store.audit([AuditRow(key.key_id, key.agency, request.url.path, 429, error="rate")])
-        raise Refused(429, "request rate of this key exceeded; retry shortly")
+        raise Refused(429, "该密钥请求过于频繁，请稍后重试")
     return key
 
 
@@ -81,16 +81,16 @@ def _screen(
     settings = service.desk.settings
     if agency not in settings.agencies:
         raise Refused(
-            400, f"unknown agency {agency!r}; expected one of {', '.join(settings.agencies)}"
+            400, f"未知机构 {agency!r}，可选：{'、'.join(settings.agencies)}"
         )
     if key.agency != agency:
         service.store.audit([AuditRow(key.key_id, key.agency, endpoint, 403, error=agency)])
-        raise Refused(403, "this key screens for another agency")
+        raise Refused(403, "该密钥只能为其所属机构筛查")
     if len(records) > settings.screen.max_batch:
-        raise Refused(400, f"at most {settings.screen.max_batch} records per batch")
+        raise Refused(400, f"每批最多 {settings.screen.max_batch} 条记录")
     if not service.access.take_records(key, len(records)):
         service.store.audit([AuditRow(key.key_id, agency, endpoint, 429, error="quota")])
-        raise Refused(429, "daily quota of this key used up")
+        raise Refused(429, "该密钥今日配额已用完")
     started = time.perf_counter()
     answers = service.desk.screen(agency, records)
     per_record = (time.perf_counter() - started) * 1000 / max(len(records), 1)
