@@ -5,11 +5,14 @@ query) use the file at the same time, which SQLite's WAL mode allows. A key read
 `csk_<key id>_<secret>`; only the id and the hash of the whole key are stored. The audit keeps
 who, when, the masked record, the decision and the latency, never a clear ID or name.
 
-Audit rows are written behind the answer: a request stamps its rows and queues them, and one
-writer thread appends what has queued in one transaction (an insert and its commit are tens of
-microseconds, but a WAL checkpoint now and then is milliseconds, which a request should not
-wait for). Whatever reads the audit (`screened_on`, `audit_rows`) and `close` wait for the
-queue to be written first.
+Every answered request is audited before its answer leaves: its rows are one small transaction
+in the request (tens of microseconds). What made that slow now and then was SQLite folding the
+write-ahead log back into the file every thousand pages, inside whichever insert crossed the
+mark; the service's connection does not do that, a checkpointer thread does it on a connection
+of its own every few seconds, beside the inserts instead of inside one. Should the file be busy
+(`add-key` writing), the rows wait in a queue for the checkpointer's thread to retry, so a
+request is never failed or held for the audit; whatever reads the audit (`screened_on`,
+`audit_rows`) and `close` wait for that queue first.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ _INSERT = (
     " masked_record, decision, hits, latency_ms, list_version, error)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_CHECKPOINT_S = 5.0
+"""Seconds between checkpoints of the audit's write-ahead log (and retries of turned-back rows)."""
 _RETRY_S = (0.05, 0.2, 0.5, 1.0, 2.0, 5.0)
 """Waits between attempts at a batch of audit rows (the file busy with `add-key`, say)."""
 log = logging.getLogger("credsweep.screen")
@@ -87,6 +92,9 @@ class ScreenStore:
         with self._lock:
             for statement in _DDL:
                 self._con.execute(statement)
+        # checkpoints are the background thread's (`_keep`), not the insert's that crosses a mark
+        self._con.execute("PRAGMA wal_autocheckpoint=0")
+        self._path = path
         self._pending: queue.Queue[list[tuple[object, ...]] | None] = queue.Queue()
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
@@ -121,7 +129,7 @@ class ScreenStore:
         return ApiKey(parts[1], row[0])
 
     def audit(self, rows: list[AuditRow]) -> None:
-        """Queue audit rows, stamped now; the writer appends them in one transaction."""
+        """Append audit rows, stamped now, in one transaction before the request answers."""
         now = datetime.now(UTC)
         values: list[tuple[object, ...]] = [
             (
@@ -145,50 +153,76 @@ class ScreenStore:
             with self._writer_lock:
                 if self._writer is None:
                     self._writer = threading.Thread(
-                        target=self._write_behind, name="screen-audit", daemon=True
+                        target=self._keep, name="screen-audit", daemon=True
                     )
                     self._writer.start()
-        self._pending.put(values)
+        try:
+            self._insert(values)
+        except sqlite3.Error as exc:  # busy beyond the timeout: retried behind the answer
+            log.warning("audit rows queued for a retry (%s)", exc)
+            self._pending.put(values)
 
     def flush(self) -> None:
         """Return once every audit row queued so far is in the file."""
         self._pending.join()
 
-    def _write_behind(self) -> None:
-        while True:
-            first = self._pending.get()
-            batch = [first]
-            while first is not None:  # what queued meanwhile goes in the same transaction
+    def _keep(self) -> None:
+        """Checkpoint the write-ahead log every few seconds on a connection of its own, and
+        write the rows a busy file turned back; until `close` queues its end mark."""
+        checkpoints = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+        checkpoints.execute("PRAGMA busy_timeout=5000")
+        try:
+            while True:
                 try:
-                    item = self._pending.get_nowait()
+                    first = self._pending.get(timeout=_CHECKPOINT_S)
                 except queue.Empty:
-                    break
-                batch.append(item)
-                if item is None:
-                    break
-            rows = [row for values in batch if values is not None for row in values]
+                    self._checkpoint(checkpoints)
+                    continue
+                batch = [first]
+                while first is not None:  # what queued meanwhile goes in the same transaction
+                    try:
+                        item = self._pending.get_nowait()
+                    except queue.Empty:
+                        break
+                    batch.append(item)
+                    if item is None:
+                        break
+                rows = [row for values in batch if values is not None for row in values]
+                try:
+                    if rows:
+                        self._append(rows)
+                except Exception:  # the thread must outlive a bad row, or every flush waits
+                    log.exception("%d audit rows not written", len(rows))
+                finally:
+                    for _ in batch:
+                        self._pending.task_done()
+                if batch[-1] is None:
+                    return
+        finally:
+            self._checkpoint(checkpoints)
+            checkpoints.close()
+
+    @staticmethod
+    def _checkpoint(con: sqlite3.Connection) -> None:
+        try:  # PASSIVE: copies what no reader needs, never waits for the service's inserts
+            con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:
+            log.warning("audit checkpoint skipped (%s)", exc)
+
+    def _insert(self, rows: list[tuple[object, ...]]) -> None:
+        with self._lock:
+            self._con.execute("BEGIN")
             try:
-                if rows:
-                    self._append(rows)
-            except Exception:  # the writer must outlive a bad row, or every later flush waits
-                log.exception("%d audit rows not written", len(rows))
-            finally:
-                for _ in batch:
-                    self._pending.task_done()
-            if batch[-1] is None:
-                return
+                self._con.executemany(_INSERT, rows)
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
+            self._con.execute("COMMIT")
 
     def _append(self, rows: list[tuple[object, ...]]) -> None:
         for attempt, wait in enumerate((*_RETRY_S, None)):
             try:
-                with self._lock:
-                    self._con.execute("BEGIN")
-                    try:
-                        self._con.executemany(_INSERT, rows)
-                    except BaseException:
-                        self._con.execute("ROLLBACK")
-                        raise
-                    self._con.execute("COMMIT")
+                self._insert(rows)
                 return
             except sqlite3.Error as exc:
                 if wait is None:
@@ -216,7 +250,7 @@ class ScreenStore:
             return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def close(self) -> None:
-        """Write the queued audit rows, then close the file."""
+        """Write any turned-back audit rows, checkpoint, then close the file."""
         if self._writer is not None:
             self._pending.put(None)
             self._writer.join()
