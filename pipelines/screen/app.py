@@ -12,7 +12,6 @@ from fastapi.responses import JSONResponse
 from pipelines.screen.routers import health, screen
 from pipelines.screen.service import ScreenService
 
-
 _PROBLEMS = {
     "missing": "缺少该字段",
     "extra_forbidden": "不接受该字段",

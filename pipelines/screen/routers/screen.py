@@ -130,9 +130,13 @@ def _audit(
 
 
 @router.post("/v1/screen")
-def screen_one(
+async def screen_one(
     body: ScreenRequest, request: Request, key: Annotated[ApiKey, Depends(api_key)]
 ) -> JSONResponse:
+    """One record, screened on the event loop: a few milliseconds of work that holds the GIL
+    throughout gains nothing from a worker thread, whose hand-off and return cost ~0.15 ms at
+    the median and over a millisecond at the 99th percentile. Batches keep the worker thread,
+    so a 1,000-record batch does not hold single records back for its whole length."""
     answer = _screen(_service(request), key, body.agency, [body.record], request.url.path)[0]
     if answer.error is not None:
         return JSONResponse({"error": answer.error}, status_code=400)
