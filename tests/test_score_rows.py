@@ -34,7 +34,7 @@ from matching.blocking import candidate_pairs
 from matching.calibrate import pair_probabilities
 from matching.comparisons import compare
 from matching.config import FEW_PAIRS
-from matching.link import can_hit, prepare
+from matching.link import _decide_hits_columnar, can_hit, decide_hits, prepare
 from matching.model import MatchModel
 from matching.pair_frame import pair_frame
 from matching.pairs import score_in_chunks, with_confirmed
@@ -348,3 +348,32 @@ def test_a_predicate_without_a_row_form_or_on_other_dtypes_is_kept_by_polars() -
     assert compiled is not None and not compiled.fits(expr_rows.families(as_f32))
     assert_frame_equal(pairs_module._kept(as_f32, keep), as_f32.filter(keep))
     assert pairs_module._kept(scored, keep).height == scored.height > 0
+
+
+def test_an_empty_kept_frame_answers_its_own_schema_s_columnar_hits_each_time() -> None:
+    """The empty answer is cached by the kept frame's columns and dtypes: frames differing in a
+    dtype or a column get their own, and every call gets a frame of its own."""
+    q = query(
+        {"name": "张伟", "id_number": None}, {"party_type": "org", "name": "北京某某科技有限公司"}
+    )
+    lst = listed({"name": "张伟"}, {"party_type": "org", "name": "北京某某科技有限公司"})
+    qf, lf = prepare(q, lst, AS_OF)
+    pairs = _pairs(qf, lf, [True], FEW_PAIRS)
+    freqs = name_frequencies(lf, MODEL)
+    scored = score(compare(pair_frame(qf, lf, pairs), AS_OF, MODEL.specs), lf, MODEL, freqs)
+    variants = [
+        scored.clear(),
+        scored.clear().with_columns(pl.col("match_score").cast(pl.Float32)),
+        scored.clear().with_columns(pl.col("record_id_q").cast(pl.Categorical)),
+        scored.clear().with_columns(pl.lit(None, dtype=pl.Int8).alias("spare")),
+    ]
+    answers = []
+    for kept in variants * 2:
+        for budget in (None, 3):
+            hits, cut = decide_hits(kept, THRESHOLDS, budget)
+            col_hits, col_cut = _decide_hits_columnar(kept, THRESHOLDS, budget)
+            assert_frame_equal(hits, col_hits, check_exact=True)
+            assert cut == col_cut and hits.is_empty()
+            assert all(hits is not seen for seen in answers)
+            answers.append(hits)
+    assert {str(a.schema) for a in answers} != {str(answers[0].schema)}  # the variants show
