@@ -377,3 +377,30 @@ def test_an_empty_kept_frame_answers_its_own_schema_s_columnar_hits_each_time() 
             assert all(hits is not seen for seen in answers)
             answers.append(hits)
     assert {str(a.schema) for a in answers} != {str(answers[0].schema)}  # the variants show
+
+
+def test_the_list_columns_kept_for_the_desk_follow_the_list_frame() -> None:
+    """One record gathered from a list frame, from another list frame, from the first grown in
+    place: each time what the columnar path gathers; an entry goes with its list frame."""
+    q = query({"name": "张伟", "id_number": None})
+    first = listed({"name": "张伟"}, {"name": "張偉"}, {"name": "李四"})
+    qf, lf = prepare(q, first, AS_OF)
+    _, other = prepare(q, listed({"name": "王五"}, {"name": "张伟"}, {"name": "赵六"}), AS_OF)
+    pairs = pl.DataFrame({"qi": [0, 0], "li": [2, 0]}, schema={"qi": pl.UInt32, "li": pl.UInt32})
+    for list_side in (lf, other, lf, other):
+        rows = pair_frame(qf, list_side, pairs)
+        with columnar():
+            assert_frame_equal(rows, pair_frame(qf, list_side, pairs), check_exact=True)
+    assert rows["name_l"].to_list() == ["赵六", "王五"]
+    lf.extend(other)  # grown in place: the kept columns no longer cover it
+    grown = pl.DataFrame(
+        {"qi": [0], "li": [lf.height - 1]}, schema={"qi": pl.UInt32, "li": pl.UInt32}
+    )
+    rows = pair_frame(qf, lf, grown)
+    with columnar():
+        assert_frame_equal(rows, pair_frame(qf, lf, grown), check_exact=True)
+    assert rows["name_l"].to_list() == ["赵六"]
+    ids = {id(lf), id(other)}
+    assert ids <= set(pair_frame_module._LIST_COLUMNS)
+    del lf, other, list_side
+    assert not ids & set(pair_frame_module._LIST_COLUMNS)
