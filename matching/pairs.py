@@ -62,15 +62,25 @@ def _kept(scored: pl.DataFrame, can_hit: pl.Expr) -> pl.DataFrame:
     if scored.height > FEW_PAIRS:
         return scored.filter(can_hit)
     row = _row_form(can_hit)
-    if row is not None and row.fits({c: family(scored.get_column(c).dtype) for c in row.columns}):
-        cols = {c: scored.get_column(c).to_list() for c in row.columns}
+    read = _columns(scored, row.columns) if row is not None else None
+    if row is not None and read is not None and row.fits({s.name: family(s.dtype) for s in read}):
+        cols = {s.name: s.to_list() for s in read}
         fn = row.fn
-        kept = [fn(cols, i) is True for i in range(scored.height)]  # a null keeps no row
-        return scored.filter(pl.Series(kept, dtype=pl.Boolean)) if any(kept) else scored.clear()
+        kept = [i for i in range(scored.height) if fn(cols, i) is True]  # null keeps no row
+        # gathering the kept rows costs half what filtering by a mask of the same rows does
+        return scored[pl.Series(kept, dtype=pl.UInt32)] if kept else scored.clear()
     keep = scored.select(can_hit).to_series()
     if keep.len() != scored.height:  # a predicate of one value (keep all or none): as declared
         return scored.filter(can_hit)
     return scored.clear() if not keep.any() else scored.filter(keep)
+
+
+def _columns(frame: pl.DataFrame, names: tuple[str, ...]) -> list[pl.Series] | None:
+    """`frame`'s columns `names`, None when one is missing (polars then raises as declared)."""
+    try:
+        return [frame.get_column(c) for c in names]
+    except pl.exceptions.ColumnNotFoundError:
+        return None
 
 
 _ROW_FORMS: dict[int, tuple[pl.Expr, RowExpr | None]] = {}

@@ -20,6 +20,7 @@ from unittest import mock
 
 import numpy as np
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -348,6 +349,8 @@ def test_a_predicate_without_a_row_form_or_on_other_dtypes_is_kept_by_polars() -
     assert compiled is not None and not compiled.fits(expr_rows.families(as_f32))
     assert_frame_equal(pairs_module._kept(as_f32, keep), as_f32.filter(keep))
     assert pairs_module._kept(scored, keep).height == scored.height > 0
+    with pytest.raises(pl.exceptions.ColumnNotFoundError):  # as polars' filter raises
+        pairs_module._kept(scored.drop("tf_down"), keep)
 
 
 def test_an_empty_kept_frame_answers_its_own_schema_s_columnar_hits_each_time() -> None:
