@@ -14,14 +14,19 @@ this module does not read, e.g. a negative slice offset) raises `Unsupported` wh
 and the caller keeps the columnar path for that expression. Values follow polars' rules:
 comparisons, string concatenation, slicing and `contains` give null when an input is null;
 `&` / `|` / `~` are three-valued (Kleene); `eq_missing` is never null; `fill_null` replaces a
-null result. Each compiled expression also records which columns must share a value family
-(string, integer, boolean, date), so a frame whose dtypes differ from what the row form reads
-faithfully (floats, categoricals, a boolean column that is an integer) stays columnar (`fits`).
+null result; `is_in` over a literal list is null for a null value. Each compiled expression
+also records which columns must share a value family (string, integer, boolean, date, float),
+so a frame whose dtypes differ from what the row form reads faithfully (categoricals, a boolean
+column that is an integer) stays columnar (`fits`). A float column is read only where it meets a
+float literal: there NaN takes polars' total order (above every number, equal to itself), which
+Python's comparisons do not follow, so the generated comparison says it explicitly.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +47,7 @@ _FAMILIES: dict[type[pl.DataType], str] = {
     pl.String: "str",
     pl.Boolean: "bool",
     pl.Date: "date",
+    pl.Float64: "float",
     **{t: "int" for t in (pl.Int8, pl.Int16, pl.Int32, pl.Int64)},
     **{t: "int" for t in (pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)},
 }
@@ -84,6 +90,8 @@ class RowExpr:
         for kind, cols in self.groups:
             fams = {found.get(c) for c in cols}
             if None in fams or len(fams) != 1 or (kind is not None and kind not in fams):
+                return False
+            if kind is None and "float" in fams:  # no float literal: compared as Python does
                 return False
         return True
 
@@ -146,6 +154,7 @@ def _condition(expr: pl.Expr, src: _Source) -> RowExpr:
     typer = _Typer()
     code, kind = _node(plan, typer, src)
     typer.unify(kind, "bool")
+    typer.check_plain()
     return RowExpr(_unbound, code, expr.meta.output_name(), typer.groups())
 
 
@@ -188,6 +197,9 @@ class _Typer:
     def __init__(self) -> None:
         self.parent: dict[str, str] = {}
         self.kind: dict[str, str] = {}
+        self.plain: list[str] = []
+        """Columns compared with Python's operators alone (no float literal fixed their family
+        then): they must not turn out to be floats (NaN)."""
 
     def column(self, name: str) -> str:
         self.parent.setdefault(name, name)
@@ -222,6 +234,15 @@ class _Typer:
             raise Unsupported(f"{known} against {b}")
         self.kind[ra] = b
         return b
+
+    def plain_column(self, kind: str) -> None:
+        if kind.startswith("col:"):
+            self.plain.append(kind[4:])
+
+    def check_plain(self) -> None:
+        for name in self.plain:
+            if self.kind.get(self._root(name)) == "float":
+                raise Unsupported(f"{name} compared as a float without a float literal")
 
     def groups(self) -> tuple[tuple[str | None, tuple[str, ...]], ...]:
         sets: dict[str, list[str]] = {}
@@ -263,6 +284,12 @@ def _literal(body: Any) -> tuple[Any, str]:
                 return v, "str"
             if dtype == "Boolean" and isinstance(v, bool):
                 return v, "bool"
+            if dtype == "Float64" and type(v) is float and math.isfinite(v):
+                return v, "float"
+        if kind == "Dyn" and isinstance(value, dict) and set(value) == {"Float"}:
+            v = value["Float"]
+            if type(v) is float and math.isfinite(v):  # `repr` gives it back exactly
+                return v, "float"
     raise Unsupported(f"literal {json.dumps(body)[:80]}")
 
 
@@ -274,10 +301,16 @@ def _binary(body: Any, typer: _Typer, src: _Source) -> tuple[str, str]:
     left, lk = _node(body["left"], typer, src)
     right, rk = _node(body["right"], typer, src)
     if op in _COMPARE:
-        typer.unify(lk, rk)
+        kind = typer.unify(lk, rk)
+        if kind == "float":
+            return _float_compare(left, right, op, src), "bool"
+        typer.plain_column(kind)
         return _strict(left, right, f"{{a}} {_COMPARE[op]} {{b}}", src), "bool"
     if op in ("EqValidity", "NotEqValidity"):
-        typer.unify(lk, rk)
+        kind = typer.unify(lk, rk)
+        if kind == "float":
+            raise Unsupported("eq_missing of floats")
+        typer.plain_column(kind)
         a, b = src.temp(), src.temp()
         same = (
             f"((({a} := {left}), ({b} := {right})) and "
@@ -299,6 +332,29 @@ def _binary(body: Any, typer: _Typer, src: _Source) -> tuple[str, str]:
         typer.unify(lk, "str"), typer.unify(rk, "str")  # integer addition is not read here
         return _strict(left, right, "{a} + {b}", src), "str"
     raise Unsupported(f"operator {op}")
+
+
+_NAN_IS = {  # polars' total order: NaN above every number, equal to NaN (never met here)
+    "Eq": (False, False),
+    "NotEq": (True, True),
+    "Lt": (False, True),
+    "LtEq": (False, True),
+    "Gt": (True, False),
+    "GtEq": (True, False),
+}
+"""A comparison's value when its left (first) or right (second) operand alone is NaN."""
+
+
+def _float_compare(left: str, right: str, op: str, src: _Source) -> str:
+    """A float column against a float literal (the only float comparison compiled)."""
+    if _is_literal(left) == _is_literal(right):
+        raise Unsupported("floats compared other than a column against a literal")
+    flip = _is_literal(left)
+    column, literal = (right, left) if flip else (left, right)
+    nan = _NAN_IS[op][1 if flip else 0]
+    a = src.temp()
+    cmp = f"{literal} {_COMPARE[op]} {a}" if flip else f"{a} {_COMPARE[op]} {literal}"
+    return f"(None if ({a} := {column}) is None else ({nan!r} if {a} != {a} else {cmp}))"
 
 
 def _strict(left: str, right: str, fmt: str, src: _Source) -> str:
@@ -353,4 +409,29 @@ def _function(body: Any, typer: _Typer, src: _Source) -> tuple[str, str]:
         pat, pk = _node(inputs[1], typer, src)
         typer.unify(k, "str"), typer.unify(pk, "str")
         return _strict(x, pat, "{b} in {a}", src), "bool"
+    if name == {"Boolean": {"IsIn": {"nulls_equal": False}}} and len(inputs) == 2:
+        x, k = _node(inputs[0], typer, src)
+        values, vk = _literal_list(inputs[1])
+        if vk is not None:  # a list of nulls only (or none) holds no value of any family
+            typer.unify(k, vk)
+        t = src.temp()
+        # a set display of constants compiles to one frozenset constant, not a set per row
+        members = "{" + ", ".join(map(repr, values)) + "}" if values else "()"
+        return f"(None if ({t} := {x}) is None else {t} in {members})", "bool"
     raise Unsupported(f"function {json.dumps(name)[:80]}")
+
+
+def _literal_list(node: Any) -> tuple[list[Any], str | None]:
+    """The values of a literal list (a serialized Series, as `is_in` holds it), nulls dropped
+    (a value never equals a null there), and their family: integers or strings."""
+    try:
+        data = node["Literal"]["Scalar"]["List"]
+        values = pl.read_ipc_stream(io.BytesIO(bytes(data))).to_series()
+    except (KeyError, TypeError, ValueError, pl.exceptions.PolarsError) as exc:
+        raise Unsupported(f"list literal {json.dumps(node)[:80]}") from exc
+    if values.dtype == pl.Null:
+        return [], None
+    kind = family(values.dtype)
+    if kind not in ("int", "str"):
+        raise Unsupported(f"list of {values.dtype}")
+    return sorted(set(values.drop_nulls().to_list())), kind

@@ -212,7 +212,7 @@ def decide_hits(
     the cut-offs the latest sweep used.
     """
     if kept.is_empty():  # the desk's usual record: no pair could hit; the same empty answer
-        hits, cut = _nothing_kept(tuple(kept.schema.items()), review_budget, specs)
+        hits, cut = _nothing_kept_like(kept, review_budget, specs)
         return hits.clear(), cut
     if kept.height <= FEW_ROWS:  # the desk's record: its rows in Python, equal by test
         return _decide_hits_few(kept, thresholds, review_budget, specs)
@@ -226,7 +226,7 @@ def _decide_hits_few(
     specs: tuple[ComparisonSpec, ...] = DECLARED,
 ) -> tuple[pl.DataFrame, BudgetCut]:
     """`decide_hits` row at a time (`matching.decide_few`), into the columnar path's schema."""
-    empty, _ = _nothing_kept(tuple(kept.schema.items()), review_budget, specs)
+    empty, _ = _nothing_kept_like(kept, review_budget, specs)
     return decide_hits_few(
         kept,
         thresholds,
@@ -236,6 +236,23 @@ def _decide_hits_few(
         bases=(SCORE_BASES[0], SCORE_BASES[1]),
         schema=empty.schema,
     )
+
+
+_NOTHING_KEPT: dict[tuple[Any, ...], tuple[pl.DataFrame, BudgetCut]] = {}
+"""`_nothing_kept` by the kept frame's column names and dtypes: cheaper to read and hash than its
+`schema`, which on the desk's one record costs more than the rest of an empty answer."""
+
+
+def _nothing_kept_like(
+    kept: pl.DataFrame, review_budget: int | None, specs: tuple[ComparisonSpec, ...]
+) -> tuple[pl.DataFrame, BudgetCut]:
+    key = (tuple(kept.columns), tuple(kept.dtypes), review_budget, specs)
+    found = _NOTHING_KEPT.get(key)
+    if found is None:
+        if len(_NOTHING_KEPT) >= 64:
+            _NOTHING_KEPT.clear()
+        found = _NOTHING_KEPT[key] = _nothing_kept(tuple(kept.schema.items()), review_budget, specs)
+    return found
 
 
 @lru_cache(maxsize=64)

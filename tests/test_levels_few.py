@@ -222,8 +222,11 @@ def test_a_frame_of_other_dtypes_keeps_the_columnar_path() -> None:
         pl.col("a").str.contains("x"),  # a regex
         pl.col("i") + 1 > 2,  # integer arithmetic
         pl.col("a").str.slice(-2) == "x",  # from the end
-        pl.col("f") > 2.5,  # a float literal
-        pl.col("a").is_in(["x", "y"]),
+        pl.col("f").eq_missing(2.5),
+        (pl.col("f") > pl.col("g")) & (pl.col("g") < 0.5),  # floats against floats
+        pl.col("f") + 1.0 > 2.5,
+        pl.col("i").is_in([1, 2], nulls_equal=True),
+        pl.col("f").is_in([1.5]),
         pl.col("a").str.len_chars() > 1,
         pl.col("a").str.starts_with("x"),
         pl.lit(None) == pl.col("a"),
@@ -241,6 +244,10 @@ def test_unknown_nodes_refuse_to_compile(expr: pl.Expr) -> None:
         pl.col("i") & pl.col("b"),  # integers: polars' & is bitwise there
         pl.col("a"),  # a string is no condition
         pl.col("f") == pl.col("i"),  # floats (NaN) are not read
+        pl.col("f").is_null(),  # nor are they without a float literal
+        pl.col("f") > pl.col("f"),
+        pl.col("i") >= 2.5,  # a float literal against integers: polars casts them
+        pl.col("a").is_in([1, 2]),
         pl.col("a") == pl.col("i"),
         pl.col("d") == pl.col("i"),
         pl.col("c") == "x",  # a categorical
@@ -260,6 +267,7 @@ def test_a_condition_fits_only_the_dtypes_it_reads_as_polars_does(expr: pl.Expr)
         return
     assert not compiled.fits(schema)
     assert compile_row(pl.col("b") & (pl.col("i") >= 3) & pl.col("d").is_null()).fits(schema)
+    assert compile_row((pl.col("f") >= 0.5) | pl.col("i").is_in([1, 2])).fits(schema)
 
 
 # --- the compiler against polars, on literal frames with nulls
@@ -269,6 +277,20 @@ STRS = ("s1", "s2", "s3")
 INTS = ("i1", "i2", "u1")
 BOOLS = ("b1", "b2")
 DATES = ("d1", "d2")
+FLOATS = ("f1", "f2")
+FLOOR_VALUES = (0.0, 0.5, 0.98, 1.0, -0.0)
+"""Float literals, and the floors scores meet: the values drawn sit at and around them."""
+
+
+def _near(x: float) -> st.SearchStrategy[float]:
+    return st.sampled_from((x, np.nextafter(x, -np.inf), np.nextafter(x, np.inf))).map(float)
+
+
+FLOAT_VALUES = st.one_of(
+    st.sampled_from(FLOOR_VALUES).flatmap(_near),
+    st.sampled_from((float("nan"), float("inf"), float("-inf"))),
+    st.floats(-2, 2, allow_nan=False),
+)
 
 
 @st.composite
@@ -288,6 +310,7 @@ def literal_frames(draw: st.DrawFn) -> pl.DataFrame:
             "u1": values(st.integers(0, 4)),
             **{c: values(st.booleans()) for c in BOOLS},
             **{c: values(day) for c in DATES},
+            **{c: values(FLOAT_VALUES) for c in FLOATS},
         },
         schema={
             **dict.fromkeys(STRS, pl.String),
@@ -296,6 +319,7 @@ def literal_frames(draw: st.DrawFn) -> pl.DataFrame:
             "u1": pl.UInt32,
             **dict.fromkeys(BOOLS, pl.Boolean),
             **dict.fromkeys(DATES, pl.Date),
+            **dict.fromkeys(FLOATS, pl.Float64),
         },
     )
 
@@ -354,6 +378,30 @@ def _comparisons() -> st.SearchStrategy[pl.Expr]:
     )
 
 
+def _float_comparisons() -> st.SearchStrategy[pl.Expr]:
+    """A float column against a float literal, on either side (NaN, infinities, -0.0 met)."""
+    column = st.sampled_from(FLOATS).map(_col)
+    floor = st.sampled_from(FLOOR_VALUES).flatmap(_near)
+    ops = st.sampled_from(COMPARE[:6])
+    return st.one_of(
+        st.tuples(column, ops, floor).map(lambda t: getattr(t[0], t[1])(t[2])),
+        st.tuples(column, ops, floor).map(lambda t: getattr(pl.lit(t[2]), t[1])(t[0])),
+        st.tuples(column, ops, floor).map(
+            lambda t: getattr(t[0], t[1])(pl.lit(t[2], dtype=pl.Float64))
+        ),
+    )
+
+
+def _memberships() -> st.SearchStrategy[pl.Expr]:
+    """`is_in` over literal lists (empty, with repeats or a null) of integers or of words."""
+    ints = st.tuples(
+        st.sampled_from(INTS).map(_col),
+        st.lists(st.one_of(st.none(), st.integers(-3, 5)), max_size=5),
+    )
+    words = st.tuples(_strs(), st.lists(st.sampled_from(WORDS), max_size=4))
+    return st.one_of(ints, words).map(lambda t: t[0].is_in(t[1]))
+
+
 def _contains() -> st.SearchStrategy[pl.Expr]:
     strs = _strs()
     return st.tuples(strs, strs).map(lambda t: t[0].str.contains(t[1], literal=True))
@@ -364,6 +412,8 @@ def _bools() -> st.SearchStrategy[pl.Expr]:
     dates = st.sampled_from(DATES).map(_col)
     base = st.one_of(
         _comparisons(),
+        _float_comparisons(),
+        _memberships(),
         _contains(),
         st.sampled_from(BOOLS).map(_col),
         st.booleans().map(_lit),
@@ -394,7 +444,9 @@ def _check_condition(frame: pl.DataFrame, expr: pl.Expr) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(literal_frames(), st.one_of(_comparisons(), _contains()))
+@given(
+    literal_frames(), st.one_of(_comparisons(), _float_comparisons(), _memberships(), _contains())
+)
 def test_compiled_comparisons_give_what_polars_gives(frame: pl.DataFrame, expr: pl.Expr) -> None:
     _check_condition(frame, expr)
 

@@ -20,11 +20,13 @@ from unittest import mock
 
 import numpy as np
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import matching.calibrate as calibrate
+import matching.expr_rows as expr_rows
 import matching.pair_frame as pair_frame_module
 import matching.pairs as pairs_module
 import matching.scoring as scoring
@@ -33,12 +35,12 @@ from matching.blocking import candidate_pairs
 from matching.calibrate import pair_probabilities
 from matching.comparisons import compare
 from matching.config import FEW_PAIRS
-from matching.link import can_hit, prepare
+from matching.link import _decide_hits_columnar, can_hit, decide_hits, prepare
 from matching.model import MatchModel
 from matching.pair_frame import pair_frame
 from matching.pairs import score_in_chunks, with_confirmed
 from matching.scoring import NameFrequencies, name_frequencies, score
-from tests.matching_helpers import AS_OF, THRESHOLDS
+from tests.matching_helpers import AS_OF, THRESHOLDS, listed, query
 from tests.test_scoring_few import MODEL, families
 
 ROW_PATHS = (scoring, pairs_module, pair_frame_module, calibrate, screen_index)
@@ -269,3 +271,139 @@ def test_a_single_query_party_s_pairs_gather_as_the_columnar_path(parts, forced,
         col, col_scores = score_in_chunks(qf.head(1), lf, one, MODEL, AS_OF, freqs, keep)
     assert_frame_equal(rows, col, check_exact=True)
     np.testing.assert_array_equal(rows_scores, col_scores)
+
+
+FLOORS = (0.0, THRESHOLDS.review, THRESHOLDS.match, 0.5, 1.0)
+
+
+def _around(x: float) -> st.SearchStrategy[float]:
+    return st.sampled_from((x, float(np.nextafter(x, -np.inf)), float(np.nextafter(x, np.inf))))
+
+
+scores_near_floors = st.one_of(
+    st.none(), st.sampled_from(FLOORS).flatmap(_around), st.floats(0, 1, allow_nan=False)
+)
+
+
+@FAST
+@given(
+    stacks,
+    forced_flags,
+    st.integers(0, FEW_PAIRS),
+    st.sampled_from(FLOORS),
+    st.lists(scores_near_floors, max_size=FEW_PAIRS),
+    st.lists(st.sampled_from(("forced", "veto", "tf_down", "g_name", "g_birth")), max_size=5),
+    st.lists(st.sampled_from(("person", "org", None)), max_size=FEW_PAIRS),
+)
+def test_a_few_scored_pairs_are_kept_row_by_row_as_polars_filters_them(
+    parts, forced, limit, floor, match_scores, nulled, kinds
+) -> None:
+    """`_kept` on scored pairs whose scores sit at and around the floor, some flags and levels
+    null, some query sides recast: the compiled `can_hit` keeps exactly polars' rows."""
+    qf, lf = _stacked(parts)
+    pairs = _pairs(qf, lf, forced, limit)
+    freqs = name_frequencies(lf, MODEL)
+    scored = score(compare(pair_frame(qf, lf, pairs), AS_OF, MODEL.specs), lf, MODEL, freqs)
+    n = scored.height
+    drawn = (match_scores + scored["match_score"].to_list())[:n]
+    recast = (kinds + scored["party_type_q"].to_list())[:n]
+    scored = scored.with_columns(
+        pl.Series("match_score", drawn, dtype=pl.Float64),
+        pl.Series("party_type_q", recast, dtype=pl.String),
+        # every k-th row of each nulled column null (k from how often it was drawn)
+        *(
+            pl.when(pl.int_range(pl.len()) % (nulled.count(c) + 1) == 0)
+            .then(None)
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in set(nulled)
+        ),
+    )
+    keep = can_hit(floor)
+    compiled = pairs_module._row_form(keep)
+    assert compiled is not None and compiled.fits(expr_rows.families(scored))  # the row path
+    rows = pairs_module._kept(scored, keep)
+    with columnar():
+        col = pairs_module._kept(scored, keep)
+    assert_frame_equal(rows, col, check_exact=True)
+    assert_frame_equal(rows, scored.filter(keep), check_exact=True)
+
+
+def test_a_predicate_without_a_row_form_or_on_other_dtypes_is_kept_by_polars() -> None:
+    q = query(
+        {"name": "张伟", "id_number": None}, {"party_type": "org", "name": "北京某某科技有限公司"}
+    )
+    lst = listed(
+        {"name": "张伟"}, {"name": "張偉"}, {"party_type": "org", "name": "北京某某科技有限公司"}
+    )
+    qf, lf = prepare(q, lst, AS_OF)
+    pairs = _pairs(qf, lf, [True, False, False], FEW_PAIRS)
+    freqs = name_frequencies(lf, MODEL)
+    scored = score(compare(pair_frame(qf, lf, pairs), AS_OF, MODEL.specs), lf, MODEL, freqs)
+    odd = pl.col("norm_q").str.len_chars() > 1  # no row form
+    assert pairs_module._row_form(odd) is None
+    assert_frame_equal(pairs_module._kept(scored, odd), scored.filter(odd))
+    as_f32 = scored.with_columns(pl.col("match_score").cast(pl.Float32))
+    keep = can_hit(0.0)
+    compiled = pairs_module._row_form(keep)
+    assert compiled is not None and not compiled.fits(expr_rows.families(as_f32))
+    assert_frame_equal(pairs_module._kept(as_f32, keep), as_f32.filter(keep))
+    assert pairs_module._kept(scored, keep).height == scored.height > 0
+    with pytest.raises(pl.exceptions.ColumnNotFoundError):  # as polars' filter raises
+        pairs_module._kept(scored.drop("tf_down"), keep)
+
+
+def test_an_empty_kept_frame_answers_its_own_schema_s_columnar_hits_each_time() -> None:
+    """The empty answer is cached by the kept frame's columns and dtypes: frames differing in a
+    dtype or a column get their own, and every call gets a frame of its own."""
+    q = query(
+        {"name": "张伟", "id_number": None}, {"party_type": "org", "name": "北京某某科技有限公司"}
+    )
+    lst = listed({"name": "张伟"}, {"party_type": "org", "name": "北京某某科技有限公司"})
+    qf, lf = prepare(q, lst, AS_OF)
+    pairs = _pairs(qf, lf, [True], FEW_PAIRS)
+    freqs = name_frequencies(lf, MODEL)
+    scored = score(compare(pair_frame(qf, lf, pairs), AS_OF, MODEL.specs), lf, MODEL, freqs)
+    variants = [
+        scored.clear(),
+        scored.clear().with_columns(pl.col("match_score").cast(pl.Float32)),
+        scored.clear().with_columns(pl.col("record_id_q").cast(pl.Categorical)),
+        scored.clear().with_columns(pl.lit(None, dtype=pl.Int8).alias("spare")),
+    ]
+    answers = []
+    for kept in variants * 2:
+        for budget in (None, 3):
+            hits, cut = decide_hits(kept, THRESHOLDS, budget)
+            col_hits, col_cut = _decide_hits_columnar(kept, THRESHOLDS, budget)
+            assert_frame_equal(hits, col_hits, check_exact=True)
+            assert cut == col_cut and hits.is_empty()
+            assert all(hits is not seen for seen in answers)
+            answers.append(hits)
+    assert {str(a.schema) for a in answers} != {str(answers[0].schema)}  # the variants show
+
+
+def test_the_list_columns_kept_for_the_desk_follow_the_list_frame() -> None:
+    """One record gathered from a list frame, from another list frame, from the first grown in
+    place: each time what the columnar path gathers; an entry goes with its list frame."""
+    q = query({"name": "张伟", "id_number": None})
+    first = listed({"name": "张伟"}, {"name": "張偉"}, {"name": "李四"})
+    qf, lf = prepare(q, first, AS_OF)
+    _, other = prepare(q, listed({"name": "王五"}, {"name": "张伟"}, {"name": "赵六"}), AS_OF)
+    pairs = pl.DataFrame({"qi": [0, 0], "li": [2, 0]}, schema={"qi": pl.UInt32, "li": pl.UInt32})
+    for list_side in (lf, other, lf, other):
+        rows = pair_frame(qf, list_side, pairs)
+        with columnar():
+            assert_frame_equal(rows, pair_frame(qf, list_side, pairs), check_exact=True)
+    assert rows["name_l"].to_list() == ["赵六", "王五"]
+    lf.extend(other)  # grown in place: the kept columns no longer cover it
+    grown = pl.DataFrame(
+        {"qi": [0], "li": [lf.height - 1]}, schema={"qi": pl.UInt32, "li": pl.UInt32}
+    )
+    rows = pair_frame(qf, lf, grown)
+    with columnar():
+        assert_frame_equal(rows, pair_frame(qf, lf, grown), check_exact=True)
+    assert rows["name_l"].to_list() == ["赵六"]
+    ids = {id(lf), id(other)}
+    assert ids <= set(pair_frame_module._LIST_COLUMNS)
+    del lf, other, list_side
+    assert not ids & set(pair_frame_module._LIST_COLUMNS)
