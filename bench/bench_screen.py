@@ -4,9 +4,8 @@ Generates (or reuses) a world of SIZE list entries, starts the service in-proces
 on a free loopback port with an embedded store, and sends at most `--requests` single-record
 requests and `--batches` batch requests from one client, within `--seconds` each; the
 single-record client runs in a process of its own (`--client apart`), as an agency's system does.
-Prints
-p50/p95/p99 latency and throughput, the index's memory (estimated size of its frames and
-arrays, and the process RSS growth while it was built), and index build and swap time.
+Prints p50/p95/p99 latency and throughput, the index's memory (estimated size of its frames
+and arrays, and the process RSS growth while it was built), and index build and swap time.
 
     .venv/bin/python bench/bench_screen.py --size 20000
     .venv/bin/python bench/bench_screen.py --size 1000000 --requests 2000
