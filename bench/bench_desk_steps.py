@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+import bench._as_service  # noqa: F401  (polars' pool as the service's)
 import matching.pairs as pairs_module
 import pipelines.screen.desk as desk_module
 import pipelines.screen.index as index_module

@@ -29,6 +29,7 @@ import httpx
 import numpy as np
 import uvicorn
 
+import bench._as_service  # noqa: F401  (polars' pool as the service's)
 from bench._data import AS_OF, data_dir, ensure_generated, list_files
 from pipelines.ingest import read_dataset
 from pipelines.screen.app import create_app
