@@ -43,7 +43,7 @@ from matching.link import _decide_hits_columnar, can_hit, decide_hits, prepare
 from matching.model import load_default
 from matching.pair_frame import pair_frame
 from matching.pairs import score_in_chunks, with_confirmed
-from matching.scoring import name_frequencies
+from matching.scoring import NameFrequencies, name_frequencies
 from tests.matching_helpers import AS_OF, THRESHOLDS, listed, query, rid
 
 REGIONS = ("110105", "330203", "440305", "510104", "320102", "370212")
@@ -227,9 +227,15 @@ def test_the_desk_s_name_counts_of_a_few_pairs_are_the_columnar_ones(family) -> 
     )
     index: Any = SimpleNamespace(tf_rows=tf_rows, freqs=freqs)
     pairs, _ = candidate_pairs(qf, lf, AS_OF)
+    assert_counts_are_columnar(index, pairs)
+
+
+def assert_counts_are_columnar(index: Any, pairs: pl.DataFrame) -> NameFrequencies:
+    """The desk's name counts of `pairs` equal the columnar path's (order aside); returns them."""
     few = screen_index._frequencies(index, pairs)
     with columnar():
         col = screen_index._frequencies(index, pairs)
     assert few.persons == col.persons
     for a, b, key in ((few.norm, col.norm, "norm_l"), (few.py, col.py, "py_l")):
         assert_frame_equal(a.sort(key, nulls_last=True), b.sort(key, nulls_last=True))
+    return few
