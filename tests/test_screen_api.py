@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import polars as pl
@@ -387,3 +388,43 @@ def test_desk_reviews_queue_at_once_and_the_night_raises_no_alert_twice(world: W
     )
     assert ours and ours <= desk_alerts | (night_alerts - set(before["alert_id"]))
     assert desk_alerts & ours
+
+
+def test_polls_reread_a_store_only_after_it_changed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.review.models import Decision, QueueFilter, Role, User
+    from pipelines.review.store import ReviewStore
+
+    desk = world.service.desk
+    reads = {"version": 0, "judgements": 0}
+
+    def counted(name: str, f: Any) -> Any:
+        def run(*args: Any) -> Any:
+            reads[name] += 1
+            return f(*args)
+
+        return run
+
+    monkeypatch.setattr(desk.source, "version", counted("version", desk.source.version))
+    monkeypatch.setattr(desk, "_judgements", counted("judgements", desk._judgements))
+    time.sleep(3)  # earlier tests' writes settle; polls (every 0.3 s) may still read meanwhile
+    reads.update(version=0, judgements=0)
+    time.sleep(1.5)
+    assert reads == {"version": 0, "judgements": 0}  # five idle polls opened no store
+    with desk.stores:
+        store = ReviewStore(world.home / "review.duckdb")
+        item = store.queue(QueueFilter(agency="hotel_booking"), limit=1)[0]
+        store.decide(
+            User("analyst1", Role.ANALYST),
+            [item["item_id"]],
+            Decision.NEGATIVE,
+            note="不同人",
+            client_ip="127.0.0.1",
+        )
+        suppressed = store.suppressed_pair_keys()
+    deadline = time.monotonic() + 30
+    while desk._judged.suppressed != suppressed and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert desk._judged.suppressed == suppressed
+    assert reads["judgements"] >= 1

@@ -30,13 +30,14 @@ from pipelines.screen.index import ListIndex, confirmed_rows, entries_of, match_
 from pipelines.screen.records import records_frame
 from pipelines.screen.source import ListSource
 from pipelines.settings import Settings, agency_settings
+from pipelines.storage.file_watch import FileWatch
 
 DECISIONS = ("intercept", "review", "clear")
 
 
 @dataclass(frozen=True)
 class Judgements:
-    """Analyst decisions and per-agency cut-offs, re-read on every poll."""
+    """Analyst decisions and per-agency cut-offs, re-read at a poll when the review file changed."""
 
     suppressed: frozenset[str] = frozenset()
     confirmed: frozenset[str] = frozenset()
@@ -68,6 +69,10 @@ class Desk:
         # refuses a second attach of a file while another thread holds it in another mode
         self.stores = threading.Lock()
         self._reload = threading.Lock()
+        # the poll re-reads a store only when its file may have changed: reading costs the
+        # requests being served both cores for a moment, and the stores rarely change
+        self._list_file = FileWatch(source.warehouse.path)
+        self._review_file = FileWatch(review_db)
 
     @property
     def index(self) -> ListIndex | None:
@@ -76,23 +81,26 @@ class Desk:
     def refresh(self) -> bool:
         """Index a new list version (or a new day) and swap it in; re-read judgements.
 
-        Returns whether the index was swapped. Requests in flight keep the index they started
-        with: the swap is one reference assignment.
+        Each store is read only when its file may have changed since it was last read (always
+        for an in-memory warehouse). Returns whether the index was swapped. Requests in flight
+        keep the index they started with: the swap is one reference assignment.
         """
         with self._reload:
             today = self.source.today()
-            with self.stores:
-                version = self.source.version()
             current = self._index
             swapped = False
-            if current is None or current.version != version or current.as_of != today:
-                with self.stores:  # read under the lock, index outside it
-                    entries = self.source.entries(today)
-                    model, rule = self.source.matching()
-                self.swap(self.source.index_of(version, today, entries, model, rule))
-                swapped = True
-            with self.stores:
-                self._judged = self._judgements(self._index)
+            if current is None or current.as_of != today or self._list_file.changed():
+                with self.stores:
+                    version = self._list_file.read(self.source.version)
+                if current is None or current.version != version or current.as_of != today:
+                    with self.stores:  # read under the lock, index outside it
+                        entries = self.source.entries(today)
+                        model, rule = self.source.matching()
+                    self.swap(self.source.index_of(version, today, entries, model, rule))
+                    swapped = True
+            if swapped or self._review_file.changed():  # confirmed pairs' rows are the index's
+                with self.stores:
+                    self._judged = self._review_file.read(lambda: self._judgements(self._index))
             return swapped
 
     def swap(self, index: ListIndex) -> None:
