@@ -7,6 +7,7 @@ import weakref
 import polars as pl
 
 from matching.config import FEW_PAIRS
+from matching.frames import gather_rows
 
 _Q_COLS = (
     "record_id",
@@ -64,18 +65,17 @@ def pair_frame(qf: pl.DataFrame, lf: pl.DataFrame, pairs: pl.DataFrame) -> pl.Da
 
 
 def _query_few(qf: pl.DataFrame, pairs: pl.DataFrame) -> list[pl.Series]:
-    """The query side's columns of a few pairs, each gathered alone (a frame's gather waits on
-    polars' pool); the desk's one party is its row repeated."""
+    """The query side's columns of a few pairs, gathered on this thread (a frame's gather waits
+    on polars' pool); the desk's one party is its row repeated."""
     if qf.height == 1:
         return [qf.get_column(c).new_from_index(0, pairs.height).alias(f"{c}_q") for c in _Q_COLS]
-    qi = pairs.get_column("qi")
-    return [qf.get_column(c).gather(qi).alias(f"{c}_q") for c in _Q_COLS]
+    renamed = pl.DataFrame([qf.get_column(c).alias(f"{c}_q") for c in _Q_COLS])
+    return gather_rows(renamed, pairs.get_column("qi")).get_columns()
 
 
 def _list_few(lf: pl.DataFrame, pairs: pl.DataFrame) -> list[pl.Series]:
-    """The list side's columns of a few pairs, each gathered alone on this thread."""
-    li = pairs.get_column("li")
-    return [s.gather(li) for s in _list_columns(lf).get_columns()]
+    """The list side's columns of a few pairs, gathered on this thread."""
+    return gather_rows(_list_columns(lf), pairs.get_column("li")).get_columns()
 
 
 def _renamed(lf: pl.DataFrame) -> pl.DataFrame:

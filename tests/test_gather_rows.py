@@ -41,6 +41,12 @@ _VALUES: dict[str, tuple[pl.DataType | type[pl.DataType], st.SearchStrategy[Any]
     "l": (pl.List(pl.String), st.lists(st.one_of(st.none(), st.text(max_size=3)), max_size=3)),
     "c": (pl.Categorical, st.sampled_from(["甲", "乙", "丙"])),
     "n": (pl.Null, st.none()),
+    "r": (
+        pl.Struct({"a": pl.Int64, "b": pl.String}),
+        st.fixed_dictionaries(
+            {"a": st.one_of(st.none(), st.integers(-9, 9)), "b": st.one_of(st.none(), st.text())}
+        ),
+    ),
 }
 
 

@@ -138,13 +138,11 @@ def _matches(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def _frequencies(index: ListIndex, pairs: pl.DataFrame) -> NameFrequencies:
     """The list counts of the candidates' names only: the same numbers `score` would join."""
     if pairs.height <= FEW_PAIRS:  # the desk's candidates: their names' counts picked in Python
-        # each column gathered alone: a frame's gather would wait on polars' pool
-        li = pairs.get_column("li")
-        norm, n_norm, py, n_py = (
-            index.tf_rows.get_column(c).gather(li) for c in ("norm_l", "n_norm", "py_l", "n_py")
-        )
+        rows = gather_rows(index.tf_rows, pairs.get_column("li"))  # a frame's gather: the pool
         return NameFrequencies(
-            norm=_distinct(norm, n_norm), py=_distinct(py, n_py), persons=index.freqs.persons
+            norm=_distinct(rows.get_column("norm_l"), rows.get_column("n_norm")),
+            py=_distinct(rows.get_column("py_l"), rows.get_column("n_py")),
+            persons=index.freqs.persons,
         )
     rows = index.tf_rows[pairs["li"]]
     return NameFrequencies(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from matching.config import FEW_ROWS
-from matching.frames import gather_rows
+from matching.frames import gather_rows, take
 from matching.vocab import MatchDecision
 from pipelines.runtime.stage_clock import StageClock
 from pipelines.settings import Settings
@@ -290,7 +290,7 @@ def _taken(column: pl.Series, rows: list[int | None]) -> pl.Series:
     """`column` at `rows` (None: a null), without a gather when the rows are all of it."""
     if rows == list(range(column.len())):
         return column
-    return column.gather(pl.Series(rows, dtype=pl.UInt32))
+    return take(column, pl.Series(rows, dtype=pl.UInt32))
 
 
 def review_payload(
