@@ -22,7 +22,7 @@ import polars as pl
 from matching.blocking import BlockingRules, pairs_from_found, query_block_keys
 from matching.calibrate import ThresholdRule
 from matching.config import FEW_PAIRS, MatchThresholds
-from matching.frames import gather_rows
+from matching.frames import gather_rows, take
 from matching.link import (
     HIT_COLUMNS,
     can_hit,
@@ -159,14 +159,15 @@ def _can_hit(floor: float) -> pl.Expr:
 
 
 def _distinct(keys: pl.Series, counts: pl.Series) -> pl.DataFrame:
-    """`pl.DataFrame([keys, counts]).unique(keys.name)` for a few rows (a name has one count)."""
-    first = dict(zip(keys.to_list(), counts.to_list(), strict=True))
-    return pl.DataFrame(  # Series of lists: a dict and a schema cost more to build from
-        [
-            pl.Series(keys.name, list(first), dtype=keys.dtype),
-            pl.Series(counts.name, list(first.values()), dtype=counts.dtype),
-        ]
-    )
+    """`pl.DataFrame([keys, counts]).unique(keys.name)` for a few rows (a name has one count):
+    each name's first row, picked by position."""
+    first: dict[object, int] = {}
+    for i, k in enumerate(keys.to_list()):
+        first.setdefault(k, i)
+    if len(first) == keys.len():  # every name once: the rows as they are
+        return pl.DataFrame([keys, counts])
+    at = pl.Series(list(first.values()), dtype=pl.UInt32)
+    return pl.DataFrame([take(keys, at), take(counts, at)])
 
 
 def match_parties(
