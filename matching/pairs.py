@@ -69,7 +69,7 @@ def _kept(scored: pl.DataFrame, can_hit: pl.Expr) -> pl.DataFrame:
         fn = row.fn
         kept = [i for i in range(scored.height) if fn(cols, i) is True]  # null keeps no row
         # gathering the kept rows costs half what filtering by a mask of the same rows does, and
-        # column by column it does not wait on polars' pool
+        # on this thread it does not wait on polars' pool
         return gather_rows(scored, kept) if kept else scored.clear()
     keep = scored.select(can_hit).to_series()
     if keep.len() != scored.height:  # a predicate of one value (keep all or none): as declared

@@ -207,5 +207,5 @@ def confirmed_rows(index: ListIndex, confirmed: frozenset[str]) -> pl.DataFrame:
 def entries_of(index: ListIndex, entry_ids: list[str]) -> pl.DataFrame:
     """The entries rows of `entry_ids` (for the sanction rule), by position."""
     rows = sorted({index.entry_rows[e] for e in entry_ids if e in index.entry_rows})
-    # a request's few entries, gathered column by column: a frame's gather waits on polars' pool
+    # a request's few entries, gathered on this thread: a frame's gather waits on polars' pool
     return gather_rows(index.entries, rows)
