@@ -7,6 +7,7 @@ import weakref
 import polars as pl
 
 from matching.config import FEW_PAIRS
+from matching.frames import gather_rows
 
 _Q_COLS = (
     "record_id",
@@ -56,13 +57,25 @@ def pair_frame(qf: pl.DataFrame, lf: pl.DataFrame, pairs: pl.DataFrame) -> pl.Da
     """Gather both sides' features for each `qi, li` pair, suffixed `_q` / `_l`."""
     # columns taken and renamed as Series: a select and a rename per side cost more than the
     # gather itself on the desk's few pairs
-    if qf.height == 1 and pairs.height <= FEW_PAIRS:  # the desk's one party: its row repeated
-        lt = _list_columns(lf)[pairs["li"]]
-        q = [qf.get_column(c).new_from_index(0, pairs.height).alias(f"{c}_q") for c in _Q_COLS]
-        return pairs.hstack([*q, *lt.get_columns()])
+    if pairs.height <= FEW_PAIRS:
+        return pairs.hstack([*_query_few(qf, pairs), *_list_few(lf, pairs)])
     lt = _renamed(lf)[pairs["li"]]
     qt = pl.DataFrame([qf.get_column(c).alias(f"{c}_q") for c in _Q_COLS])[pairs["qi"]]
     return pairs.hstack([*qt.get_columns(), *lt.get_columns()])
+
+
+def _query_few(qf: pl.DataFrame, pairs: pl.DataFrame) -> list[pl.Series]:
+    """The query side's columns of a few pairs, gathered on this thread (a frame's gather waits
+    on polars' pool); the desk's one party is its row repeated."""
+    if qf.height == 1:
+        return [qf.get_column(c).new_from_index(0, pairs.height).alias(f"{c}_q") for c in _Q_COLS]
+    renamed = pl.DataFrame([qf.get_column(c).alias(f"{c}_q") for c in _Q_COLS])
+    return gather_rows(renamed, pairs.get_column("qi")).get_columns()
+
+
+def _list_few(lf: pl.DataFrame, pairs: pl.DataFrame) -> list[pl.Series]:
+    """The list side's columns of a few pairs, gathered on this thread."""
+    return gather_rows(_list_columns(lf), pairs.get_column("li")).get_columns()
 
 
 def _renamed(lf: pl.DataFrame) -> pl.DataFrame:

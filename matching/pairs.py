@@ -17,6 +17,7 @@ from matching.comparisons import compare
 from matching.config import FEW_PAIRS, FEW_ROWS
 from matching.explain import identity_digest
 from matching.expr_rows import RowExpr, Unsupported, compile_row, family
+from matching.frames import gather_rows
 from matching.model import MatchModel
 from matching.pair_frame import pair_frame
 from matching.pairs_few import confirmed_pairs_few, with_confirmed_few
@@ -67,8 +68,9 @@ def _kept(scored: pl.DataFrame, can_hit: pl.Expr) -> pl.DataFrame:
         cols = {s.name: s.to_list() for s in read}
         fn = row.fn
         kept = [i for i in range(scored.height) if fn(cols, i) is True]  # null keeps no row
-        # gathering the kept rows costs half what filtering by a mask of the same rows does
-        return scored[pl.Series(kept, dtype=pl.UInt32)] if kept else scored.clear()
+        # gathering the kept rows costs half what filtering by a mask of the same rows does, and
+        # on this thread it does not wait on polars' pool
+        return gather_rows(scored, kept) if kept else scored.clear()
     keep = scored.select(can_hit).to_series()
     if keep.len() != scored.height:  # a predicate of one value (keep all or none): as declared
         return scored.filter(can_hit)

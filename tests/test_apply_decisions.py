@@ -35,3 +35,40 @@ def test_few_hits_get_the_columnar_decisions(
     assert set(got["pair_key"]).isdisjoint(suppressed)
     promoted = got.filter(pl.col("pair_key").is_in(list(confirmed)))
     assert set(promoted["match_decision"]) <= {"match"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    keys=st.lists(st.one_of(KEYS, st.none()), min_size=1, max_size=FEW_ROWS),
+    decisions=st.lists(
+        st.sampled_from(["match", "review", "clear", None]), min_size=FEW_ROWS, max_size=FEW_ROWS
+    ),
+    suppressed=st.frozensets(KEYS, max_size=6),
+    confirmed=st.frozensets(KEYS, max_size=6),
+    as_list=st.booleans(),
+)
+def test_few_judged_hits_decided_in_python_are_the_columnar_frame(
+    keys: list[str | None],
+    decisions: list[str | None],
+    suppressed: frozenset,
+    confirmed: frozenset,
+    as_list: bool,
+) -> None:
+    """Keyless hits, null decisions, a pair both rejected and confirmed, the hit columns around
+    the two read: the row path of judged hits (and of none) gives the columnar frame."""
+    n = len(keys)
+    hits = pl.DataFrame(
+        {
+            "record_id": [f"R{i % 2}" for i in range(n)],
+            "match_decision": decisions[:n],
+            "match_score": [i / 10 for i in range(n)],
+            "pair_key": keys,
+            "explanation_zh": [None] * n,
+        },
+        schema_overrides={"match_decision": pl.String, "pair_key": pl.String},
+    )
+    before = hits.clone()
+    s, c = (sorted(suppressed), sorted(confirmed)) if as_list else (suppressed, confirmed)
+    got = apply_decisions(hits, s, c)
+    assert_frame_equal(got, _columnar_decisions(hits, s, c))
+    assert_frame_equal(hits, before)  # the caller's frame is not changed

@@ -23,6 +23,7 @@ from typing import Any
 
 import polars as pl
 
+from matching.frames import gather_rows
 from matching.vocab import ListRole, MatchDecision, QueryRole
 from pipelines.sanctions.config import Condition, SanctionRule
 from pipelines.sanctions.rules import (
@@ -135,7 +136,7 @@ def _hit_roles(hits: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
             seen.add(keys[i])
             kept.append(i)
     if kept != list(range(hits.height)):
-        out = out[kept]
+        out = gather_rows(out, kept)  # a frame's gather would wait on polars' pool
     return out, kept
 
 

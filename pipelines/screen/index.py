@@ -22,6 +22,7 @@ import polars as pl
 from matching.blocking import BlockingRules, pairs_from_found, query_block_keys
 from matching.calibrate import ThresholdRule
 from matching.config import FEW_PAIRS, MatchThresholds
+from matching.frames import gather_rows, take
 from matching.link import (
     HIT_COLUMNS,
     can_hit,
@@ -136,13 +137,14 @@ def _matches(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def _frequencies(index: ListIndex, pairs: pl.DataFrame) -> NameFrequencies:
     """The list counts of the candidates' names only: the same numbers `score` would join."""
-    rows = index.tf_rows[pairs["li"]]
-    if rows.height <= FEW_PAIRS:  # the desk's candidates: their names' counts picked in Python
+    if pairs.height <= FEW_PAIRS:  # the desk's candidates: their names' counts picked in Python
+        rows = gather_rows(index.tf_rows, pairs.get_column("li"))  # a frame's gather: the pool
         return NameFrequencies(
-            norm=_distinct(rows, "norm_l", "n_norm"),
-            py=_distinct(rows, "py_l", "n_py"),
+            norm=_distinct(rows.get_column("norm_l"), rows.get_column("n_norm")),
+            py=_distinct(rows.get_column("py_l"), rows.get_column("n_py")),
             persons=index.freqs.persons,
         )
+    rows = index.tf_rows[pairs["li"]]
     return NameFrequencies(
         norm=rows.select("norm_l", "n_norm").unique("norm_l"),
         py=rows.select("py_l", "n_py").unique("py_l"),
@@ -156,16 +158,16 @@ def _can_hit(floor: float) -> pl.Expr:
     return can_hit(floor)
 
 
-def _distinct(rows: pl.DataFrame, key: str, count: str) -> pl.DataFrame:
-    """`rows.select(key, count).unique(key)` for a few rows (a name has one count)."""
-    keys, counts = rows.get_column(key), rows.get_column(count)
-    first = dict(zip(keys.to_list(), counts.to_list(), strict=True))
-    return pl.DataFrame(  # Series of lists: a dict and a schema cost more to build from
-        [
-            pl.Series(key, list(first), dtype=keys.dtype),
-            pl.Series(count, list(first.values()), dtype=counts.dtype),
-        ]
-    )
+def _distinct(keys: pl.Series, counts: pl.Series) -> pl.DataFrame:
+    """`pl.DataFrame([keys, counts]).unique(keys.name)` for a few rows (a name has one count):
+    each name's first row, picked by position."""
+    first: dict[object, int] = {}
+    for i, k in enumerate(keys.to_list()):
+        first.setdefault(k, i)
+    if len(first) == keys.len():  # every name once: the rows as they are
+        return pl.DataFrame([keys, counts])
+    at = pl.Series(list(first.values()), dtype=pl.UInt32)
+    return pl.DataFrame([take(keys, at), take(counts, at)])
 
 
 def match_parties(
@@ -205,4 +207,5 @@ def confirmed_rows(index: ListIndex, confirmed: frozenset[str]) -> pl.DataFrame:
 def entries_of(index: ListIndex, entry_ids: list[str]) -> pl.DataFrame:
     """The entries rows of `entry_ids` (for the sanction rule), by position."""
     rows = sorted({index.entry_rows[e] for e in entry_ids if e in index.entry_rows})
-    return index.entries[rows]
+    # a request's few entries, gathered on this thread: a frame's gather waits on polars' pool
+    return gather_rows(index.entries, rows)

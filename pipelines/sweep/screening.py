@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from matching.config import FEW_ROWS
+from matching.frames import gather_rows, take
 from matching.vocab import MatchDecision
 from pipelines.runtime.stage_clock import StageClock
 from pipelines.settings import Settings
@@ -43,11 +44,46 @@ def apply_decisions(
     """Drop analyst-rejected pairs and promote analyst-confirmed ones to `match`."""
     if hits.is_empty():
         return hits
-    if hits.height <= FEW_ROWS and not any(
-        k in suppressed or k in confirmed for k in hits["pair_key"].to_list()
-    ):
-        return hits  # the desk's few hits, none judged: the columnar steps would change nothing
+    if hits.height <= FEW_ROWS:
+        keys = hits["pair_key"].to_list()
+        if not any(k is None or k in suppressed or k in confirmed for k in keys):
+            # the desk's few hits, none judged (nor keyless): the columnar steps change nothing
+            return hits
+        if _decided_in_python(hits):
+            return _decisions_rows(hits, keys, suppressed, confirmed)
     return _columnar_decisions(hits, suppressed, confirmed)
+
+
+def _decided_in_python(hits: pl.DataFrame) -> bool:
+    """Whether `_decisions_rows` gives the columnar frame: text keys and decisions (another
+    dtype goes by polars' casts)."""
+    schema = hits.schema
+    return schema.get("pair_key") == pl.String and schema.get("match_decision") == pl.String
+
+
+def _decisions_rows(
+    hits: pl.DataFrame,
+    keys: list[str | None],
+    suppressed: Collection[str],
+    confirmed: Collection[str],
+) -> pl.DataFrame:
+    """`_columnar_decisions` on a few hits (a confirmed person at the desk again), without an
+    expression, a filter or a frame gather, which wait on polars' pool."""
+    # `is_in` gives a null key null, and the filter drops it as it drops a suppressed key
+    kept = [i for i, k in enumerate(keys) if k is not None and k not in suppressed]
+    out = hits if len(kept) == hits.height else gather_rows(hits, kept)
+    promoted = [keys[i] in confirmed for i in kept]
+    if not any(promoted):
+        return out
+    decisions = out["match_decision"].to_list()
+    column = pl.Series(
+        "match_decision",
+        [MatchDecision.MATCH.value if p else d for p, d in zip(promoted, decisions, strict=True)],
+        dtype=pl.String,
+    )
+    out = out.clone()  # the caller's frame keeps its column
+    out.replace_column(out.get_column_index("match_decision"), column)
+    return out
 
 
 def _columnar_decisions(
@@ -239,7 +275,7 @@ def _enriched_rows(
                     li.append(i)
                     for k, r in enumerate((f, c, n)):
                         ri[k].append(r)
-    out = ruled if li == list(range(ruled.height)) else ruled[li]
+    out = ruled if li == list(range(ruled.height)) else gather_rows(ruled, li)
     columns = [
         _taken(s, rows)
         for (right, on, _), rows in zip(joins, ri, strict=True)
@@ -254,7 +290,7 @@ def _taken(column: pl.Series, rows: list[int | None]) -> pl.Series:
     """`column` at `rows` (None: a null), without a gather when the rows are all of it."""
     if rows == list(range(column.len())):
         return column
-    return column.gather(pl.Series(rows, dtype=pl.UInt32))
+    return take(column, pl.Series(rows, dtype=pl.UInt32))
 
 
 def review_payload(
