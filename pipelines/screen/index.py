@@ -114,16 +114,20 @@ def _found(index: ListIndex, qf: pl.DataFrame) -> pl.DataFrame:
     of_key, rows = _matches(index.keys, hashes)
     if not rows.size:  # no list key met: the schema alone
         return _NO_MATCH.clear()
-    # one record's few keys: picking their values in Python costs less than a polars gather
+    # one record's few keys: picking their values in Python costs less than a polars gather;
+    # one Series and the rest stacked on it cost a third of `pl.DataFrame(list)`
     picked = of_key.tolist()
-    return pl.DataFrame(
-        [
-            pl.Series("qi", [qi[k] for k in picked], dtype=pl.UInt32),
-            pl.Series("li", index.key_li[rows], dtype=pl.UInt32),
-            pl.Series("rule", [rule[k] for k in picked], dtype=pl.String),
-            pl.Series("need_q", [need[k] for k in picked], dtype=pl.Boolean),
-            pl.Series("need_l", index.key_need[rows], dtype=pl.Boolean),
-        ]
+    return (
+        pl.Series("qi", [qi[k] for k in picked], dtype=pl.UInt32)
+        .to_frame()
+        .hstack(
+            [
+                pl.Series("li", index.key_li[rows], dtype=pl.UInt32),
+                pl.Series("rule", [rule[k] for k in picked], dtype=pl.String),
+                pl.Series("need_q", [need[k] for k in picked], dtype=pl.Boolean),
+                pl.Series("need_l", index.key_need[rows], dtype=pl.Boolean),
+            ]
+        )
     )
 
 
@@ -163,6 +167,8 @@ def _matches(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarr
         return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
     lo = keys.searchsorted(wanted)
     met = np.flatnonzero(keys[np.minimum(lo, keys.size - 1)] == wanted)
+    if not met.size:
+        return met, met
     lo = lo[met]
     counts = keys.searchsorted(wanted[met], side="right") - lo
     starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
