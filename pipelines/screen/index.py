@@ -2,9 +2,9 @@
 
 Nothing here matches: the list side (features, name frequencies and `name_reach`, blocking
 keys) is the sweep's own `matching.list_side.build_list_side`, computed once. What the index
-adds is a sorted key array, so one record's keys
-(`matching.blocking.query_block_keys`) are found by binary search instead of a join over every
-list key, and per-row name counts, so scoring one record joins a handful of frequencies instead
+adds is a sorted key array, so one record's keys (`matching.blocking.query_block_keys`, made
+in Python for one record) are found by binary search instead of a join over every list key,
+and per-row name counts, so scoring one record joins a handful of frequencies instead
 of a million. Scoring and deciding are `matching.pairs.score_in_chunks` and
 `matching.link.decide_hits`, exactly as at night.
 """
