@@ -10,8 +10,9 @@ inputs, and a property test holds them equal to the columnar path.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 import polars as pl
 
 from matching.block_rules import (
@@ -53,16 +54,25 @@ def _renamed_region(pid: str) -> bool:
     return 0 <= code < renamed.size and bool(renamed[code])
 
 
+_ID_KEY_SPANS = tuple(
+    (family, tuple(SEGMENTS[part] for part in parts), family in ACROSS_CITY_FAMILIES)
+    for family, parts in ID_KEY_FAMILIES.items()
+)
+"""Per `ID_KEY_FAMILIES` family: its parts' `(start, stop)` and whether it is province-wide."""
+
+
 def id_key_values(pid: str | None) -> dict[str, str | None]:
     """`matching.blocking.id_keys` of one number: each family's visible parts, None if masked."""
     if pid is None:
         return dict.fromkeys(ID_KEY_FAMILIES)
     keys: dict[str, str | None] = {}
-    for family, parts in ID_KEY_FAMILIES.items():
-        value = "".join(pid[slice(*SEGMENTS[part])] for part in parts)
+    renamed: bool | None = None  # whether the region was renamed: asked once, if at all
+    for family, spans, across_city in _ID_KEY_SPANS:
+        value = "".join([pid[start:stop] for start, stop in spans])
         usable = "*" not in value
-        if family in ACROSS_CITY_FAMILIES:
-            usable = usable and _renamed_region(pid)
+        if usable and across_city:
+            renamed = _renamed_region(pid) if renamed is None else renamed
+            usable = renamed
         keys[family] = value if usable else None
     return keys
 
@@ -94,46 +104,74 @@ def _key_texts(row: Row, ids: dict[str, str | None]) -> list[tuple[str, str | No
     return texts
 
 
-def _rows(frame: pl.DataFrame, columns: list[str]) -> list[Row]:
-    values = [frame.get_column(c).to_list() for c in columns]
-    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+class KeyRows(NamedTuple):
+    """One query's blocking keys as parallel lists, in `query_keys_few` order; `text` unhashed."""
+
+    qi: list[int]
+    text: list[str]
+    rule: list[str]
+    need: list[bool]
 
 
-def query_keys_few(qf: pl.DataFrame, rules: BlockingRules) -> pl.DataFrame:
-    """`matching.blocking.query_block_keys` row by row: party by party, each party's keys in
-    key-column order (the columnar unpivot's order depends on polars' chunking of the wide frame;
-    keys are a set to every caller, and one party's come out in the same order either way)."""
+def query_key_rows(qf: pl.DataFrame, rules: BlockingRules) -> KeyRows:
+    """The keys `query_keys_few` makes, before any frame: the desk looks them up in its sorted
+    key array and needs no frame of them (building one costs more than making the keys)."""
     with_reach = "name_reach" in qf.columns
-    columns = ["qi", "party_type", "pid", "pid_kind", "year", *ORG_KEY_COLUMNS.values()]
-    columns += [*QUERY_YEAR_RULES.values(), BARE_NAME_COLUMN] + ["name_reach"] * with_reach
-    qi: list[int] = []
-    texts: list[str] = []
-    rule_of: list[str] = []
-    need_of: list[bool] = []
-    for row in _rows(qf, list(dict.fromkeys(columns))):
+    keys = KeyRows([], [], [], [])
+    for row in qf.rows(named=True):  # one call for every column: cheaper than one per column
         ids = id_key_values(row["pid"])
         need = rules.name_keys_for_numbered or needs_name(row, ids, with_reach)
         for column, value in _key_texts(row, ids):
             if value is None:
                 continue
             rule = column.removesuffix(NO_YEAR)
-            qi.append(row["qi"])
-            texts.append(column.rstrip(NO_YEAR) + ":" + value)
-            rule_of.append(rule)
-            need_of.append(rule not in QUERY_YEAR_RULES or need)
-    keys = pl.DataFrame(
+            keys.qi.append(row["qi"])
+            keys.text.append(column.rstrip(NO_YEAR) + ":" + value)
+            keys.rule.append(rule)
+            keys.need.append(rule not in QUERY_YEAR_RULES or need)
+    return keys
+
+
+def key_hashes(texts: list[str]) -> np.ndarray:
+    """polars' hash of each key text (u64), as the list side's keys were made; none: no query."""
+    if not texts:
+        return np.empty(0, dtype=np.uint64)
+    return (
+        pl.Series("key", texts, dtype=pl.String).to_frame().select(_HASHED).to_series().to_numpy()
+    )
+
+
+def query_keys_few(qf: pl.DataFrame, rules: BlockingRules) -> pl.DataFrame:
+    """`matching.blocking.query_block_keys` row by row: party by party, each party's keys in
+    key-column order (the columnar unpivot's order depends on polars' chunking of the wide frame;
+    keys are a set to every caller, and one party's come out in the same order either way)."""
+    keys = query_key_rows(qf, rules)
+    frame = pl.DataFrame(
         [
-            pl.Series("qi", qi, dtype=qf.get_column("qi").dtype),
-            pl.Series("key", texts, dtype=pl.String),
-            pl.Series("rule", rule_of, dtype=pl.String),
-            pl.Series("need", need_of, dtype=pl.Boolean),
+            pl.Series("qi", keys.qi, dtype=qf.get_column("qi").dtype),
+            pl.Series("key", keys.text, dtype=pl.String),
+            pl.Series("rule", keys.rule, dtype=pl.String),
+            pl.Series("need", keys.need, dtype=pl.Boolean),
         ]
     )
-    return keys.with_columns(_HASHED)  # polars' own hash: the list side's keys were made by it
+    return frame.with_columns(_HASHED)  # polars' own hash: the list side's keys were made by it
+
+
+_NO_PAIR = pl.DataFrame(
+    [
+        pl.Series("qi", [], dtype=pl.UInt32),
+        pl.Series("li", [], dtype=pl.UInt32),
+        pl.Series("by_id", [], dtype=pl.Boolean),
+        pl.Series("by_name", [], dtype=pl.Boolean),
+    ]
+)
+"""`pairs_few`'s frame of no pair, cleared per call (a cleared copy costs less than a new one)."""
 
 
 def pairs_few(found: pl.DataFrame) -> tuple[pl.DataFrame, BlockingStats]:
     """`matching.blocking.pairs_from_found` row by row: pairs met through a needed key, sorted."""
+    if found.is_empty():  # a record meeting no list key: no pair, no count
+        return _NO_PAIR.clear(), BlockingStats(pairs_by_key={})
     counts: dict[str, int] = {}
     met: dict[tuple[int, int], tuple[bool, bool]] = {}
     columns = [found.get_column(c).to_list() for c in ("qi", "li", "rule", "need_q", "need_l")]
@@ -144,12 +182,16 @@ def pairs_few(found: pl.DataFrame) -> tuple[pl.DataFrame, BlockingStats]:
         by_id, by_name = met.get((qi, li), (False, False))
         met[qi, li] = (by_id or rule in ID_RULES, by_name or rule not in ID_RULES)
     pairs = sorted(met)
-    pairs_frame = pl.DataFrame(
-        [
-            pl.Series("qi", [q for q, _ in pairs], dtype=pl.UInt32),
-            pl.Series("li", [li for _, li in pairs], dtype=pl.UInt32),
-            pl.Series("by_id", [met[p][0] for p in pairs], dtype=pl.Boolean),
-            pl.Series("by_name", [met[p][1] for p in pairs], dtype=pl.Boolean),
-        ]
+    # a frame from one Series and the rest stacked on it: a third of `pl.DataFrame(list)`'s cost
+    pairs_frame = (
+        pl.Series("qi", [q for q, _ in pairs], dtype=pl.UInt32)
+        .to_frame()
+        .hstack(
+            [
+                pl.Series("li", [li for _, li in pairs], dtype=pl.UInt32),
+                pl.Series("by_id", [met[p][0] for p in pairs], dtype=pl.Boolean),
+                pl.Series("by_name", [met[p][1] for p in pairs], dtype=pl.Boolean),
+            ]
+        )
     )
     return pairs_frame, BlockingStats(pairs_by_key=counts)

@@ -2,9 +2,9 @@
 
 Nothing here matches: the list side (features, name frequencies and `name_reach`, blocking
 keys) is the sweep's own `matching.list_side.build_list_side`, computed once. What the index
-adds is a sorted key array, so one record's keys
-(`matching.blocking.query_block_keys`) are found by binary search instead of a join over every
-list key, and per-row name counts, so scoring one record joins a handful of frequencies instead
+adds is a sorted key array, so one record's keys (`matching.blocking.query_block_keys`, made
+in Python for one record) are found by binary search instead of a join over every list key,
+and per-row name counts, so scoring one record joins a handful of frequencies instead
 of a million. Scoring and deciding are `matching.pairs.score_in_chunks` and
 `matching.link.decide_hits`, exactly as at night.
 """
@@ -20,8 +20,9 @@ import numpy as np
 import polars as pl
 
 from matching.blocking import BlockingRules, pairs_from_found, query_block_keys
+from matching.blocking_few import key_hashes, query_key_rows
 from matching.calibrate import ThresholdRule
-from matching.config import FEW_PAIRS, MatchThresholds
+from matching.config import FEW_PAIRS, FEW_ROWS, MatchThresholds
 from matching.frames import gather_rows, take
 from matching.link import (
     HIT_COLUMNS,
@@ -110,29 +111,69 @@ def build_index(
 
 def _found(index: ListIndex, qf: pl.DataFrame) -> pl.DataFrame:
     """Key matches `qi, li, rule, need_q, need_l`, as `candidate_pairs`' join would give them."""
-    qk = query_block_keys(qf, BlockingRules())
-    of_key, rows = _matches(index.keys, qk["key"].to_numpy())
-    # one record's few keys: picking their values in Python costs less than a polars gather
+    qi, rule, need, hashes = _query_keys(qf)
+    of_key, rows = _matches(index.keys, hashes)
+    if not rows.size:  # no list key met: the schema alone
+        return _NO_MATCH.clear()
+    # one record's few keys: picking their values in Python costs less than a polars gather;
+    # one Series and the rest stacked on it cost a third of `pl.DataFrame(list)`
     picked = of_key.tolist()
-    qi, rule, need = (qk.get_column(c).to_list() for c in ("qi", "rule", "need"))
-    return pl.DataFrame(
-        [
-            pl.Series("qi", [qi[k] for k in picked], dtype=pl.UInt32),
-            pl.Series("li", index.key_li[rows], dtype=pl.UInt32),
-            pl.Series("rule", [rule[k] for k in picked], dtype=pl.String),
-            pl.Series("need_q", [need[k] for k in picked], dtype=pl.Boolean),
-            pl.Series("need_l", index.key_need[rows], dtype=pl.Boolean),
-        ]
+    return (
+        pl.Series("qi", [qi[k] for k in picked], dtype=pl.UInt32)
+        .to_frame()
+        .hstack(
+            [
+                pl.Series("li", index.key_li[rows], dtype=pl.UInt32),
+                pl.Series("rule", [rule[k] for k in picked], dtype=pl.String),
+                pl.Series("need_q", [need[k] for k in picked], dtype=pl.Boolean),
+                pl.Series("need_l", index.key_need[rows], dtype=pl.Boolean),
+            ]
+        )
     )
 
 
+_NO_MATCH = pl.DataFrame(
+    [
+        pl.Series("qi", [], dtype=pl.UInt32),
+        pl.Series("li", [], dtype=pl.UInt32),
+        pl.Series("rule", [], dtype=pl.String),
+        pl.Series("need_q", [], dtype=pl.Boolean),
+        pl.Series("need_l", [], dtype=pl.Boolean),
+    ]
+)
+"""`_found`'s frame of no match, cleared per call (a cleared copy costs less than a new frame)."""
+
+
+def _query_keys(qf: pl.DataFrame) -> tuple[list[int], list[str], list[bool], np.ndarray]:
+    """`qi, rule, need` of the query's keys as lists and their hashes (`query_block_keys`').
+
+    The desk's record (at most `FEW_ROWS` parties) makes its keys in Python and hashes only
+    their texts: the keys frame `query_block_keys` would build is not needed to look them up.
+    """
+    rules = BlockingRules()
+    if qf.height <= FEW_ROWS:
+        keys = query_key_rows(qf, rules)
+        return keys.qi, keys.rule, keys.need, key_hashes(keys.text)
+    qk = query_block_keys(qf, rules)
+    qi, rule, need = (qk.get_column(c).to_list() for c in ("qi", "rule", "need"))
+    return qi, rule, need, qk.get_column("key").to_numpy()
+
+
 def _matches(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For every list key equal to a wanted key: the wanted key's position, the list key's row."""
-    lo = np.searchsorted(keys, wanted, side="left")
-    hi = np.searchsorted(keys, wanted, side="right")
-    counts = hi - lo
+    """For every list key equal to a wanted key: the wanted key's position, the list key's row.
+
+    Most of a record's keys meet no list key: the end of a run of equal keys is searched for
+    only where its start holds the wanted key (each search of a long array is cache misses)."""
+    if not keys.size:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    lo = keys.searchsorted(wanted)
+    met = np.flatnonzero(keys[np.minimum(lo, keys.size - 1)] == wanted)
+    if not met.size:
+        return met, met
+    lo = lo[met]
+    counts = keys.searchsorted(wanted[met], side="right") - lo
     starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
-    return np.repeat(np.arange(wanted.size), counts), starts + np.arange(int(counts.sum()))
+    return np.repeat(met, counts), starts + np.arange(int(counts.sum()))
 
 
 def _frequencies(index: ListIndex, pairs: pl.DataFrame) -> NameFrequencies:
