@@ -23,6 +23,7 @@ from data_contracts.checks import Check, reason_text
 from data_contracts.derive import ENUM_DEFAULTS, REMOVAL_KEEPS_ONLY
 from data_contracts.idkinds import DOC_TYPE_COLUMN, PARTY_COLUMN, id_kind
 from data_contracts.schemas import DatasetSpec, FieldSpec
+from matching.py_rows import ROUND_TRIP, frame_of_rows
 
 DTYPES: dict[str, pl.DataType] = {
     "date": pl.Date(),
@@ -33,9 +34,6 @@ DTYPES: dict[str, pl.DataType] = {
 }
 """Typed fields' dtypes in the clean frame (what `derive.parse_fields` gives)."""
 FLAGS = "_flags"
-ROUND_TRIP = frozenset((pl.String(), pl.Int64(), pl.Int32(), pl.Float64(), pl.Boolean(), pl.Date()))
-"""Dtypes whose values come back from Python unchanged: the only columns a row path passes
-through (a nanosecond time, a decimal or a category would not)."""
 
 Cells = dict[str, list[str | None]]
 
@@ -249,7 +247,7 @@ def clean_frame(
     if FLAGS not in schema:
         schema[FLAGS] = pl.String()
         columns.append([flags[i] for i in kept])
-    return pl.DataFrame(list(zip(*columns, strict=True)), schema=schema, orient="row")
+    return frame_of_rows(list(zip(*columns, strict=True)), schema)
 
 
 def _typed_values(spec: DatasetSpec, f: FieldSpec, values: list[Any], kept: list[int]) -> list[Any]:
