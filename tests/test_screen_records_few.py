@@ -27,6 +27,7 @@ from data_contracts.schemas import AGENCY_DATASETS
 from data_contracts.schemas import spec as dataset_spec
 from matching.config import FEW_ROWS
 from pipelines.ingest import read_dataset
+from pipelines.ingest.headers import canonical_names
 from pipelines.screen import records
 from pipelines.settings import default_settings
 from pipelines.synth.generate import generate
@@ -99,3 +100,20 @@ def test_posted_records_are_checked_as_a_frame(
     assert got.errors == want.errors
     assert got.positions == want.positions
     assert_frame_equal(got.clean, want.clean)
+
+
+@pytest.mark.parametrize("dataset", AGENCY_DATASETS)
+@PROPERTY
+@given(data=st.data())
+def test_canonical_and_underscore_names_need_no_lookup(dataset: str, data: st.DataObject) -> None:
+    """What `records._row` assumes when it skips the header lookup: the lookup keeps canonical
+    names and leaves underscore names (which `_row` drops) underscore names of no field."""
+    spec = dataset_spec(dataset)
+    known = [f.name for f in spec.fields]
+    underscore = st.text(max_size=8).map(lambda t: "_" + t)
+    names = data.draw(st.lists(st.one_of(st.sampled_from(known), underscore), unique=True))
+    for given_name, renamed in zip(names, canonical_names(names, spec), strict=True):
+        if given_name.startswith("_"):
+            assert renamed.startswith("_") and renamed not in known
+        else:
+            assert renamed == given_name

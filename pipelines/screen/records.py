@@ -42,10 +42,11 @@ def _row(agency: str, record: Any) -> tuple[dict[str, str | None], str | None]:
         return {}, "记录须为非空的 JSON 对象（字段: 值）"
     spec = dataset_spec(agency)
     known = {f.name for f in spec.fields}
-    # canonical names map onto themselves (a test holds it): only other spellings need the lookup
-    names = (
-        list(record) if known.issuperset(record) else canonical_names(list(map(str, record)), spec)
-    )
+    # canonical names map onto themselves and no spelling folds to an underscore name (a test
+    # holds both), so the lookup would give such a record's names back: only other spellings
+    # need it
+    plain = all(k in known or (isinstance(k, str) and k.startswith("_")) for k in record)
+    names = list(record) if plain else canonical_names(list(map(str, record)), spec)
     row: dict[str, str | None] = {}
     for name, value in zip(names, record.values(), strict=True):
         if name not in known and name.startswith("_"):
