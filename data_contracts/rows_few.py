@@ -23,7 +23,7 @@ from data_contracts.checks import Check, reason_text
 from data_contracts.derive import ENUM_DEFAULTS, REMOVAL_KEEPS_ONLY
 from data_contracts.idkinds import DOC_TYPE_COLUMN, PARTY_COLUMN, id_kind
 from data_contracts.schemas import DatasetSpec, FieldSpec
-from matching.py_rows import ROUND_TRIP, frame_of_rows
+from matching.py_rows import frame_of_rows, kind_of, round_trips
 
 DTYPES: dict[str, pl.DataType] = {
     "date": pl.Date(),
@@ -59,13 +59,15 @@ def text_cells(spec: DatasetSpec, text: TextRows) -> Cells | None:
     """Each field's cells, or None when this path cannot take `text`.
 
     It takes every field present as text that Python's Unicode tables know, beside columns of
-    `ROUND_TRIP` dtypes; the columnar path says what is wrong with any other rows, or reads the
-    characters Python does not know.
+    `py_rows.ROUND_TRIP` dtypes; the columnar path says what is wrong with any other rows, or
+    reads the characters Python does not know.
     """
     at = {name: j for j, name in enumerate(text.columns)}
-    if any(f.name not in at or text.dtypes[at[f.name]] != pl.String for f in spec.fields):
+    if any(
+        f.name not in at or kind_of(text.dtypes[at[f.name]]) is not pl.String for f in spec.fields
+    ):
         return None
-    if not ROUND_TRIP.issuperset(text.dtypes):
+    if not round_trips(text.dtypes):
         return None
     cells = {f.name: [r[at[f.name]] for r in text.rows] for f in spec.fields}
     known = all(v is None or parse_one.knows_all(v) for c in cells.values() for v in c)

@@ -25,7 +25,7 @@ from matching.ids import (
 )
 from matching.name_rows import WHITE_SPACE, org_forms, person_forms, readable
 from matching.normalize import org_name_forms, person_name_forms
-from matching.py_rows import ROUND_TRIP, NoPythonValue, frame_of_rows, python_rows
+from matching.py_rows import NoPythonValue, frame_of_rows, kind_of, python_rows, round_trips
 
 
 def _name_forms(names: pl.Series, person: pl.Series, org: pl.Series) -> pl.DataFrame:
@@ -150,11 +150,11 @@ def _few_ready(parties: pl.DataFrame) -> bool:
     schema = dict(zip(parties.columns, parties.dtypes, strict=True))
     if any(c not in schema for c in ("party_type", "name", "id_number")):
         return False
-    if any(c in schema and schema[c] != t for c, t in _TYPED.items()):
+    if any(c in schema and kind_of(schema[c]) is not t for c, t in _TYPED.items()):
         return False
     if any(c in schema for c, _ in _ADDED) or any(c in schema for c in _SCRATCH):
         return False
-    if not ROUND_TRIP.issuperset(schema.values()):
+    if not round_trips(schema.values()):
         return False
     return all(n is None or readable(n) for n in parties["name"].to_list())
 

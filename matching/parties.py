@@ -12,7 +12,7 @@ from matching.config import FEW_ROWS, RoleSpec
 from matching.ids import fold_ids, person_id_features
 from matching.legal_reps import resolve_legal_reps
 from matching.name_rows import WHITE_SPACE
-from matching.py_rows import NoPythonValue, frame_of_rows, python_rows
+from matching.py_rows import NoPythonValue, frame_of_rows, kind_of, python_rows
 
 QUERY_SCHEMA = {
     "record_id": pl.String,
@@ -127,7 +127,7 @@ def _few(records: pl.DataFrame, roles: Sequence[RoleSpec]) -> pl.DataFrame:
     def texts(name: str | None) -> list[str | None]:
         if name is None or name not in at:
             return [None] * n
-        if dtypes[at[name]] == pl.String:
+        if kind_of(dtypes[at[name]]) is pl.String:
             return [r[at[name]] for r in values]
         return records[name].cast(pl.String, strict=False).to_list()
 
@@ -140,9 +140,9 @@ def _few(records: pl.DataFrame, roles: Sequence[RoleSpec]) -> pl.DataFrame:
     def dates(name: str | None) -> list[date | None]:
         if name is None or name not in at:
             return [None] * n
-        if dtypes[at[name]] == pl.Date:
+        if kind_of(dtypes[at[name]]) is pl.Date:
             return [r[at[name]] for r in values]
-        if dtypes[at[name]] == pl.String:
+        if kind_of(dtypes[at[name]]) is pl.String:
             read = [_iso_date(v) for v in stripped(name)]
             if all(d is not _UNREAD for d in read):
                 return read  # type: ignore[return-value]
@@ -152,7 +152,7 @@ def _few(records: pl.DataFrame, roles: Sequence[RoleSpec]) -> pl.DataFrame:
         return records[name].cast(pl.Date, strict=False).to_list()
 
     key = at.get("record_id")
-    if key is not None and dtypes[key] == pl.String:
+    if key is not None and kind_of(dtypes[key]) is pl.String:
         ids = [r[key] for r in values]
     else:  # a strict cast, as `_one_role`'s (which also says when the column is missing)
         ids = records["record_id"].cast(pl.String).to_list()

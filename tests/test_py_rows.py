@@ -21,8 +21,10 @@ from matching.py_rows import (
     ROUND_TRIP,
     NoPythonValue,
     frame_of_rows,
+    kind_of,
     public_frame_of_rows,
     python_rows,
+    round_trips,
 )
 
 VALUES: dict[pl.DataType, st.SearchStrategy[Any]] = {
@@ -34,7 +36,7 @@ VALUES: dict[pl.DataType, st.SearchStrategy[Any]] = {
     pl.Date(): st.dates(),
     pl.Datetime("us"): st.datetimes(),
 }
-assert ROUND_TRIP <= set(VALUES)
+assert ROUND_TRIP <= {type(t) for t in VALUES}
 
 
 @st.composite
@@ -55,7 +57,7 @@ def test_rows_build_the_public_constructors_frame(
     rows, schema = table
     built = frame_of_rows(rows, schema)
     assert_frame_equal(built, public_frame_of_rows(rows, schema))
-    if ROUND_TRIP.issuperset(schema.values()):
+    if round_trips(schema.values()):
         back = python_rows(built)
         assert [tuple(map(repr, r)) for r in back] == [tuple(map(repr, r)) for r in rows]
 
@@ -65,3 +67,33 @@ def test_a_value_python_cannot_hold_is_said() -> None:
     with pytest.raises(NoPythonValue):
         python_rows(year_zero)
     assert python_rows(frame_of_rows([(datetime(2024, 1, 1, 1),)], {"t": pl.Datetime("us")}))
+
+
+DTYPES = (
+    *(t() for t in ROUND_TRIP),
+    *ROUND_TRIP,
+    pl.Int8(),
+    pl.UInt32(),
+    pl.UInt64(),
+    pl.Float32(),
+    pl.Null(),
+    pl.Binary(),
+    pl.Categorical(),
+    pl.Enum(["a"]),
+    pl.Decimal(10, 2),
+    pl.Datetime("us"),
+    pl.Datetime("ns", "Asia/Shanghai"),
+    pl.Duration("us"),
+    pl.Time(),
+    pl.List(pl.String),
+    pl.Array(pl.Int64, 2),
+    pl.Struct({"a": pl.String}),
+    pl.Object(),
+)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_a_dtypes_class_says_what_equality_says(dtype: pl.DataType) -> None:
+    for kind in (*ROUND_TRIP, pl.Date, pl.String):
+        assert (kind_of(dtype) is kind) == (dtype == kind)
+    assert round_trips([dtype]) == any(dtype == k for k in ROUND_TRIP)
