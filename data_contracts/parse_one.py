@@ -61,7 +61,6 @@ _DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _INT64 = 2**63
 # The Gregorian calendar repeats every 400 years: Python's datetime has no year 0, polars' has.
 _CYCLE = 400
-_EPOCH = date(1970, 1, 1).toordinal()
 
 Parts = tuple[int, int, int, int, int, int]
 """year, month, day, hour, minute, second of a parsed time (the year may be 0 or 10000)."""
@@ -127,12 +126,6 @@ def datetime_parts(value: str | None) -> Parts | None:
     if second == 60:
         return _leap_second(year, month, day, hour, minute)
     return (year, month, day, hour, minute, second)
-
-
-def epoch_micros(parts: Parts) -> int:
-    """Microseconds since 1970-01-01 00:00 of parts within date's years (1-9999)."""
-    days = as_date(parts).toordinal() - _EPOCH
-    return ((days * 24 + parts[3]) * 60 + parts[4]) * 60_000_000 + parts[5] * 1_000_000
 
 
 def as_date(parts: Parts) -> date:

@@ -20,7 +20,6 @@ from data_contracts import rows_few
 from data_contracts.checks import Check, build_checks, reason_text
 from data_contracts.derive import check_frame, parse_fields, typed_frame
 from data_contracts.result import REJECT_COLUMN
-from data_contracts.schemas import DatasetSpec
 from data_contracts.schemas import spec as dataset_spec
 from matching.config import FEW_ROWS
 
@@ -69,15 +68,16 @@ def _reasons(checks: list[Check], checked: pl.DataFrame, severity: str) -> list[
 def check_rows(dataset: str, raw: pl.DataFrame, *, min_date: date, run_date: date) -> RowCheck:
     """Check agency rows (`raw`: every canonical column as text) against their contract.
 
-    A few rows (the desk's single records) are checked one by one (`rows_few`), with the same
+    A few rows (the desk's single records) are checked one by one (`check_few`), with the same
     result as the columnar path at a fraction of polars' fixed cost per expression.
     """
-    spec = dataset_spec(dataset)
     if raw.height <= FEW_ROWS:
         unread, fields = _unread(raw)
-        cells = rows_few.text_cells(spec, fields)
-        if cells is not None:
-            return _few(spec, fields, cells, unread, min_date=min_date, run_date=run_date)
+        found = check_few(
+            dataset, rows_few.TextRows.of(fields), unread, min_date=min_date, run_date=run_date
+        )
+        if found is not None:
+            return found
     return _columnar(dataset, raw, min_date=min_date, run_date=run_date)
 
 
@@ -95,26 +95,32 @@ def _agency_checks(dataset: str, min_date: date, run_date: date) -> list[Check]:
     return build_checks(dataset_spec(dataset), "agency", min_date, run_date)
 
 
-def _few(
-    spec: DatasetSpec,
-    raw: pl.DataFrame,
-    cells: rows_few.Cells,
-    unread: list[str | None],
+def check_few(
+    dataset: str,
+    text: rows_few.TextRows,
+    unread: list[str | None] | None = None,
     *,
     min_date: date,
     run_date: date,
-) -> RowCheck:
-    """`_columnar`'s result computed row by row (`raw` without `_reject`, `cells` its fields)."""
+) -> RowCheck | None:
+    """`check_rows` of a few rows given as Python values (no `_reject` column; `unread`: the
+    reader's refusal per row), computed row by row; None when only the columnar path can say
+    (`rows_few.text_cells`). The desk passes a posted record here without building a frame."""
+    spec = dataset_spec(dataset)
+    cells = rows_few.text_cells(spec, text)
+    if cells is None:
+        return None
+    n = len(text.rows)
     checks = _agency_checks(spec.name, min_date, run_date)
     typed = rows_few.typed_cells(spec, cells)
-    checked = rows_few.checked_rows(spec, cells, typed, run_date, raw.height)
+    checked = rows_few.checked_rows(spec, cells, typed, run_date, n)
     critical = [
         [why] if why else rows_few.reasons(checks, row, "critical")
-        for why, row in zip(unread, checked, strict=True)
+        for why, row in zip(unread or [None] * n, checked, strict=True)
     ]
     flags = ["; ".join(rows_few.reasons(checks, row, "warning")) or None for row in checked]
     kept = [i for i, found in enumerate(critical) if not found]
-    clean = rows_few.clean_frame(spec, raw, cells, typed, flags, kept)
+    clean = rows_few.clean_frame(spec, text, cells, typed, flags, kept)
     return RowCheck(clean, ["; ".join(r) or None for r in critical])
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import polars as pl
@@ -22,6 +23,7 @@ from data_contracts.checks import Check, reason_text
 from data_contracts.derive import ENUM_DEFAULTS, REMOVAL_KEEPS_ONLY
 from data_contracts.idkinds import DOC_TYPE_COLUMN, PARTY_COLUMN, id_kind
 from data_contracts.schemas import DatasetSpec, FieldSpec
+from matching.py_rows import frame_of_rows, kind_of, round_trips
 
 DTYPES: dict[str, pl.DataType] = {
     "date": pl.Date(),
@@ -36,17 +38,38 @@ FLAGS = "_flags"
 Cells = dict[str, list[str | None]]
 
 
-def text_cells(spec: DatasetSpec, raw: pl.DataFrame) -> Cells | None:
-    """Each field's cells, or None when this path cannot take `raw`.
+@dataclass(frozen=True)
+class TextRows:
+    """A few rows as Python values: the columns' names and dtypes, and the rows in order.
 
-    It takes every field present as text that Python's Unicode tables know; the columnar path
-    says what is wrong with any other frame, or reads the characters Python does not know.
+    The desk builds them straight from a posted record; a frame gives them in one call
+    (`of`), where reading column by column costs a call each.
     """
-    schema = raw.schema
-    if any(schema.get(f.name) != pl.String for f in spec.fields):
+
+    columns: list[str]
+    dtypes: list[pl.DataType]
+    rows: list[tuple[Any, ...]]
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame) -> TextRows:
+        return cls(frame.columns, frame.dtypes, frame.rows())
+
+
+def text_cells(spec: DatasetSpec, text: TextRows) -> Cells | None:
+    """Each field's cells, or None when this path cannot take `text`.
+
+    It takes every field present as text that Python's Unicode tables know, beside columns of
+    `py_rows.ROUND_TRIP` dtypes; the columnar path says what is wrong with any other rows, or
+    reads the characters Python does not know.
+    """
+    at = {name: j for j, name in enumerate(text.columns)}
+    if any(
+        f.name not in at or kind_of(text.dtypes[at[f.name]]) is not pl.String for f in spec.fields
+    ):
         return None
-    # column by column: a select, even of plain columns, is an optimised collect (~100 µs)
-    cells = {f.name: raw.get_column(f.name).to_list() for f in spec.fields}
+    if not round_trips(text.dtypes):
+        return None
+    cells = {f.name: [r[at[f.name]] for r in text.rows] for f in spec.fields}
     known = all(v is None or parse_one.knows_all(v) for c in cells.values() for v in c)
     return cells if known else None
 
@@ -62,9 +85,23 @@ def _typed(field: FieldSpec, cell: str | None, lookups: dict[str, dict[str, str]
     return parse_one.parse_enum(lookups[field.name], cell)
 
 
+_LOOKUPS: dict[int, tuple[DatasetSpec, dict[str, dict[str, str]]]] = {}
+
+
+def _enum_lookups(spec: DatasetSpec) -> dict[str, dict[str, str]]:
+    """`parse_one.enum_lookups` of `spec`, built once per spec (rebuilding it per record cost
+    more than parsing the record). Held with the spec itself, so an id is never reused."""
+    found = _LOOKUPS.get(id(spec))
+    if found is None or found[0] is not spec:
+        if len(_LOOKUPS) >= 64:
+            _LOOKUPS.clear()
+        found = _LOOKUPS[id(spec)] = (spec, parse_one.enum_lookups(spec.fields))
+    return found[1]
+
+
 def typed_cells(spec: DatasetSpec, cells: Cells) -> dict[str, list[Any]]:
     """`derive.parse_fields` on a few rows: each typed field's values, row by row."""
-    lookups = parse_one.enum_lookups(spec.fields)
+    lookups = _enum_lookups(spec)
     return {
         f.name: [_typed(f, c, lookups) for c in cells[f.name]]
         for f in spec.fields
@@ -184,43 +221,45 @@ def reasons(checks: list[Check], row: dict[str, Any], severity: str) -> list[str
 
 def clean_frame(
     spec: DatasetSpec,
-    raw: pl.DataFrame,
+    text: TextRows,
     cells: Cells,
     typed: dict[str, list[Any]],
     flags: list[str | None],
     kept: list[int],
 ) -> pl.DataFrame:
-    """`derive.typed_frame` on a few rows: the kept rows, canonical fields typed or trimmed."""
+    """`derive.typed_frame` on a few rows: the kept rows, canonical fields typed or trimmed.
+
+    Built as one frame of Python rows: a Series per column costs a construction each.
+    """
     fields = {f.name: f for f in spec.fields}
-    flag_series = pl.Series(FLAGS, [flags[i] for i in kept], dtype=pl.String)
-    columns = []
-    for name in raw.columns:
+    schema: dict[str, pl.DataType] = {}
+    columns: list[list[Any]] = []
+    for j, (name, dtype) in enumerate(zip(text.columns, text.dtypes, strict=True)):
         f = fields.get(name)
         if name == FLAGS:
-            columns.append(flag_series)
+            schema[name], values = pl.String(), [flags[i] for i in kept]
         elif f is not None and f.kind in DTYPES:
-            default = ENUM_DEFAULTS.get((spec.name, name))
-            values = [typed[name][i] for i in kept]
-            if default is not None:
-                values = [default if v is None else v for v in values]
-            columns.append(_typed_series(f, values))
+            schema[name], values = DTYPES[f.kind], _typed_values(spec, f, typed[name], kept)
         elif f is not None and f.kind == "str":
-            trimmed = [parse_one.strip(cells[name][i]) or None for i in kept]
-            columns.append(pl.Series(name, trimmed, dtype=pl.String))
+            schema[name] = pl.String()
+            values = [parse_one.strip(cells[name][i]) or None for i in kept]
         else:
-            column = raw.get_column(name)
-            columns.append(column if len(kept) == raw.height else column.gather(kept))
-    if FLAGS not in raw.columns:
-        columns.append(flag_series)
-    return pl.DataFrame(columns)
+            schema[name], values = dtype, [text.rows[i][j] for i in kept]
+        columns.append(values)
+    if FLAGS not in schema:
+        schema[FLAGS] = pl.String()
+        columns.append([flags[i] for i in kept])
+    return frame_of_rows(list(zip(*columns, strict=True)), schema)
 
 
-def _typed_series(f: FieldSpec, values: list[Any]) -> pl.Series:
-    """Parsed values as the clean frame's column (datetimes by their epoch microseconds: polars
-    builds a datetime column from Python objects ten times slower)."""
+def _typed_values(spec: DatasetSpec, f: FieldSpec, values: list[Any], kept: list[int]) -> list[Any]:
+    """The kept rows' parsed values as the clean frame holds them (enum defaults filled)."""
+    chosen = [values[i] for i in kept]
+    default = ENUM_DEFAULTS.get((spec.name, f.name))
+    if default is not None:
+        chosen = [default if v is None else v for v in chosen]
     if f.kind == "datetime":
-        micros = [None if v is None else parse_one.epoch_micros(v) for v in values]
-        return pl.Series(f.name, micros, dtype=pl.Int64).cast(DTYPES["datetime"])
+        return [None if v is None else datetime(*v) for v in chosen]
     if f.kind == "date":
-        values = [None if v is None else parse_one.as_date(v) for v in values]
-    return pl.Series(f.name, values, dtype=DTYPES[f.kind])
+        return [None if v is None else parse_one.as_date(v) for v in chosen]
+    return chosen

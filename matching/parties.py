@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -11,6 +12,7 @@ from matching.config import FEW_ROWS, RoleSpec
 from matching.ids import fold_ids, person_id_features
 from matching.legal_reps import resolve_legal_reps
 from matching.name_rows import WHITE_SPACE
+from matching.py_rows import NoPythonValue, frame_of_rows, kind_of, python_rows
 
 QUERY_SCHEMA = {
     "record_id": pl.String,
@@ -102,7 +104,10 @@ def query_parties(records: pl.DataFrame, roles: Sequence[RoleSpec]) -> pl.DataFr
     At most `FEW_ROWS` records (the screening desk) take the row-at-a-time path, equal by test.
     """
     if records.height <= FEW_ROWS and all(s.when is None or s.when_value for s in roles):
-        return _few(records, roles)
+        try:
+            return _few(records, roles)
+        except NoPythonValue:  # a date of year 0: only polars holds it
+            pass
     return _columnar(records, roles)
 
 
@@ -113,12 +118,17 @@ def _columnar(records: pl.DataFrame, roles: Sequence[RoleSpec]) -> pl.DataFrame:
 
 
 def _few(records: pl.DataFrame, roles: Sequence[RoleSpec]) -> pl.DataFrame:
-    """`_columnar` in Python rows: eager casts of the few columns read, no expression plans."""
-    n = records.height
+    """`_columnar` in Python rows: the records read once, eager casts of the few columns that
+    are not text, no expression plans."""
+    n, values = records.height, python_rows(records)
+    at = {c: j for j, c in enumerate(records.columns)}
+    dtypes = records.dtypes
 
     def texts(name: str | None) -> list[str | None]:
-        if name is None or name not in records.columns:
+        if name is None or name not in at:
             return [None] * n
+        if kind_of(dtypes[at[name]]) is pl.String:
+            return [r[at[name]] for r in values]
         return records[name].cast(pl.String, strict=False).to_list()
 
     def stripped(name: str | None) -> list[str | None]:
@@ -128,16 +138,27 @@ def _few(records: pl.DataFrame, roles: Sequence[RoleSpec]) -> pl.DataFrame:
         return [v or None for v in stripped(name)]
 
     def dates(name: str | None) -> list[date | None]:
-        if name is None or name not in records.columns:
+        if name is None or name not in at:
             return [None] * n
-        if records.schema[name] == pl.String:  # parsed by polars itself, as `_date_col` does
-            return records.select(_date_col(records, name)).to_series().to_list()
+        if kind_of(dtypes[at[name]]) is pl.Date:
+            return [r[at[name]] for r in values]
+        if kind_of(dtypes[at[name]]) is pl.String:
+            read = [_iso_date(v) for v in stripped(name)]
+            if all(d is not _UNREAD for d in read):
+                return read  # type: ignore[return-value]
+            # parsed by polars itself, as `_date_col` does
+            parsed = records.select(_date_col(records, name)).to_series()
+            return [r[0] for r in python_rows(parsed.to_frame())]
         return records[name].cast(pl.Date, strict=False).to_list()
 
-    ids = records["record_id"].cast(pl.String).to_list()
+    key = at.get("record_id")
+    if key is not None and kind_of(dtypes[key]) is pl.String:
+        ids = [r[key] for r in values]
+    else:  # a strict cast, as `_one_role`'s (which also says when the column is missing)
+        ids = records["record_id"].cast(pl.String).to_list()
     rows = []
     for spec in roles:
-        if spec.when is not None and spec.when not in records.columns:
+        if spec.when is not None and spec.when not in at:
             continue
         when = [v == spec.when_value for v in texts(spec.when)] if spec.when else [True] * n
         if spec.role == "legal_rep" or spec.party_type in ("person", "org"):
@@ -159,7 +180,24 @@ def _few(records: pl.DataFrame, roles: Sequence[RoleSpec]) -> pl.DataFrame:
         for rid, kind, name, number, id_type, gender, born, chosen in columns:
             if chosen and (name is not None or number is not None):
                 rows.append((rid, spec.role, kind, name, number, id_type, gender, born))
-    return pl.DataFrame(rows, schema=QUERY_SCHEMA, orient="row")
+    return frame_of_rows(rows, QUERY_SCHEMA)
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_UNREAD = object()
+
+
+def _iso_date(text: str | None) -> date | None | object:
+    """A trimmed cell as `_date_col` reads it, when plainly `YYYY-MM-DD` or null; `_UNREAD` for
+    any other text (polars then reads it: its parser's leniencies are its own)."""
+    if text is None:
+        return None
+    if not _ISO_DATE.fullmatch(text):
+        return _UNREAD
+    try:
+        return date(int(text[:4]), int(text[5:7]), int(text[8:]))
+    except ValueError:  # an impossible day, or year 0 (which polars has and Python has not)
+        return _UNREAD
 
 
 def _resolved_reps(e: pl.DataFrame, debtor: pl.DataFrame, reps: pl.DataFrame) -> pl.DataFrame:

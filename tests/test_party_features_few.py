@@ -248,8 +248,14 @@ CELLS = st.one_of(
 PARTY_TYPE_CELLS = st.sampled_from(
     ("person", "org", " org ", "自然人", "法人或其他组织", "法人", "单位", "个人", "?", "", None)
 )
-DATE_TEXTS = st.sampled_from(
-    ("1985-01-02", " 1985-01-02 ", "1985-1-2", "1985/01/02", "19850102", "", "x", None)
+DATE_TEXTS = st.one_of(
+    st.sampled_from(
+        ("1985-01-02", " 1985-01-02 ", "1985-1-2", "1985/01/02", "19850102", "", "x", None)
+    ),
+    # ISO days anywhere (year 0001 too), impossible ones, year 0, and near misses
+    st.dates().map(lambda d: f"{d.year:04d}-{d.month:02d}-{d.day:02d}"),
+    st.sampled_from(("2023-02-29", "2024-02-29", "0000-01-01", "1985-13-01", "1985-00-10")),
+    st.text(st.sampled_from("0123456789-０١\u3000 "), min_size=8, max_size=12),
 )
 
 

@@ -29,9 +29,22 @@ def fold_header(header: object) -> str:
     return _INVISIBLE.sub("", text).lower()
 
 
+_FOLDED: dict[int, tuple[DatasetSpec, dict[str, str]]] = {}
+
+
 def folded_header_map(spec: DatasetSpec) -> dict[str, str]:
-    """Folded accepted spelling -> canonical name."""
-    return {fold_header(k): v for k, v in spec.header_map().items()}
+    """Folded accepted spelling -> canonical name (folded once per spec: the desk renames each
+    posted record's fields, and folding every spelling again cost more than the record's checks).
+
+    Held with the spec itself, so an id is never reused; callers must not change the map.
+    """
+    found = _FOLDED.get(id(spec))
+    if found is None or found[0] is not spec:
+        if len(_FOLDED) >= 64:
+            _FOLDED.clear()
+        folded = {fold_header(k): v for k, v in spec.header_map().items()}
+        found = _FOLDED[id(spec)] = (spec, folded)
+    return found[1]
 
 
 def count_known(cells: Iterable[object], spec: DatasetSpec) -> int:
