@@ -97,6 +97,11 @@ class ComparisonLevel:
 
 Derive = Callable[[pl.DataFrame, date], pl.DataFrame]
 """Columns a comparison's conditions read besides the pair's own (same height as the pairs)."""
+Column = tuple[str, list[Any], pl.DataType]
+"""A column computed in Python: its name, values and dtype."""
+DeriveRows = Callable[[Mapping[str, list[Any]], int, date], list[Column]]
+"""`Derive` of a few pairs from their columns as lists (by name) and their number: the same
+columns, names, dtypes and values, left as lists."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,6 +111,9 @@ class ComparisonSpec:
     name: str
     levels: tuple[ComparisonLevel, ...]
     derive: Derive | None = None
+    derive_rows: DeriveRows | None = None
+    """`derive` for the row path of a few pairs, held equal to it by property tests; None: the
+    row path reads `derive`'s frame."""
 
     @property
     def scored(self) -> tuple[ComparisonLevel, ...]:
@@ -330,10 +338,6 @@ def _assign_rows(
     return pl.DataFrame(out)
 
 
-Column = tuple[str, list[Any], pl.DataType]
-"""A column computed in Python: its name, values and dtype."""
-
-
 @dataclass(frozen=True, eq=False)
 class RowCodes:
     """`assign_all`'s columns for a few pairs kept as Python lists, with the pair columns they
@@ -360,12 +364,12 @@ def assign_rows(
         return None
     found = families(pairs)
     cols = Lists(pairs)
-    for derive in _derives(specs):
-        for column in derive(pairs, as_of).get_columns():
-            if column.name in found or column.len() != pairs.height:
+    for spec in _deriving(specs):
+        for name, values, dtype in _derived_rows(spec, pairs, cols, as_of):
+            if name in found or len(values) != pairs.height:
                 return None
-            found[column.name] = family(column.dtype)
-            cols.add(column.name, column.to_list())
+            found[name] = family(dtype)
+            cols.add(name, values)
     spec_rows = [_row_spec(spec) for spec in specs]
     extra_rows = [_row_extra(e) for e in extra]
     if any(r is None or not r.fits(found) for r in [*spec_rows, *extra_rows]):
@@ -383,11 +387,28 @@ def assign_rows(
 
 def _derives(specs: Sequence[ComparisonSpec]) -> list[Derive]:
     """Each spec's derive, once, in the specs' order (as `assign_all` stacks their columns)."""
-    derived: list[Derive] = []
+    return [spec.derive for spec in _deriving(specs) if spec.derive is not None]
+
+
+def _deriving(specs: Sequence[ComparisonSpec]) -> list[ComparisonSpec]:
+    """The first spec of each derive, in the specs' order."""
+    seen: list[Derive] = []
+    first: list[ComparisonSpec] = []
     for spec in specs:
-        if spec.derive is not None and spec.derive not in derived:
-            derived.append(spec.derive)
-    return derived
+        if spec.derive is not None and spec.derive not in seen:
+            seen.append(spec.derive)
+            first.append(spec)
+    return first
+
+
+def _derived_rows(
+    spec: ComparisonSpec, pairs: pl.DataFrame, cols: Lists, as_of: date
+) -> list[Column]:
+    """The spec's derived columns as lists: its row form's, or read off `derive`'s frame."""
+    if spec.derive_rows is not None:
+        return spec.derive_rows(cols, pairs.height, as_of)
+    assert spec.derive is not None
+    return [(c.name, c.to_list(), c.dtype) for c in spec.derive(pairs, as_of).get_columns()]
 
 
 _OPEN = "__level_open"

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import matching.pairs as pairs_module
+from matching.comparison_library import DECLARED
 from matching.config import FEW_PAIRS
 from matching.link import can_hit, decide_hits
 from matching.pairs import score_in_chunks
@@ -102,3 +103,22 @@ def test_a_pair_frame_holding_an_added_name_raises_as_the_columnar_path(taken) -
                     score_in_chunks(qf, lf, pairs, model, AS_OF, freqs, KEEPS["all"])
             raised.append(type(error.value))
     assert raised[0] is raised[1]
+
+
+@FAST
+@given(stacks, forced_flags, st.integers(0, FEW_PAIRS))
+def test_the_derived_columns_as_lists_are_the_columnar_frames(parts, forced, limit) -> None:
+    """Each declared `derive_rows` gives `derive`'s columnar frame: names, dtypes, values."""
+    qf, lf = _stacked(parts)
+    frame = pairs_module.pair_frame(qf, lf, _pairs(qf, lf, forced, limit))
+    derived = [spec for spec in DECLARED if spec.derive is not None]
+    assert derived and all(spec.derive_rows is not None for spec in derived)
+    for spec in derived:
+        assert spec.derive is not None and spec.derive_rows is not None
+        cols = {c: frame.get_column(c).to_list() for c in frame.columns}
+        rows = pl.DataFrame(
+            [pl.Series(n, v, dtype=d) for n, v, d in spec.derive_rows(cols, frame.height, AS_OF)]
+        )
+        with columnar():
+            col = spec.derive(frame, AS_OF)
+        assert_frame_equal(rows, col, check_exact=True)
