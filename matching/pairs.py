@@ -77,6 +77,7 @@ def _score_few(
     if codes is None:
         return None
     cols, found = codes.cols, dict(codes.found)
+    derived = set(cols.added)  # read by the levels, not columns of the scored frame
     for name, values, dtype in codes.columns:
         if name in found:  # `compare` raises on a name taken
             return None
@@ -99,7 +100,8 @@ def _score_few(
         dtype=np.float64,
     )
     row = _row_form(can_hit)
-    if row is None or not all(c in found for c in row.columns) or not row.fits(found):
+    readable = row is not None and all(c in found and c not in derived for c in row.columns)
+    if row is None or not readable or not row.fits(found):
         return _kept(_scored(frame, columns), can_hit), probs
     fn = row.fn
     kept = [i for i in range(frame.height) if fn(cols, i) is True]  # null keeps no row

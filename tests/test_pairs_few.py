@@ -122,3 +122,25 @@ def test_the_derived_columns_as_lists_are_the_columnar_frames(parts, forced, lim
         with columnar():
             col = spec.derive(frame, AS_OF)
         assert_frame_equal(rows, col, check_exact=True)
+
+
+@pytest.mark.parametrize("read", ["_age_ok", "_id_vis", "no_such_column"])
+def test_a_predicate_reading_a_column_the_scored_pairs_lack_raises_as_the_columnar_path(
+    read,
+) -> None:
+    """The levels' derived columns are not scored columns: `can_hit` cannot read them."""
+    person = {"name": "张伟", "id_number": "110101199001011234"}
+    qf, lf = _stacked([(query(person), listed(person))])
+    pairs = _pairs(qf, lf, [False], FEW_PAIRS)
+    model, freqs = _frequencies("list", lf, pairs, [1e-4])
+    keep = pl.col(read).is_not_null()
+    raised: list[type] = []
+    for bypass in (False, True):
+        with pytest.raises(pl.exceptions.ColumnNotFoundError) as error:
+            if bypass:
+                with columnar():
+                    score_in_chunks(qf, lf, pairs, model, AS_OF, freqs, keep)
+            else:
+                score_in_chunks(qf, lf, pairs, model, AS_OF, freqs, keep)
+        raised.append(type(error.value))
+    assert raised[0] is raised[1]
