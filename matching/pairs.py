@@ -120,6 +120,8 @@ _EMPTY: dict[tuple[tuple[str, pl.DataType], ...], list[pl.Series]] = {}
 
 
 def _empty_columns(layout: tuple[tuple[str, pl.DataType], ...]) -> list[pl.Series]:
+    """The added columns of an empty answer: a Series costs more to build than the rest of it,
+    and a frame holding a cached one cannot change it (polars copies a shared column on write)."""
     found = _EMPTY.get(layout)
     if found is None:
         if len(_EMPTY) >= 64:
