@@ -43,6 +43,7 @@ STEPS: tuple[tuple[Any, str], ...] = (
     (index_module, "with_confirmed"),
     (index_module, "_frequencies"),
     (pairs_module, "pair_frame"),
+    (pairs_module, "_score_few"),
     (pairs_module, "compare"),
     (pairs_module, "score"),
     (pairs_module, "pair_probabilities"),

@@ -35,6 +35,7 @@ from matching.expr_rows import (
     compile_chain,
     compile_row,
     families,
+    family,
 )
 
 
@@ -96,6 +97,11 @@ class ComparisonLevel:
 
 Derive = Callable[[pl.DataFrame, date], pl.DataFrame]
 """Columns a comparison's conditions read besides the pair's own (same height as the pairs)."""
+Column = tuple[str, list[Any], pl.DataType]
+"""A column computed in Python: its name, values and dtype."""
+DeriveRows = Callable[[Mapping[str, list[Any]], int, date], list[Column]]
+"""`Derive` of a few pairs from their columns as lists (by name) and their number: the same
+columns, names, dtypes and values, left as lists."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,6 +111,9 @@ class ComparisonSpec:
     name: str
     levels: tuple[ComparisonLevel, ...]
     derive: Derive | None = None
+    derive_rows: DeriveRows | None = None
+    """`derive` for the row path of a few pairs, held equal to it by property tests; None: the
+    row path reads `derive`'s frame."""
 
     @property
     def scored(self) -> tuple[ComparisonLevel, ...]:
@@ -158,10 +167,7 @@ def assign_all(
     expressions (`_assign_rows`), held equal to the columnar path by property tests.
     """
     frame = pairs
-    derived: list[Derive] = []
-    for spec in specs:
-        if spec.derive is not None and spec.derive not in derived:
-            derived.append(spec.derive)
+    derived = _derives(specs)
     if derived:
         frame = pairs.hstack([c for d in derived for c in d(pairs, as_of).get_columns()])
     if pairs.height <= FEW_PAIRS:
@@ -195,17 +201,27 @@ def _assign_columnar(
 # --- the row path: a few pairs, each spec's levels tried in order on one pair at a time
 
 
-class _Lists(dict[str, list[Any]]):
+class Lists(dict[str, list[Any]]):
     """A frame's columns as Python lists, each read out of polars once, when first asked for: a
-    chain reads the columns its conditions name, a costly level's row form the ones it needs."""
+    chain reads the columns its conditions name, a costly level's row form the ones it needs.
+    Columns computed in Python (`added`) join it as lists, named after the frame's."""
 
     def __init__(self, frame: pl.DataFrame) -> None:
         super().__init__()
         self.frame = frame
+        self.added: list[str] = []
 
     def __missing__(self, name: str) -> list[Any]:
         values = self[name] = self.frame.get_column(name).to_list()
         return values
+
+    def add(self, name: str, values: list[Any]) -> None:
+        self[name] = values
+        self.added.append(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [*self.frame.columns, *self.added]
 
 
 class _Row(Mapping[str, Any]):
@@ -213,17 +229,17 @@ class _Row(Mapping[str, Any]):
 
     __slots__ = ("cols", "i")
 
-    def __init__(self, cols: _Lists, i: int) -> None:
+    def __init__(self, cols: Lists, i: int) -> None:
         self.cols, self.i = cols, i
 
     def __getitem__(self, name: str) -> Any:
         return self.cols[name][self.i]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.cols.frame.columns)
+        return iter(self.cols.names)
 
     def __len__(self) -> int:
-        return self.cols.frame.width
+        return len(self.cols.names)
 
 
 @dataclass(frozen=True, eq=False)
@@ -304,7 +320,7 @@ def _assign_rows(
     rest_specs = [s for s, r in zip(specs, spec_rows, strict=True) if r is None]
     rest_extra = [e for e, r in zip(extra, extra_rows, strict=True) if r is None]
     rest = _assign_columnar(rest_specs, frame, rest_extra) if rest_specs or rest_extra else None
-    cols, n = _Lists(frame), frame.height
+    cols, n = Lists(frame), frame.height
     out: list[pl.Series] = []
     for j, r in enumerate(extra_rows):
         if r is None:
@@ -320,6 +336,79 @@ def _assign_rows(
         else:
             out.append(pl.Series(name, s.chain.fn(cols, n), dtype=pl.Int8))
     return pl.DataFrame(out)
+
+
+@dataclass(frozen=True, eq=False)
+class RowCodes:
+    """`assign_all`'s columns for a few pairs kept as Python lists, with the pair columns they
+    were computed from, so the steps after it (scores, the kept pairs) read no column twice."""
+
+    cols: Lists
+    """The pair frame's columns and the derived ones as lists, each read when first asked."""
+    found: dict[str, str | None]
+    """The value family of each of those columns (`expr_rows.family`)."""
+    columns: list[Column]
+    """`extra`'s columns then each spec's `g_<name>`, in `assign_all`'s order."""
+
+
+def assign_rows(
+    specs: Sequence[ComparisonSpec],
+    pairs: pl.DataFrame,
+    as_of: date,
+    extra: Sequence[pl.Expr] = (),
+) -> RowCodes | None:
+    """`assign_all` of at most `FEW_PAIRS` pairs, its columns left as lists; None when a spec or
+    extra has no row form fitting the frame's dtypes, or a derived column's name is taken
+    (`assign_all` then answers, or raises, as declared)."""
+    if pairs.height > FEW_PAIRS:
+        return None
+    found = families(pairs)
+    cols = Lists(pairs)
+    for spec in _deriving(specs):
+        for name, values, dtype in _derived_rows(spec, pairs, cols, as_of):
+            if name in found or len(values) != pairs.height:
+                return None
+            found[name] = family(dtype)
+            cols.add(name, values)
+    spec_rows = [_row_spec(spec) for spec in specs]
+    extra_rows = [_row_extra(e) for e in extra]
+    if any(r is None or not r.fits(found) for r in [*spec_rows, *extra_rows]):
+        return None
+    n = pairs.height
+    columns: list[Column] = []
+    for e in extra_rows:
+        assert e is not None
+        columns.append((e.name, [e.fn(cols, i) for i in range(n)], pl.Boolean()))
+    for spec, s in zip(specs, spec_rows, strict=True):
+        assert s is not None
+        columns.append((f"g_{spec.name}", s.chain.fn(cols, n), pl.Int8()))
+    return RowCodes(cols, found, columns)
+
+
+def _derives(specs: Sequence[ComparisonSpec]) -> list[Derive]:
+    """Each spec's derive, once, in the specs' order (as `assign_all` stacks their columns)."""
+    return [spec.derive for spec in _deriving(specs) if spec.derive is not None]
+
+
+def _deriving(specs: Sequence[ComparisonSpec]) -> list[ComparisonSpec]:
+    """The first spec of each derive, in the specs' order."""
+    seen: list[Derive] = []
+    first: list[ComparisonSpec] = []
+    for spec in specs:
+        if spec.derive is not None and spec.derive not in seen:
+            seen.append(spec.derive)
+            first.append(spec)
+    return first
+
+
+def _derived_rows(
+    spec: ComparisonSpec, pairs: pl.DataFrame, cols: Lists, as_of: date
+) -> list[Column]:
+    """The spec's derived columns as lists: its row form's, or read off `derive`'s frame."""
+    if spec.derive_rows is not None:
+        return spec.derive_rows(cols, pairs.height, as_of)
+    assert spec.derive is not None
+    return [(c.name, c.to_list(), c.dtype) for c in spec.derive(pairs, as_of).get_columns()]
 
 
 _OPEN = "__level_open"

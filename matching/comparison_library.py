@@ -24,7 +24,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.fuzz import ratio
 
-from matching.comparison_level import ComparisonLevel, ComparisonSpec, Evidence
+from matching.comparison_level import Column, ComparisonLevel, ComparisonSpec, Evidence
 from matching.config import FEW_PAIRS, FEW_ROWS
 from matching.id_comparison import ID
 
@@ -180,10 +180,20 @@ _AGE_OK_COLUMNS = ("birth_q", "year_q", "age_l", "age_on_l")
 
 def _birth_rows(pairs: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """`_birth_columns` one pair at a time."""
+    read = {c: pairs.get_column(c).to_list() for c in _AGE_OK_COLUMNS}
+    return pl.Series("_age_ok", _age_ok_values(read, as_of), dtype=pl.Boolean).to_frame()
+
+
+def _birth_columns_rows(cols: Mapping[str, list[Any]], n: int, as_of: date) -> list[Column]:
+    """`_birth_columns` of `n` pairs from their columns as lists, left as a list."""
+    del n  # one value per pair of the columns read
+    return [("_age_ok", _age_ok_values(cols, as_of), pl.Boolean())]
+
+
+def _age_ok_values(cols: Mapping[str, list[Any]], as_of: date) -> list[bool]:
+    """`_age_ok` one pair at a time, from `_AGE_OK_COLUMNS` as lists."""
     found: list[bool] = []
-    for bq, yq, age, on in zip(
-        *(pairs.get_column(c).to_list() for c in _AGE_OK_COLUMNS), strict=True
-    ):
+    for bq, yq, age, on in zip(*(cols[c] for c in _AGE_OK_COLUMNS), strict=True):
         on = as_of if on is None else on
         if bq is not None:
             found.append(
@@ -192,7 +202,7 @@ def _birth_rows(pairs: pl.DataFrame, as_of: date) -> pl.DataFrame:
             )
         else:
             found.append(yq is not None and age is not None and _within_a_year(on.year - yq, age))
-    return pl.Series("_age_ok", found, dtype=pl.Boolean).to_frame()
+    return found
 
 
 def _birth_columns(pairs: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -270,6 +280,7 @@ BIRTH = ComparisonSpec(
         ComparisonLevel("different", None, "出生日期或年龄不符", 0.03, 0.9),
     ),
     derive=_birth_columns,
+    derive_rows=_birth_columns_rows,
 )
 """Birth: full date, birth year, or the query's age on the list's age date."""
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from matching.comparison_level import ComparisonSpec, assign_all
+from matching.comparison_level import ComparisonSpec, RowCodes, assign_all, assign_rows
 from matching.comparison_library import DECLARED
 from matching.features import party_features
 from matching.pair_frame import pair_frame
@@ -37,6 +37,14 @@ def compare(
 ) -> pl.DataFrame:
     """Add `g_<comparison>` for every comparison in `specs`, and `veto`, to a pair frame."""
     return pairs.hstack(assign_all(specs, pairs, as_of, extra=(_VETO,)).get_columns())
+
+
+def compare_rows(
+    pairs: pl.DataFrame, as_of: date, specs: Sequence[ComparisonSpec] = DECLARED
+) -> RowCodes | None:
+    """`compare`'s added columns for at most `FEW_PAIRS` pairs, left as Python lists with the
+    pair columns read for them (`comparison_level.assign_rows`); None when `compare` must say."""
+    return assign_rows(specs, pairs, as_of, extra=(_VETO,))
 
 
 _VETO = branch_veto()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from matching.comparison_level import ComparisonLevel, ComparisonSpec, Evidence
-from matching.id_positions import id_positions
+from matching.id_positions import id_positions, id_positions_rows
 
 MIN_VISIBLE = 6
 """Fewer visible shared ID positions than this is no evidence (e.g. an almost fully masked ID)."""
@@ -196,5 +196,6 @@ ID = ComparisonSpec(
         ),
     ),
     derive=id_positions,
+    derive_rows=id_positions_rows,
 )
 """Resident IDs position by position (masks unknown, not wrong), or USCC / organisation code."""

@@ -11,12 +11,14 @@ only, through one-pair twins of its numpy functions (`*_one`), held equal by pro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
 
+from matching.comparison_level import Column
 from matching.config import FEW_PAIRS, FEW_ROWS
 from matching.ids import recode_plausible, recode_plausible_one
 from matching.regions import (
@@ -238,8 +240,27 @@ def _positions(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
 
 def _few(pairs: pl.DataFrame) -> pl.DataFrame:
     """`id_positions` one pair at a time: the same masks and rules as `_positions`, in Python."""
-    qs: list[str | None] = pairs["pid_q"].to_list()
-    ls: list[str | None] = pairs["pid_l"].to_list()
+    read = {c: pairs.get_column(c).to_list() for c in _READ}
+    found = list(zip(*_few_values(read), strict=True))
+    # Python ints and bools infer as `COLUMNS`' Int64 and Boolean: a schema's casts cost ~20 us
+    # more (an empty frame has nothing to infer from)
+    return pl.DataFrame(found, schema=list(COLUMNS) if found else COLUMNS, orient="row")
+
+
+def id_positions_rows(cols: Mapping[str, list[Any]], n: int, as_of: date) -> list[Column]:
+    """`id_positions` of `n` pairs from their columns as lists: `COLUMNS`, left as lists."""
+    del as_of, n  # as `id_positions`
+    return list(zip(COLUMNS, _few_values(cols), _DTYPES, strict=True))
+
+
+_DTYPES = [dtype() for dtype in COLUMNS.values()]
+_READ = ("pid_q", "pid_l", "pid_kind_q", "pid_kind_l")
+
+
+def _few_values(cols: Mapping[str, list[Any]]) -> list[list[Any]]:
+    """`COLUMNS`' values one pair at a time (`_few`), from the ID columns as lists."""
+    qs: list[str | None] = cols["pid_q"]
+    ls: list[str | None] = cols["pid_l"]
     n_vis: list[int] = []
     n_conf: list[int] = []
     masked: list[bool] = []
@@ -279,12 +300,9 @@ def _few(pairs: pl.DataFrame) -> pl.DataFrame:
                 else _far(vis, conf) and _recoded_across_one(a, b)
             )
         )
-    kinds = zip(pairs["pid_kind_q"].to_list(), pairs["pid_kind_l"].to_list(), strict=True)
+    kinds = zip(cols["pid_kind_q"], cols["pid_kind_l"], strict=True)
     typo = [q == _SLIP or lst == _SLIP for q, lst in kinds]
-    found = list(zip(n_vis, n_conf, masked, tail, year, swapped, recode, typo, strict=True))
-    # Python ints and bools infer as `COLUMNS`' Int64 and Boolean: a schema's casts cost ~20 us
-    # more (an empty frame has nothing to infer from)
-    return pl.DataFrame(found, schema=list(COLUMNS) if found else COLUMNS, orient="row")
+    return [n_vis, n_conf, masked, tail, year, swapped, recode, typo]
 
 
 def id_positions(pairs: pl.DataFrame, as_of: date) -> pl.DataFrame:

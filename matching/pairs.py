@@ -13,7 +13,8 @@ import polars as pl
 
 from matching.blocking_few import FEW_KEY_MATCHES
 from matching.calibrate import pair_probabilities
-from matching.comparisons import compare
+from matching.comparison_level import Column
+from matching.comparisons import compare, compare_rows
 from matching.config import FEW_PAIRS, FEW_ROWS
 from matching.explain import identity_digest
 from matching.expr_rows import RowExpr, Unsupported, compile_row, family
@@ -21,7 +22,7 @@ from matching.frames import gather_rows
 from matching.model import MatchModel
 from matching.pair_frame import pair_frame
 from matching.pairs_few import confirmed_pairs_few, with_confirmed_few
-from matching.scoring import NameFrequencies, score
+from matching.scoring import NameFrequencies, score, score_rows
 
 PAIR_CHUNK = 1_000_000
 """Candidate pairs compared and scored at a time (`score_in_chunks`)."""
@@ -45,14 +46,89 @@ def score_in_chunks(
     kept: list[pl.DataFrame] = []
     scores: list[np.ndarray] = []
     for start in range(0, pairs.height, PAIR_CHUNK):
-        chunk = pairs.slice(start, PAIR_CHUNK)
-        scored = score(compare(pair_frame(qf, lf, chunk), as_of, model.specs), lf, model, freqs)
-        scores.append(pair_probabilities(scored))
-        kept.append(_kept(scored, can_hit))
+        frame = pair_frame(qf, lf, pairs.slice(start, PAIR_CHUNK))
+        done = _score_few(frame, lf, model, as_of, freqs, can_hit)
+        if done is None:
+            scored = score(compare(frame, as_of, model.specs), lf, model, freqs)
+            done = _kept(scored, can_hit), pair_probabilities(scored)
+        kept.append(done[0])
+        scores.append(done[1])
     if not kept:  # no candidate pair at all: an empty frame with the scored schema
         empty = score(compare(pair_frame(qf, lf, pairs), as_of, model.specs), lf, model, freqs)
         return empty, np.empty(0)
     return pl.concat(kept), np.concatenate(scores)
+
+
+def _score_few(
+    frame: pl.DataFrame,
+    lf: pl.DataFrame,
+    model: MatchModel,
+    as_of: date,
+    freqs: NameFrequencies,
+    can_hit: pl.Expr,
+) -> tuple[pl.DataFrame, np.ndarray] | None:
+    """`compare`, `score`, `_kept` and `pair_probabilities` of at most `FEW_PAIRS` pairs (the
+    desk's record) with the values kept in Python lists from one step to the next: each pair
+    column is read out of polars once, and the scored frame is only built when a pair is kept
+    (the usual record keeps none, and answers an empty frame of the scored schema). None when
+    a step must go through polars (no row form, names taken); the caller then runs them."""
+    if frame.height > FEW_PAIRS:
+        return None
+    codes = compare_rows(frame, as_of, model.specs)
+    if codes is None:
+        return None
+    cols, found = codes.cols, dict(codes.found)
+    derived = set(cols.added)  # read by the levels, not columns of the scored frame
+    for name, values, dtype in codes.columns:
+        if name in found:  # `compare` raises on a name taken
+            return None
+        cols.add(name, values)
+        found[name] = family(dtype)
+    added = score_rows(cols, frame.height, lf.height, model, freqs)
+    if added is None:
+        compared = frame.hstack([pl.Series(n, v, dtype=d) for n, v, d in codes.columns])
+        scored = score(compared, lf, model, freqs)
+        return _kept(scored, can_hit), pair_probabilities(scored)
+    for name, values, dtype in added:
+        if name in found:  # `score` raises on a name taken
+            return None
+        cols.add(name, values)
+        found[name] = family(dtype)
+    columns = [*codes.columns, *added]
+    # as `pair_probabilities` reads them: a vetoed pair scores 0, a null veto vetoes nothing
+    probs = np.array(
+        [0.0 if v else x for v, x in zip(cols["veto"], cols["match_score"], strict=True)],
+        dtype=np.float64,
+    )
+    row = _row_form(can_hit)
+    readable = row is not None and all(c in found and c not in derived for c in row.columns)
+    if row is None or not readable or not row.fits(found):
+        return _kept(_scored(frame, columns), can_hit), probs
+    fn = row.fn
+    kept = [i for i in range(frame.height) if fn(cols, i) is True]  # null keeps no row
+    if not kept:
+        return frame.clear().hstack(_empty_columns(tuple((n, d) for n, _, d in columns))), probs
+    return _scored(frame, columns)[pl.Series(kept, dtype=pl.UInt32)], probs
+
+
+def _scored(frame: pl.DataFrame, columns: list[Column]) -> pl.DataFrame:
+    """`score(compare(frame))` from the columns the row path computed."""
+    return frame.hstack([pl.Series(n, v, dtype=d) for n, v, d in columns])
+
+
+_EMPTY: dict[tuple[tuple[str, pl.DataType], ...], list[pl.Series]] = {}
+"""Empty columns of each scored layout (few: one per model and name-count dtypes)."""
+
+
+def _empty_columns(layout: tuple[tuple[str, pl.DataType], ...]) -> list[pl.Series]:
+    """The added columns of an empty answer: a Series costs more to build than the rest of it,
+    and a frame holding a cached one cannot change it (polars copies a shared column on write)."""
+    found = _EMPTY.get(layout)
+    if found is None:
+        if len(_EMPTY) >= 64:
+            _EMPTY.clear()
+        found = _EMPTY[layout] = [pl.Series(n, [], dtype=d) for n, d in layout]
+    return found
 
 
 def _kept(scored: pl.DataFrame, can_hit: pl.Expr) -> pl.DataFrame:

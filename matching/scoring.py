@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,18 +176,69 @@ def _counts_few(pairs: pl.DataFrame, freqs: NameFrequencies) -> list[pl.Series] 
 def _looked_up(keys: pl.Series, table: pl.DataFrame) -> list[pl.Series] | None:
     """What a left join of `keys` on `table` adds, one row per key (None: keys repeat in
     `table`, so the join would repeat rows and only the join itself says how)."""
+    looked = _looked_up_values(keys.to_list(), table)
+    if looked is None:
+        return None
+    return [pl.Series(name, values, dtype=dtype) for name, values, dtype in looked]
+
+
+def _looked_up_values(
+    keys: list[Any], table: pl.DataFrame
+) -> list[tuple[str, list[Any], pl.DataType]] | None:
+    """`_looked_up` as lists: each added column's name, values and dtype."""
     key, *values = table.get_columns()
     at = {k: i for i, k in enumerate(key.to_list())}
     if len(at) < table.height:
         return None
-    rows = [None if k is None else at.get(k) for k in keys.to_list()]  # null keys never join
+    rows = [None if k is None else at.get(k) for k in keys]  # null keys never join
     found = []
     for v in values:
         listed = v.to_list()
-        found.append(
-            pl.Series(v.name, [None if i is None else listed[i] for i in rows], dtype=v.dtype)
-        )
+        found.append((v.name, [None if i is None else listed[i] for i in rows], v.dtype))
     return found
+
+
+ScoredColumn = tuple[str, list[Any], pl.DataType]
+"""A column `score` adds, computed in Python: its name, values and dtype."""
+
+
+def score_rows(
+    cols: Mapping[str, list[Any]],
+    n: int,
+    n_list: int,
+    model: MatchModel,
+    freqs: NameFrequencies,
+) -> list[ScoredColumn] | None:
+    """The columns `score` adds to `n` (at most `FEW_PAIRS`) compared pairs held as lists in
+    `cols` (the pair columns and `g_<comparison>`), in its order and to its bits; None when
+    `score` must answer through polars (more weights than `_HALVED`, large or repeating name
+    tables). `n_list`: the list's height, for the prior."""
+    plan = _scoring(model, n_list, freqs.persons)
+    if len(plan.names) > _HALVED or n > FEW_PAIRS:
+        return None
+    looked: list[ScoredColumn] = []
+    for table, key in ((freqs.norm, "norm_l"), (freqs.py, "py_l")):
+        if table.height > FEW_PAIRS:
+            return None
+        found = _looked_up_values(cols[key], table)
+        if found is None:
+            return None
+        looked.extend(found)
+    counts = {name: values for name, values, _ in looked}
+    codes = {name: cols[f"g_{name}"] for name in plan.names}
+    raw, w_tf, down, total, p = _score_values(codes, cols["party_type_q"], counts, plan)
+    weights = [(f"w_{name}", w, _F64) for name, w in zip(plan.names, raw, strict=True)]
+    return [
+        *weights,
+        *looked,
+        ("w_tf", w_tf, _F64),
+        ("tf_down", down, pl.Boolean()),
+        ("match_weight", total, _F64),
+        ("match_score", p, _F64),
+    ]
+
+
+_F64 = pl.Float64()
 
 
 @dataclass(frozen=True, eq=False)
@@ -260,13 +312,29 @@ def _score_rows(
     """`plan.raw` then `plan.totals` on a few pairs, a column at a time in Python lists: the
     weights `w_*`, then `w_tf`, `tf_down`, `match_weight`, `match_score`; every float the bits
     polars gives. `counts`: the list names' counts per pair (`n_norm`, `n_py`)."""
+    codes = {name: pairs.get_column(f"g_{name}").to_list() for name in plan.names}
+    person = pairs.get_column("party_type_q").to_list()
+    raw, w_tf, down, total, p = _score_values(codes, person, counts, plan)
+    floats = _float_columns([*(f"w_{name}" for name in plan.names), "w_tf"], [*raw, w_tf])
+    scored = _float_columns(["match_weight", "match_score"], [total, p])
+    return floats[:-1], [floats[-1], pl.Series("tf_down", down, dtype=pl.Boolean), *scored]
+
+
+def _score_values(
+    codes: Mapping[str, list[Any]],
+    person: list[Any],
+    counts: Mapping[str, list[Any]],
+    plan: _Scoring,
+) -> tuple[list[list[float]], list[float], list[bool], list[float], list[float]]:
+    """`plan.raw` then `plan.totals` on lists: the weights (the name's TF adjusted), `w_tf`,
+    `tf_down`, `match_weight`, `match_score`. `codes`: each comparison's level codes;
+    `person`: the query side's party type; `counts`: the list names' counts per pair."""
     raw = [
-        [0.0 if code is None else table[code] for code in pairs.get_column(f"g_{name}").to_list()]
+        [0.0 if code is None else table[code] for code in codes[name]]
         for name, table in zip(plan.names, plan.weights, strict=True)
     ]
-    person = pairs.get_column("party_type_q").to_list()
-    w_tf = [0.0] * pairs.height
-    for row, code in enumerate(pairs.get_column("g_name").to_list()):
+    w_tf = [0.0] * len(person)
+    for row, code in enumerate(codes["name"]):
         tf = plan.tf.get(code) if person[row] == "person" else None
         count = None if tf is None else counts[tf[0]][row]
         if tf is not None and count is not None:
@@ -275,10 +343,7 @@ def _score_rows(
     raw[at_name] = [w + adj for w, adj in zip(raw[at_name], w_tf, strict=True)]
     total = [plan.prior_bits + w for w in _halving_sum(raw)]
     p = [_probability(w, _pow2) for w in total]
-    floats = _float_columns([*(f"w_{name}" for name in plan.names), "w_tf"], [*raw, w_tf])
-    scored = _float_columns(["match_weight", "match_score"], [total, p])
-    down = pl.Series("tf_down", [_tf_down(w) for w in w_tf], dtype=pl.Boolean)
-    return floats[:-1], [floats[-1], down, *scored]
+    return raw, w_tf, [_tf_down(w) for w in w_tf], total, p
 
 
 def _float_columns(names: list[str], columns: list[list[float]]) -> list[pl.Series]:
