@@ -524,9 +524,13 @@ def test_a_compiled_chain_takes_the_first_true_condition_as_when_then_does(
 ) -> None:
     chain: Any = pl
     for cond, value in levels:
-        chain = chain.when(cond).then(pl.lit(value, dtype=pl.Int8))
+        # `& _t` (always true) gives a literal condition the frame's length: polars does not
+        # broadcast a literal first branch against a column-long otherwise
+        chain = chain.when(cond & pl.col("_t")).then(pl.lit(value, dtype=pl.Int8))
     catch_all = pl.lit(last, dtype=pl.Int8)
-    expected = frame.with_columns(chain.otherwise(catch_all).alias("_r"))["_r"]
+    expected = frame.with_columns(pl.lit(True).alias("_t")).with_columns(
+        chain.otherwise(catch_all).alias("_r")
+    )["_r"]
     steps: list[tuple[Any, int | None]] = [*levels, (None, last)]
     compiled = compile_chain(steps)
     cols = {c: frame[c].to_list() for c in frame.columns}
