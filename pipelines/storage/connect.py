@@ -51,7 +51,9 @@ def open_duckdb(
     while True:
         try:
             return _connect_once(str(path), read_only)
-        except duckdb.ConnectionException:
+        except (duckdb.ConnectionException, duckdb.ResourceInUseException):
+            # ResourceInUse: another thread of this process is opening the same file at this
+            # moment ("unique file handle conflict"); once it has, the file opens
             if time.monotonic() >= deadline:
                 raise
         except duckdb.IOException as exc:
