@@ -25,7 +25,15 @@ from matching.config import FEW_PAIRS
 from matching.link import can_hit, decide_hits
 from matching.pairs import score_in_chunks
 from tests.matching_helpers import AS_OF, THRESHOLDS, listed, query
-from tests.test_score_rows import COUNTS, FAST, _frequencies, _pairs, _stacked, forced_flags, stacks
+from tests.test_score_rows import (
+    FAST,
+    _frequencies,
+    _pairs,
+    _stacked,
+    forced_flags,
+    pair_draws,
+    stacks,
+)
 from tests.test_scoring_few import columnar
 
 KEEPS = {
@@ -48,11 +56,7 @@ def _both(*args: object) -> tuple[tuple[pl.DataFrame, np.ndarray], tuple[pl.Data
 
 @FAST
 @given(
-    stacks,
-    forced_flags,
-    st.integers(0, FEW_PAIRS),
-    st.sampled_from(COUNTS),
-    st.lists(st.floats(1e-9, 0.5), min_size=1, max_size=30),
+    *pair_draws,
     st.sampled_from(sorted(KEEPS)),
 )
 def test_a_few_pairs_scored_in_lists_give_the_columnar_frames_and_scores(

@@ -128,15 +128,19 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 
 stacks = st.lists(families(), min_size=1, max_size=8)
 forced_flags = st.lists(st.booleans(), min_size=5, max_size=13)
-
-
-@FAST
-@given(
+pair_draws = (
     stacks,
     forced_flags,
     st.integers(0, FEW_PAIRS),
     st.sampled_from(COUNTS),
     st.lists(st.floats(1e-9, 0.5), min_size=1, max_size=30),
+)
+"""Families of pairs, forced level flags, how many pairs, name-count kind, m/u shares."""
+
+
+@FAST
+@given(
+    *pair_draws,
     st.sampled_from((None, 7, 1_000_000)),
     st.lists(st.sampled_from(("person", "org", None)), max_size=FEW_PAIRS),
 )
