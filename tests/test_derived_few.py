@@ -13,7 +13,6 @@ with nulls on every input.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 from unittest import mock
@@ -42,6 +41,7 @@ from matching.regions import (
     same_place_or_merged_one,
     successor_pairs,
 )
+from tests.few_paths import bypassed
 from tests.matching_helpers import AS_OF, listed, query, rid
 from tests.test_scoring_few import FAST, families
 
@@ -57,13 +57,9 @@ FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 MANY = settings(FAST, max_examples=150)
 
 
-@contextlib.contextmanager
-def columnar() -> Iterator[None]:
+def columnar() -> contextlib.AbstractContextManager[None]:
     """The few-pair dispatch bypassed: both functions run their columnar code."""
-    with contextlib.ExitStack() as stack:
-        for module in (comparison_library, id_positions):
-            stack.enter_context(mock.patch.object(module, "FEW_PAIRS", -1))
-        yield
+    return bypassed(comparison_library, id_positions, limits=("FEW_PAIRS",))
 
 
 # --- resident IDs --------------------------------------------------------------------------------

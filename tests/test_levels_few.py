@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 from unittest import mock
@@ -43,15 +42,14 @@ from matching.config import FEW_PAIRS
 from matching.expr_rows import Unsupported, compile_chain, compile_row
 from matching.link import prepare
 from matching.pair_frame import pair_frame
+from tests.few_paths import bypassed
 from tests.matching_helpers import AS_OF, listed, query, rid
 from tests.test_scoring_few import ANY_NAME, ORG_NAMES, families
 
 
-@contextlib.contextmanager
-def columnar() -> Iterator[None]:
+def columnar() -> contextlib.AbstractContextManager[None]:
     """The row path of few pairs bypassed: `assign_all` runs polars on any frame."""
-    with mock.patch.object(comparison_level, "FEW_PAIRS", -1):
-        yield
+    return bypassed(comparison_level, limits=("FEW_PAIRS",))
 
 
 def _every_pair(family: tuple[pl.DataFrame, pl.DataFrame]) -> pl.DataFrame:

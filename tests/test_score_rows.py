@@ -13,10 +13,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
-from unittest import mock
 
 import numpy as np
 import polars as pl
@@ -40,20 +38,16 @@ from matching.model import MatchModel
 from matching.pair_frame import pair_frame
 from matching.pairs import score_in_chunks, with_confirmed
 from matching.scoring import NameFrequencies, name_frequencies, score
+from tests.few_paths import bypassed
 from tests.matching_helpers import AS_OF, THRESHOLDS, listed, query
 from tests.test_scoring_few import MODEL, assert_counts_are_columnar, families
 
 ROW_PATHS = (scoring, pairs_module, pair_frame_module, calibrate, screen_index)
 
 
-@contextlib.contextmanager
-def columnar() -> Iterator[None]:
+def columnar() -> contextlib.AbstractContextManager[None]:
     """The pair-level row paths bypassed: every frame takes the columnar code."""
-    with contextlib.ExitStack() as stack:
-        for module in ROW_PATHS:
-            if hasattr(module, "FEW_PAIRS"):
-                stack.enter_context(mock.patch.object(module, "FEW_PAIRS", -1))
-        yield
+    return bypassed(*ROW_PATHS, limits=("FEW_PAIRS",))
 
 
 def _stacked(parts: list[tuple[pl.DataFrame, pl.DataFrame]]) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -15,11 +15,9 @@ real features, blocking and confirmed-pair flags.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
-from unittest import mock
 
 import numpy as np
 import polars as pl
@@ -44,6 +42,7 @@ from matching.model import load_default
 from matching.pair_frame import pair_frame
 from matching.pairs import score_in_chunks, with_confirmed
 from matching.scoring import NameFrequencies, name_frequencies
+from tests.few_paths import bypassed
 from tests.matching_helpers import AS_OF, THRESHOLDS, listed, query, rid
 
 REGIONS = ("110105", "330203", "440305", "510104", "320102", "370212")
@@ -131,24 +130,18 @@ def families(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
     return query(*q), listed(*lst)
 
 
-@contextlib.contextmanager
-def columnar() -> Iterator[None]:
+def columnar() -> contextlib.AbstractContextManager[None]:
     """Every few-row dispatch bypassed: the steps run their columnar code on any frame."""
-    with contextlib.ExitStack() as stack:
-        for module in (
-            scoring,
-            comparison_level,
-            comparison_library,
-            id_positions,
-            screen_index,
-            pairs_module,
-            pair_frame_module,
-            calibrate,
-        ):
-            for name in ("FEW_ROWS", "FEW_PAIRS"):
-                if hasattr(module, name):
-                    stack.enter_context(mock.patch.object(module, name, -1))
-        yield
+    return bypassed(
+        scoring,
+        comparison_level,
+        comparison_library,
+        id_positions,
+        screen_index,
+        pairs_module,
+        pair_frame_module,
+        calibrate,
+    )
 
 
 def _pairs(qf: pl.DataFrame, lf: pl.DataFrame, forced: list[bool]) -> pl.DataFrame:

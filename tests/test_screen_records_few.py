@@ -11,10 +11,8 @@ undeclared and underscore fields, nested values and records that are no object a
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
-from unittest import mock
 
 import pytest
 from hypothesis import given
@@ -31,6 +29,7 @@ from pipelines.ingest.headers import canonical_names
 from pipelines.screen import records
 from pipelines.settings import default_settings
 from pipelines.synth.generate import generate
+from tests.few_paths import bypassed
 from tests.test_row_checks_few import KNOWN_TEXT, NIGHT, PROPERTY, cells
 
 SETTINGS = default_settings()
@@ -39,13 +38,9 @@ JSON_SCALARS = st.one_of(
 )
 
 
-@contextlib.contextmanager
-def columnar() -> Iterator[None]:
+def columnar() -> contextlib.AbstractContextManager[None]:
     """The few-row paths bypassed: the raw frame is built and checked by polars expressions."""
-    with contextlib.ExitStack() as stack:
-        for module in (records, rows):
-            stack.enter_context(mock.patch.object(module, "FEW_ROWS", -1))
-        yield
+    return bypassed(records, rows, limits=("FEW_ROWS",))
 
 
 @pytest.fixture(scope="module")
