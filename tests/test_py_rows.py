@@ -69,7 +69,8 @@ def test_a_value_python_cannot_hold_is_said() -> None:
     assert python_rows(frame_of_rows([(datetime(2024, 1, 1, 1),)], {"t": pl.Datetime("us")}))
 
 
-# Sorted: a frozenset's order follows the hash seed, and xdist workers must collect alike.
+# Sorted: a set of classes iterates by address, which differs between processes, and every
+# xdist worker must collect the same ids in the same order.
 _ROUND_TRIP_SORTED = sorted(ROUND_TRIP, key=lambda t: t.__name__)
 DTYPES = (
     *(t() for t in _ROUND_TRIP_SORTED),
